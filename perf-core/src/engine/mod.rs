@@ -1,0 +1,548 @@
+//! The Goose-based engine: [`run_point`] runs one load point against a target and
+//! returns what it measured ([`PointOutcome`]). Goose drives the users and the HTTP;
+//! this adds the open model ([`pacing`]), µs histograms per endpoint and per second
+//! ([`crate::record`]), resource sampling ([`resources`]), SLO verdicts, the
+//! generator-saturation guard, and signal handling ([`signals`]).
+
+pub mod ctx;
+pub mod http;
+pub mod pacing;
+pub mod resources;
+pub mod signals;
+
+use std::net::{TcpStream, ToSocketAddrs};
+use std::path::PathBuf;
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
+
+use goose::config::GooseConfiguration;
+use goose::prelude::{GooseAttack, GooseError};
+
+use crate::load::{LoadModel, LoadPoint};
+use crate::record::Recorder;
+use crate::scenario::ScenarioSpec;
+use crate::slo::Slo;
+use crate::summary::{Environment, Measured, PointDetail, PointRow, ResourceSample, TimelineRow};
+use ctx::RunCtx;
+use pacing::{Next, Pacer};
+pub use resources::Target;
+
+/// The engine failed to run a point.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    /// The target URL is not usable.
+    #[error("invalid target URL '{url}': {reason}")]
+    BadHost {
+        /// The URL given.
+        url: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// Nothing answers at the target's address.
+    #[error("cannot connect to the target {url}")]
+    Unreachable {
+        /// The URL.
+        url: String,
+        /// The connection error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The scenario's transactions could not be built.
+    #[error("scenario '{scenario}' could not be built: {reason}")]
+    Build {
+        /// The scenario.
+        scenario: String,
+        /// Goose's reason.
+        reason: String,
+    },
+    /// Goose refused or failed the attack.
+    #[error("the load generator failed: {0}")]
+    Goose(String),
+    /// Signal handlers could not be installed.
+    #[error("{0}")]
+    Signals(String),
+}
+
+impl From<GooseError> for EngineError {
+    fn from(e: GooseError) -> Self {
+        Self::Goose(e.to_string())
+    }
+}
+
+/// Everything needed to run one point.
+#[derive(Debug, Clone)]
+pub struct PointSpec {
+    /// The results directory's run id.
+    pub run_id: String,
+    /// Index of the point in the run.
+    pub index: usize,
+    /// The scenario.
+    pub scenario: ScenarioSpec,
+    /// Model, duration, parameters.
+    pub point: LoadPoint,
+    /// Target base URL, `http://127.0.0.1:8080`.
+    pub host: String,
+    /// SLOs to judge.
+    pub slos: Vec<Slo>,
+    /// Seed of the scenario's random draws.
+    pub seed: u64,
+    /// Per-request timeout.
+    pub timeout: Duration,
+    /// Where the target runs (for resource sampling).
+    pub target: Target,
+    /// Folder for Goose's own HTML report of the point (turns Goose's metrics on).
+    pub goose_report_dir: Option<PathBuf>,
+}
+
+/// What a point measured.
+#[derive(Debug, Clone)]
+pub struct PointOutcome {
+    /// The `points/<n>.json` content, including the `runs.csv` row.
+    pub detail: PointDetail,
+    /// Its per-second timeline.
+    pub timeline: Vec<TimelineRow>,
+    /// The signal that interrupted it, if any.
+    pub interrupted: Option<i32>,
+}
+
+/// Checks that the URL is http(s) with a host, and that something accepts connections
+/// there within three seconds.
+pub fn check_target(url: &str) -> Result<(), EngineError> {
+    let bad = |reason: &str| EngineError::BadHost {
+        url: url.to_string(),
+        reason: reason.to_string(),
+    };
+    let parsed = url::Url::parse(url).map_err(|e| bad(&e.to_string()))?;
+    if !matches!(parsed.scheme(), "http" | "https") {
+        return Err(bad("the scheme must be http or https"));
+    }
+    let host = parsed.host_str().ok_or_else(|| bad("it has no host"))?;
+    let port = parsed
+        .port_or_known_default()
+        .ok_or_else(|| bad("it has no port"))?;
+    let unreachable = |source| EngineError::Unreachable {
+        url: url.to_string(),
+        source,
+    };
+    let addrs: Vec<_> = (host, port)
+        .to_socket_addrs()
+        .map_err(unreachable)?
+        .collect();
+    let mut last =
+        std::io::Error::new(std::io::ErrorKind::NotFound, "the host name has no address");
+    for a in addrs {
+        match TcpStream::connect_timeout(&a, Duration::from_secs(3)) {
+            Ok(_) => return Ok(()),
+            Err(e) => last = e,
+        }
+    }
+    Err(unreachable(last))
+}
+
+fn environment(target: Target) -> Environment {
+    let git_sha = std::process::Command::new("git")
+        .args(["rev-parse", "--short=12", "HEAD"])
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string());
+    let kernel = std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap_or_default();
+    Environment {
+        tool_version: env!("CARGO_PKG_VERSION").to_string(),
+        goose_version: "0.19".to_string(),
+        git_sha,
+        cores: std::thread::available_parallelism().map_or(1, usize::from),
+        os: format!("{} {}", std::env::consts::OS, kernel.trim()),
+        target_in_process: target == Target::InProcess,
+    }
+}
+
+/// When the measurement window starts: fixed by the first transaction.
+#[derive(Debug)]
+struct Start {
+    first: OnceLock<Instant>,
+    lead: Duration,
+}
+
+impl Start {
+    fn mark(&self) -> Instant {
+        *self.first.get_or_init(Instant::now) + self.lead
+    }
+    fn get(&self) -> Option<Instant> {
+        self.first.get().map(|f| *f + self.lead)
+    }
+}
+
+/// Transactions by cumulative weight, for a weighted pick per start.
+type Table = Arc<Vec<(u64, goose::goose::TransactionFunction)>>;
+
+/// In a scenario without sequences, each start runs a transaction picked by weight from
+/// the run's seeded draws. Goose would give every user the same ordered list, so short
+/// points with many users would run mostly the first transaction and skew the mix.
+/// Sequenced scenarios (user flows) keep Goose's order per user.
+fn weighted_table(scenario: &goose::prelude::Scenario) -> Option<Table> {
+    let body: Vec<_> = scenario
+        .transactions
+        .iter()
+        .filter(|t| !t.on_start && !t.on_stop)
+        .collect();
+    if body.is_empty() || body.iter().any(|t| t.sequence > 0) {
+        return None;
+    }
+    let mut total = 0u64;
+    let table = body
+        .iter()
+        .map(|t| {
+            total += t.weight.max(1) as u64;
+            (total, t.function.clone())
+        })
+        .collect();
+    Some(Arc::new(table))
+}
+
+fn pick(table: &Table) -> goose::goose::TransactionFunction {
+    let total = table.last().map_or(1, |(w, _)| *w);
+    let draw = ctx::random_below(total);
+    table
+        .iter()
+        .find(|(w, _)| draw < *w)
+        .map_or_else(|| table[0].1.clone(), |(_, f)| f.clone())
+}
+
+/// Wraps each transaction: the open model waits for its scheduled start, the closed
+/// model only marks the start of the measurement.
+fn wrap(scenario: &mut goose::prelude::Scenario, pacer: Option<Arc<Pacer>>, start: Arc<Start>) {
+    let table = weighted_table(scenario);
+    for t in scenario
+        .transactions
+        .iter_mut()
+        .filter(|t| !t.on_start && !t.on_stop)
+    {
+        let own = t.function.clone();
+        let (pacer, start, table) = (pacer.clone(), start.clone(), table.clone());
+        t.function = Arc::new(move |user| {
+            let inner = table.as_ref().map_or_else(|| own.clone(), pick);
+            let (pacer, start) = (pacer.clone(), start.clone());
+            Box::pin(async move {
+                match &pacer {
+                    Some(p) => match p.next().await {
+                        Next::Run => {
+                            let r = inner(user).await;
+                            p.done();
+                            r
+                        }
+                        Next::Done => {
+                            tokio::time::sleep(Duration::from_millis(100)).await;
+                            Ok(())
+                        }
+                    },
+                    None => {
+                        start.mark();
+                        inner(user).await
+                    }
+                }
+            })
+        });
+    }
+}
+
+fn goose_config(
+    spec: &PointSpec,
+    users: usize,
+    run_secs: u64,
+    ramp_up: Duration,
+) -> GooseConfiguration {
+    let mut c = GooseConfiguration::default();
+    c.host = Some(spec.host.clone());
+    c.users = Some(users);
+    if ramp_up >= Duration::from_secs(1) && users >= 2 {
+        c.increase_time = Some(ramp_up.as_secs().to_string());
+    } else {
+        // Every user started within about a quarter of a second.
+        c.increase_rate = Some(format!("{}", (users * 4).max(1)));
+    }
+    c.run_time = Some(run_secs.to_string());
+    c.quiet = 1;
+    c.no_print_metrics = true;
+    c.no_error_summary = true;
+    c.no_telnet = true;
+    c.no_gzip = true;
+    c.timeout = Some(format!("{}", spec.timeout.as_secs_f64()));
+    match &spec.goose_report_dir {
+        Some(dir) => {
+            c.output_dir = Some(dir.display().to_string());
+            c.report_file = vec![goose::config::RUN_FOLDER.to_string()];
+        }
+        None => c.no_metrics = true,
+    }
+    c
+}
+
+/// Runs one load point. Call from a Tokio runtime; one point at a time per process.
+pub async fn run_point(spec: &PointSpec) -> Result<PointOutcome, EngineError> {
+    signals::install().map_err(EngineError::Signals)?;
+    let started_at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    let LoadPoint {
+        model,
+        duration,
+        params,
+    } = &spec.point;
+    let recorder = Arc::new(Recorder::new());
+    let ctx = RunCtx::install(
+        recorder.clone(),
+        params.clone(),
+        spec.seed ^ spec.index as u64,
+    );
+    let mut scenario = (spec.scenario.build)(params).map_err(|e| EngineError::Build {
+        scenario: spec.scenario.name.to_string(),
+        reason: e.to_string(),
+    })?;
+    let (users, pacer, start, run_secs) = match model {
+        LoadModel::Open { rate, max_users } => {
+            let lead = Duration::from_millis(300 + *max_users as u64 / 4);
+            let pacer = Arc::new(Pacer::new(*rate, *duration, *max_users, lead));
+            let secs = (duration.as_secs_f64() + lead.as_secs_f64() + 1.0).ceil() as u64;
+            (
+                *max_users,
+                Some(pacer),
+                Arc::new(Start {
+                    first: OnceLock::new(),
+                    lead,
+                }),
+                secs,
+            )
+        }
+        LoadModel::Closed {
+            users,
+            think,
+            ramp_up,
+        } => {
+            if !think.is_zero() {
+                scenario = scenario.set_wait_time(*think, *think)?;
+            }
+            let secs = (duration.as_secs_f64() + 1.0).ceil() as u64;
+            (
+                *users,
+                None,
+                Arc::new(Start {
+                    first: OnceLock::new(),
+                    lead: *ramp_up,
+                }),
+                secs,
+            )
+        }
+    };
+    wrap(&mut scenario, pacer.clone(), start.clone());
+    let config = goose_config(
+        spec,
+        users,
+        run_secs,
+        match model {
+            LoadModel::Closed { ramp_up, .. } => *ramp_up,
+            LoadModel::Open { .. } => Duration::ZERO,
+        },
+    );
+
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let t0_of: Box<dyn Fn() -> Option<Instant> + Send> = match &pacer {
+        Some(p) => {
+            let p = p.clone();
+            Box::new(move || p.started())
+        }
+        None => {
+            let s = start.clone();
+            Box::new(move || s.get())
+        }
+    };
+    let sampler = tokio::spawn(sample_loop(
+        recorder.clone(),
+        t0_of,
+        *duration,
+        spec.target,
+        stop_rx,
+    ));
+    let attack = GooseAttack::initialize_with_config(config)?.register_scenario(scenario);
+    let result = attack.execute().await;
+    let _ = stop_tx.send(());
+    let resources = sampler.await.unwrap_or_default();
+    RunCtx::clear();
+    drop(ctx);
+    let interrupted = signals::received();
+    if let Err(e) = result {
+        if interrupted.is_none() {
+            return Err(e.into());
+        }
+    }
+    Ok(summarize(
+        spec,
+        &recorder,
+        pacer.as_deref(),
+        resources,
+        interrupted,
+        started_at,
+    ))
+}
+
+async fn sample_loop(
+    rec: Arc<Recorder>,
+    t0_of: Box<dyn Fn() -> Option<Instant> + Send>,
+    duration: Duration,
+    target: Target,
+    mut stop: tokio::sync::oneshot::Receiver<()>,
+) -> Vec<ResourceSample> {
+    let mut sampler = resources::Sampler::new(target);
+    let mut samples = Vec::new();
+    let mut last_sample = Instant::now();
+    let mut harvested = 0u64;
+    let seconds = duration.as_secs_f64().ceil() as u64;
+    let mut window: Option<Instant> = None;
+    loop {
+        tokio::select! {
+            _ = &mut stop => break,
+            _ = tokio::time::sleep(Duration::from_millis(50)) => {}
+        }
+        signals::reassert();
+        if window.is_none() {
+            if let Some(t0) = t0_of() {
+                rec.open_window(t0, t0 + duration);
+                window = Some(t0);
+            }
+        }
+        let now = Instant::now();
+        if let Some(t0) = window {
+            while harvested < seconds && now >= t0 + Duration::from_secs(harvested + 1) {
+                rec.harvest_second();
+                harvested += 1;
+            }
+        }
+        if now.duration_since(last_sample) >= Duration::from_secs(1) {
+            samples.push(sampler.sample());
+            last_sample = now;
+        }
+    }
+    if let Some(t0) = window {
+        // An interrupted point keeps its last partial second.
+        if harvested < seconds && Instant::now() > t0 + Duration::from_secs(harvested) {
+            rec.harvest_second();
+        }
+    }
+    samples
+}
+
+fn mean(v: impl Iterator<Item = f64>) -> Option<f64> {
+    let (n, s) = v.fold((0usize, 0.0), |(n, s), x| (n + 1, s + x));
+    (n > 0).then(|| s / n as f64)
+}
+
+fn summarize(
+    spec: &PointSpec,
+    rec: &Recorder,
+    pacer: Option<&Pacer>,
+    resources: Vec<ResourceSample>,
+    interrupted: Option<i32>,
+    started_at: String,
+) -> PointOutcome {
+    let LoadPoint {
+        model,
+        duration,
+        params,
+    } = &spec.point;
+    let secs = match rec.window() {
+        Some((t0, end)) => Instant::now()
+            .min(end)
+            .saturating_duration_since(t0)
+            .as_secs_f64(),
+        None => 0.0,
+    };
+    let measured = Measured::new(rec.merged(), secs.max(1e-9));
+    let (endpoints, all) = measured.summaries();
+    let verdicts: Vec<_> = spec.slos.iter().map(|s| s.evaluate(&measured)).collect();
+    let slo_pass = verdicts.iter().all(|v| v.pass);
+    let (busy_drops, lag_drops) = pacer.map_or((0, 0), Pacer::dropped);
+    let scheduled = pacer.map_or(0, Pacer::scheduled);
+    let gen_cpu = mean(resources.iter().map(|r| r.gen_cpu_pct)).unwrap_or(0.0);
+    let cores = std::thread::available_parallelism().map_or(1, usize::from) as f64;
+    let mut saturation = Vec::new();
+    if gen_cpu >= 90.0 * cores {
+        saturation.push(format!("generator CPU {gen_cpu:.0}% of {cores} cores"));
+    }
+    let share = |n: u64| {
+        if scheduled == 0 {
+            0.0
+        } else {
+            n as f64 / scheduled as f64
+        }
+    };
+    if share(lag_drops) > 0.01 {
+        saturation.push(format!("{lag_drops} of {scheduled} starts were late while users were free (generator too slow)"));
+    }
+    if share(busy_drops) > 0.01 && all.error_rate < 0.01 && slo_pass {
+        saturation.push(format!(
+            "{busy_drops} of {scheduled} starts found every user busy while the target met its SLOs: raise --max-users"
+        ));
+    }
+    let (users, target_rps) = match model {
+        LoadModel::Open { rate, max_users } => (*max_users as u64, Some(*rate)),
+        LoadModel::Closed { users, .. } => (*users as u64, None),
+    };
+    let row = PointRow {
+        run_id: spec.run_id.clone(),
+        scenario: spec.scenario.name.to_string(),
+        model: model.name().to_string(),
+        users,
+        target_rps,
+        duration_s: secs,
+        achieved_rps: all.rps,
+        requests: all.requests,
+        failures: all.failures,
+        error_rate: all.error_rate,
+        p50_us: all.p50_us,
+        p90_us: all.p90_us,
+        p95_us: all.p95_us,
+        p99_us: all.p99_us,
+        max_us: all.max_us,
+        mean_us: all.mean_us,
+        dropped_iterations: busy_drops + lag_drops,
+        sut_cpu_pct: mean(resources.iter().filter_map(|r| r.sut_cpu_pct)),
+        sut_rss_mb: resources
+            .iter()
+            .filter_map(|r| r.sut_rss_mb)
+            .reduce(f64::max),
+        gen_cpu_pct: gen_cpu,
+        generator_saturated: !saturation.is_empty(),
+        slo_pass,
+        complete: interrupted.is_none() && rec.window().is_some(),
+        params: params.clone(),
+    };
+    let ended = match interrupted {
+        Some(signals::SIGINT) => "interrupted by SIGINT".to_string(),
+        Some(s) if s == signals::SIGTERM => "interrupted by SIGTERM".to_string(),
+        Some(s) => format!("interrupted by signal {s}"),
+        None if rec.window().is_none() => "no transaction started".to_string(),
+        None => "completed".to_string(),
+    };
+    let detail = PointDetail {
+        index: spec.index,
+        row,
+        config: LoadPoint {
+            model: model.clone(),
+            duration: *duration,
+            params: params.clone(),
+        },
+        host: spec.host.clone(),
+        endpoints,
+        all,
+        slo: verdicts,
+        saturation,
+        scheduled_iterations: scheduled,
+        resources,
+        environment: environment(spec.target),
+        started_at,
+        ended,
+    };
+    PointOutcome {
+        detail,
+        timeline: rec.timeline(),
+        interrupted,
+    }
+}

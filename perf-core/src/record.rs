@@ -1,0 +1,296 @@
+//! The recorder: latency histograms (µs, HdrHistogram) per endpoint, written from any
+//! thread without contention. Each thread records into a shard of its own, so the lock
+//! it takes is never contended except for the once-a-second harvest of the current
+//! second's histograms into the timeline, which keeps the timeline bounded whatever the
+//! request rate.
+
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use hdrhistogram::Histogram;
+
+use crate::summary::{EndpointSummary, TimelineRow};
+
+/// Highest latency kept exactly: 10 minutes, in µs (larger values are clamped).
+const MAX_US: u64 = 600_000_000;
+/// Name of the aggregate over all endpoints.
+pub const ALL: &str = "ALL";
+
+/// Latency and failure counts of one endpoint over some interval.
+#[derive(Debug, Clone)]
+pub struct Acc {
+    /// Latencies in µs.
+    pub hist: Histogram<u64>,
+    /// Failed requests.
+    pub failures: u64,
+}
+
+impl Acc {
+    fn new(sigfig: u8) -> Self {
+        Self {
+            hist: Histogram::new_with_bounds(1, MAX_US, sigfig).expect("valid bounds"),
+            failures: 0,
+        }
+    }
+
+    fn record(&mut self, us: u64, ok: bool) {
+        let _ = self.hist.record(us.clamp(1, MAX_US));
+        if !ok {
+            self.failures += 1;
+        }
+    }
+
+    fn merge(&mut self, other: &Acc) {
+        let _ = self.hist.add(&other.hist);
+        self.failures += other.failures;
+    }
+
+    /// Requests recorded.
+    pub fn count(&self) -> u64 {
+        self.hist.len()
+    }
+
+    /// Summary over a window of `secs` seconds.
+    pub fn summary(&self, name: &str, secs: f64) -> EndpointSummary {
+        let n = self.count();
+        let q = |p: f64| {
+            if n == 0 {
+                0
+            } else {
+                self.hist.value_at_quantile(p / 100.0)
+            }
+        };
+        EndpointSummary {
+            name: name.to_string(),
+            requests: n,
+            failures: self.failures,
+            error_rate: if n == 0 {
+                0.0
+            } else {
+                self.failures as f64 / n as f64
+            },
+            rps: if secs > 0.0 { n as f64 / secs } else { 0.0 },
+            mean_us: if n == 0 { 0.0 } else { self.hist.mean() },
+            p50_us: q(50.0),
+            p90_us: q(90.0),
+            p95_us: q(95.0),
+            p99_us: q(99.0),
+            max_us: if n == 0 { 0 } else { self.hist.max() },
+        }
+    }
+}
+
+#[derive(Debug, Default)]
+struct Shard {
+    point: BTreeMap<String, Acc>,
+    second: BTreeMap<String, Acc>,
+}
+
+fn record_into(map: &mut BTreeMap<String, Acc>, name: &str, us: u64, ok: bool, sigfig: u8) {
+    match map.get_mut(name) {
+        Some(a) => a.record(us, ok),
+        None => {
+            let mut a = Acc::new(sigfig);
+            a.record(us, ok);
+            map.insert(name.to_string(), a);
+        }
+    }
+}
+
+static NEXT_ID: AtomicU64 = AtomicU64::new(1);
+
+thread_local! {
+    static LOCAL: RefCell<Option<(u64, Arc<Mutex<Shard>>)>> = const { RefCell::new(None) };
+}
+
+/// Records requests of one load point.
+#[derive(Debug)]
+pub struct Recorder {
+    id: u64,
+    shards: Mutex<Vec<Arc<Mutex<Shard>>>>,
+    window: Mutex<Option<(Instant, Instant)>>,
+    timeline: Mutex<Vec<TimelineRow>>,
+    seconds: AtomicU64,
+}
+
+impl Default for Recorder {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+impl Recorder {
+    /// An empty recorder that counts nothing until [`Recorder::open_window`].
+    pub fn new() -> Self {
+        Self {
+            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
+            shards: Mutex::new(Vec::new()),
+            window: Mutex::new(None),
+            timeline: Mutex::new(Vec::new()),
+            seconds: AtomicU64::new(0),
+        }
+    }
+
+    /// Counts requests that finish in `[from, to)`.
+    pub fn open_window(&self, from: Instant, to: Instant) {
+        *lock(&self.window) = Some((from, to));
+    }
+
+    /// The measurement window, once opened.
+    pub fn window(&self) -> Option<(Instant, Instant)> {
+        *lock(&self.window)
+    }
+
+    /// Records a request of `endpoint` that took `us` µs and finished at `done`.
+    pub fn record(&self, endpoint: &str, us: u64, ok: bool, done: Instant) {
+        match self.window() {
+            Some((from, to)) if done >= from && done < to => {}
+            _ => return,
+        }
+        let shard = LOCAL.with(|l| {
+            let mut l = l.borrow_mut();
+            match &*l {
+                Some((id, s)) if *id == self.id => s.clone(),
+                _ => {
+                    let s = Arc::new(Mutex::new(Shard::default()));
+                    lock(&self.shards).push(s.clone());
+                    *l = Some((self.id, s.clone()));
+                    s
+                }
+            }
+        });
+        let mut s = lock(&shard);
+        record_into(&mut s.point, endpoint, us, ok, 3);
+        record_into(&mut s.second, endpoint, us, ok, 2);
+    }
+
+    /// Closes the current second: merges every shard's second into one timeline row per
+    /// endpoint (plus [`ALL`]) and starts the next second.
+    pub fn harvest_second(&self) {
+        let mut merged: BTreeMap<String, Acc> = BTreeMap::new();
+        for shard in lock(&self.shards).iter() {
+            let second = std::mem::take(&mut lock(shard).second);
+            for (name, acc) in second {
+                merged
+                    .entry(name)
+                    .and_modify(|m| m.merge(&acc))
+                    .or_insert(acc);
+            }
+        }
+        let sec = self.seconds.fetch_add(1, Ordering::Relaxed);
+        let mut all = Acc::new(2);
+        let mut rows: Vec<TimelineRow> = merged
+            .iter()
+            .map(|(name, acc)| {
+                all.merge(acc);
+                TimelineRow::from_summary(sec, &acc.summary(name, 1.0))
+            })
+            .collect();
+        rows.push(TimelineRow::from_summary(sec, &all.summary(ALL, 1.0)));
+        lock(&self.timeline).extend(rows);
+    }
+
+    /// Merged histograms of the whole window, per endpoint.
+    pub fn merged(&self) -> BTreeMap<String, Acc> {
+        let mut merged: BTreeMap<String, Acc> = BTreeMap::new();
+        for shard in lock(&self.shards).iter() {
+            for (name, acc) in &lock(shard).point {
+                merged
+                    .entry(name.clone())
+                    .and_modify(|m| m.merge(acc))
+                    .or_insert_with(|| acc.clone());
+            }
+        }
+        merged
+    }
+
+    /// The timeline so far.
+    pub fn timeline(&self) -> Vec<TimelineRow> {
+        lock(&self.timeline).clone()
+    }
+}
+
+/// The aggregate of several endpoints' accumulators.
+pub fn aggregate<'a>(accs: impl IntoIterator<Item = &'a Acc>) -> Acc {
+    let mut all = Acc::new(3);
+    for a in accs {
+        all.merge(a);
+    }
+    all
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn records_only_inside_the_window_and_from_many_threads() {
+        let r = Arc::new(Recorder::new());
+        let t0 = Instant::now();
+        r.record("GET /x", 100, true, t0);
+        assert!(r.merged().is_empty(), "nothing before the window opens");
+        r.open_window(t0, t0 + Duration::from_secs(60));
+        let threads: Vec<_> = (0..4)
+            .map(|i| {
+                let r = r.clone();
+                std::thread::spawn(move || {
+                    for k in 1..=1000u64 {
+                        r.record("GET /x", k * 10, k % 100 != 0 || i > 0, Instant::now());
+                    }
+                })
+            })
+            .collect();
+        threads.into_iter().for_each(|t| t.join().unwrap());
+        r.record("GET /x", 5, true, t0 + Duration::from_secs(61));
+        let m = r.merged();
+        let s = m["GET /x"].summary("GET /x", 2.0);
+        assert_eq!(s.requests, 4000);
+        assert_eq!(s.failures, 10);
+        assert_eq!(s.rps, 2000.0);
+        assert!((s.p50_us as f64 - 5000.0).abs() < 10.0, "{}", s.p50_us);
+        assert!((s.p99_us as f64 - 9900.0).abs() < 20.0, "{}", s.p99_us);
+        assert_eq!(s.max_us, 10_000);
+    }
+
+    #[test]
+    fn harvest_moves_seconds_into_a_bounded_timeline() {
+        let r = Recorder::new();
+        let t0 = Instant::now();
+        r.open_window(t0, t0 + Duration::from_secs(60));
+        for _ in 0..50_000 {
+            r.record("GET /a", 1000, true, Instant::now());
+        }
+        r.record("GET /b", 3000, false, Instant::now());
+        r.harvest_second();
+        r.record("GET /a", 2000, true, Instant::now());
+        r.harvest_second();
+        let t = r.timeline();
+        assert_eq!(
+            t.len(),
+            3 + 2,
+            "a row per endpoint and one for ALL, each second"
+        );
+        assert_eq!(
+            (t[0].second, t[0].endpoint.as_str(), t[0].requests),
+            (0, "GET /a", 50_000)
+        );
+        assert_eq!(
+            (t[2].endpoint.as_str(), t[2].requests, t[2].failures),
+            (ALL, 50_001, 1)
+        );
+        assert_eq!((t[3].second, t[3].requests), (1, 1));
+        assert_eq!(
+            r.merged()["GET /a"].count(),
+            50_001,
+            "the whole-point histograms keep everything"
+        );
+    }
+}

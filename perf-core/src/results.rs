@@ -1,0 +1,471 @@
+//! The results directory of the contract, `results/<run-id>/`:
+//! `runs.csv` (one row per point), `points/<n>.json`, `timeline.csv` (per second, per
+//! endpoint) and `resources.csv`. [`ResultsWriter`] appends and flushes each point as it
+//! completes, so an interrupted run keeps everything measured; [`read_runs`] reads
+//! `runs.csv` back with errors that name file, line and column.
+
+use std::fs::{self, File};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use crate::params::Params;
+use crate::summary::{PointDetail, PointRow};
+
+/// Columns of `runs.csv` before the scenario's parameter columns.
+pub const RUNS_COLUMNS: [&str; 25] = [
+    "run_id",
+    "scenario",
+    "model",
+    "users",
+    "target_rps",
+    "duration_s",
+    "achieved_rps",
+    "requests",
+    "failures",
+    "error_rate",
+    "p50_us",
+    "p90_us",
+    "p95_us",
+    "p99_us",
+    "max_us",
+    "mean_us",
+    "dropped_iterations",
+    "sut_cpu_pct",
+    "sut_rss_mb",
+    "gen_cpu_pct",
+    "generator_saturated",
+    "slo_pass",
+    "complete",
+    "point",
+    "started_at",
+];
+
+/// Columns of `timeline.csv`.
+pub const TIMELINE_COLUMNS: [&str; 9] = [
+    "point", "second", "endpoint", "requests", "failures", "p50_us", "p95_us", "p99_us", "max_us",
+];
+
+/// Columns of `resources.csv`.
+pub const RESOURCES_COLUMNS: [&str; 7] = [
+    "point",
+    "t_s",
+    "gen_cpu_pct",
+    "gen_rss_mb",
+    "sut_cpu_pct",
+    "sut_rss_mb",
+    "machine_cpu_pct",
+];
+
+/// Reading or writing result files failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ResultsError {
+    /// The output directory cannot be made or written.
+    #[error("cannot write results to {path}")]
+    Write {
+        /// The path.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A file cannot be read.
+    #[error("cannot read {path}")]
+    Read {
+        /// The path.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The CSV structure is broken (unequal rows, bad quoting...).
+    #[error("{path}:{line}: malformed CSV: {reason}")]
+    Malformed {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line.
+        line: u64,
+        /// What the CSV reader said.
+        reason: String,
+    },
+    /// A required column is absent from the header.
+    #[error("{path}:1: missing column '{column}'")]
+    MissingColumn {
+        /// The file.
+        path: PathBuf,
+        /// The column.
+        column: String,
+    },
+    /// A cell does not hold what its column needs.
+    #[error("{path}:{line}: column '{column}' (column {index}): {reason}, got '{value}'")]
+    BadCell {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line.
+        line: u64,
+        /// Column name.
+        column: String,
+        /// 1-based column number.
+        index: usize,
+        /// The cell.
+        value: String,
+        /// What it should be.
+        reason: &'static str,
+    },
+    /// The file has a header but no rows, or nothing at all.
+    #[error("{path}: no load points in the file")]
+    Empty {
+        /// The file.
+        path: PathBuf,
+    },
+    /// A JSON file does not parse.
+    #[error("{path}: invalid JSON")]
+    Json {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: serde_json::Error,
+    },
+}
+
+/// Writes one results directory.
+#[derive(Debug)]
+pub struct ResultsWriter {
+    dir: PathBuf,
+    param_names: Vec<String>,
+    runs: csv::Writer<File>,
+    timeline: csv::Writer<File>,
+    resources: csv::Writer<File>,
+}
+
+fn w_err(path: &Path) -> impl FnOnce(std::io::Error) -> ResultsError + '_ {
+    move |source| ResultsError::Write {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+fn csv_w_err(path: &Path) -> impl Fn(csv::Error) -> ResultsError + '_ {
+    move |e| ResultsError::Write {
+        path: path.to_path_buf(),
+        source: std::io::Error::other(e.to_string()),
+    }
+}
+
+fn opt(v: Option<f64>) -> String {
+    v.map(|v| format!("{v:.3}")).unwrap_or_default()
+}
+
+impl ResultsWriter {
+    /// Creates `<out>/<run_id>/` with headers written; fails if it exists or can't be made.
+    pub fn create(
+        out: &Path,
+        run_id: &str,
+        param_names: Vec<String>,
+    ) -> Result<Self, ResultsError> {
+        let dir = out.join(run_id);
+        fs::create_dir_all(dir.join("points")).map_err(w_err(&dir))?;
+        let open = |name: &str, header: Vec<String>| -> Result<csv::Writer<File>, ResultsError> {
+            let path = dir.join(name);
+            let file = File::create(&path).map_err(w_err(&path))?;
+            let mut w = csv::Writer::from_writer(file);
+            w.write_record(&header).map_err(csv_w_err(&path))?;
+            w.flush().map_err(w_err(&path))?;
+            Ok(w)
+        };
+        let mut runs_header: Vec<String> = RUNS_COLUMNS.iter().map(|s| s.to_string()).collect();
+        runs_header.extend(param_names.iter().cloned());
+        let runs = open("runs.csv", runs_header)?;
+        let timeline = open(
+            "timeline.csv",
+            TIMELINE_COLUMNS.iter().map(|s| s.to_string()).collect(),
+        )?;
+        let resources = open(
+            "resources.csv",
+            RESOURCES_COLUMNS.iter().map(|s| s.to_string()).collect(),
+        )?;
+        Ok(Self {
+            dir,
+            param_names,
+            runs,
+            timeline,
+            resources,
+        })
+    }
+
+    /// The run's directory.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Appends a point to every file and writes its JSON; everything is flushed.
+    pub fn write_point(
+        &mut self,
+        d: &PointDetail,
+        timeline: &[crate::summary::TimelineRow],
+    ) -> Result<(), ResultsError> {
+        let r = &d.row;
+        let mut rec = vec![
+            r.run_id.clone(),
+            r.scenario.clone(),
+            r.model.clone(),
+            r.users.to_string(),
+            opt(r.target_rps),
+            format!("{:.3}", r.duration_s),
+            format!("{:.3}", r.achieved_rps),
+            r.requests.to_string(),
+            r.failures.to_string(),
+            format!("{:.6}", r.error_rate),
+            r.p50_us.to_string(),
+            r.p90_us.to_string(),
+            r.p95_us.to_string(),
+            r.p99_us.to_string(),
+            r.max_us.to_string(),
+            format!("{:.1}", r.mean_us),
+            r.dropped_iterations.to_string(),
+            opt(r.sut_cpu_pct),
+            opt(r.sut_rss_mb),
+            format!("{:.3}", r.gen_cpu_pct),
+            r.generator_saturated.to_string(),
+            r.slo_pass.to_string(),
+            r.complete.to_string(),
+            d.index.to_string(),
+            d.started_at.clone(),
+        ];
+        rec.extend(
+            self.param_names
+                .iter()
+                .map(|n| format!("{}", r.params.get(n))),
+        );
+        let runs_path = self.dir.join("runs.csv");
+        self.runs
+            .write_record(&rec)
+            .map_err(csv_w_err(&runs_path))?;
+        self.runs.flush().map_err(w_err(&runs_path))?;
+
+        let tl_path = self.dir.join("timeline.csv");
+        for t in timeline {
+            self.timeline
+                .write_record([
+                    d.index.to_string(),
+                    t.second.to_string(),
+                    t.endpoint.clone(),
+                    t.requests.to_string(),
+                    t.failures.to_string(),
+                    t.p50_us.to_string(),
+                    t.p95_us.to_string(),
+                    t.p99_us.to_string(),
+                    t.max_us.to_string(),
+                ])
+                .map_err(csv_w_err(&tl_path))?;
+        }
+        self.timeline.flush().map_err(w_err(&tl_path))?;
+
+        let res_path = self.dir.join("resources.csv");
+        for s in &d.resources {
+            self.resources
+                .write_record([
+                    d.index.to_string(),
+                    format!("{:.3}", s.t_s),
+                    format!("{:.2}", s.gen_cpu_pct),
+                    format!("{:.2}", s.gen_rss_mb),
+                    opt(s.sut_cpu_pct),
+                    opt(s.sut_rss_mb),
+                    format!("{:.2}", s.machine_cpu_pct),
+                ])
+                .map_err(csv_w_err(&res_path))?;
+        }
+        self.resources.flush().map_err(w_err(&res_path))?;
+
+        let json_path = self.dir.join("points").join(format!("{}.json", d.index));
+        let body = serde_json::to_vec_pretty(d).map_err(|e| ResultsError::Json {
+            path: json_path.clone(),
+            source: e,
+        })?;
+        let mut f = File::create(&json_path).map_err(w_err(&json_path))?;
+        f.write_all(&body)
+            .and_then(|_| f.flush())
+            .map_err(w_err(&json_path))?;
+        Ok(())
+    }
+}
+
+/// Reads one `points/<n>.json`.
+pub fn read_point(path: &Path) -> Result<PointDetail, ResultsError> {
+    let text = fs::read(path).map_err(|source| ResultsError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    serde_json::from_slice(&text).map_err(|source| ResultsError::Json {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+struct Row<'a> {
+    path: &'a Path,
+    line: u64,
+    rec: &'a csv::StringRecord,
+    cols: &'a [String],
+}
+
+impl Row<'_> {
+    fn cell(&self, name: &str) -> Result<(&str, usize), ResultsError> {
+        let i = self.cols.iter().position(|c| c == name).ok_or_else(|| {
+            ResultsError::MissingColumn {
+                path: self.path.to_path_buf(),
+                column: name.to_string(),
+            }
+        })?;
+        Ok((self.rec.get(i).unwrap_or("").trim(), i))
+    }
+
+    fn bad(&self, name: &str, index: usize, value: &str, reason: &'static str) -> ResultsError {
+        ResultsError::BadCell {
+            path: self.path.to_path_buf(),
+            line: self.line,
+            column: name.to_string(),
+            index: index + 1,
+            value: value.to_string(),
+            reason,
+        }
+    }
+
+    fn text(&self, name: &str) -> Result<String, ResultsError> {
+        Ok(self.cell(name)?.0.to_string())
+    }
+
+    fn f64(&self, name: &str) -> Result<f64, ResultsError> {
+        let (v, i) = self.cell(name)?;
+        match v.parse::<f64>() {
+            Ok(x) if x.is_finite() => Ok(x),
+            Ok(_) => Err(self.bad(name, i, v, "expected a finite number (not NaN or infinity)")),
+            Err(_) => Err(self.bad(name, i, v, "expected a number")),
+        }
+    }
+
+    fn opt_f64(&self, name: &str) -> Result<Option<f64>, ResultsError> {
+        let (v, _) = self.cell(name)?;
+        if v.is_empty() {
+            Ok(None)
+        } else {
+            self.f64(name).map(Some)
+        }
+    }
+
+    fn u64(&self, name: &str) -> Result<u64, ResultsError> {
+        let (v, i) = self.cell(name)?;
+        v.parse::<u64>()
+            .map_err(|_| self.bad(name, i, v, "expected a whole number of at least 0"))
+    }
+
+    fn bool(&self, name: &str) -> Result<bool, ResultsError> {
+        let (v, i) = self.cell(name)?;
+        match v {
+            "true" => Ok(true),
+            "false" => Ok(false),
+            _ => Err(self.bad(name, i, v, "expected true or false")),
+        }
+    }
+}
+
+/// Reads `runs.csv`. Parameter columns are every column after the contract's.
+pub fn read_runs(path: &Path) -> Result<Vec<PointRow>, ResultsError> {
+    let file = File::open(path).map_err(|source| ResultsError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let mut rdr = csv::ReaderBuilder::new().flexible(false).from_reader(file);
+    let malformed = |e: csv::Error| ResultsError::Malformed {
+        path: path.to_path_buf(),
+        line: e.position().map_or(1, |p| p.line()),
+        reason: e.to_string(),
+    };
+    let cols: Vec<String> = rdr
+        .headers()
+        .map_err(malformed)?
+        .iter()
+        .map(|s| s.trim().to_string())
+        .collect();
+    if cols.iter().all(String::is_empty) {
+        return Err(ResultsError::Empty {
+            path: path.to_path_buf(),
+        });
+    }
+    for c in RUNS_COLUMNS
+        .iter()
+        .filter(|c| !matches!(**c, "point" | "started_at"))
+    {
+        if !cols.iter().any(|h| h == c) {
+            return Err(ResultsError::MissingColumn {
+                path: path.to_path_buf(),
+                column: c.to_string(),
+            });
+        }
+    }
+    let param_cols: Vec<(usize, String)> = cols
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| !RUNS_COLUMNS.contains(&c.as_str()))
+        .map(|(i, c)| (i, c.clone()))
+        .collect();
+    let mut out = Vec::new();
+    for rec in rdr.records() {
+        let rec = rec.map_err(malformed)?;
+        let line = rec.position().map_or(0, |p| p.line());
+        let row = Row {
+            path,
+            line,
+            rec: &rec,
+            cols: &cols,
+        };
+        let mut overrides = Vec::new();
+        for (i, name) in &param_cols {
+            let v = rec.get(*i).unwrap_or("").trim();
+            match v.parse::<f64>() {
+                Ok(x) if x.is_finite() => overrides.push((name.clone(), x)),
+                _ => {
+                    return Err(row.bad(name, *i, v, "expected a finite number (parameter value)"))
+                }
+            }
+        }
+        out.push(PointRow {
+            run_id: row.text("run_id")?,
+            scenario: row.text("scenario")?,
+            model: match row.text("model")?.as_str() {
+                m @ ("open" | "closed") => m.to_string(),
+                other => {
+                    let (_, i) = row.cell("model")?;
+                    return Err(row.bad("model", i, other, "expected open or closed"));
+                }
+            },
+            users: row.u64("users")?,
+            target_rps: row.opt_f64("target_rps")?,
+            duration_s: row.f64("duration_s")?,
+            achieved_rps: row.f64("achieved_rps")?,
+            requests: row.u64("requests")?,
+            failures: row.u64("failures")?,
+            error_rate: row.f64("error_rate")?,
+            p50_us: row.u64("p50_us")?,
+            p90_us: row.u64("p90_us")?,
+            p95_us: row.u64("p95_us")?,
+            p99_us: row.u64("p99_us")?,
+            max_us: row.u64("max_us")?,
+            mean_us: row.f64("mean_us")?,
+            dropped_iterations: row.u64("dropped_iterations")?,
+            sut_cpu_pct: row.opt_f64("sut_cpu_pct")?,
+            sut_rss_mb: row.opt_f64("sut_rss_mb")?,
+            gen_cpu_pct: row.f64("gen_cpu_pct")?,
+            generator_saturated: row.bool("generator_saturated")?,
+            slo_pass: row.bool("slo_pass")?,
+            complete: row.bool("complete")?,
+            params: Params::from_values(overrides),
+        });
+    }
+    if out.is_empty() {
+        return Err(ResultsError::Empty {
+            path: path.to_path_buf(),
+        });
+    }
+    Ok(out)
+}

@@ -1,0 +1,69 @@
+//! What a scenario file declares: [`ScenarioSpec`]. A scenario is one file
+//! `scenarios/<name>.rs` with a `pub fn spec() -> ScenarioSpec`; the `perf-scenarios`
+//! build script finds it, so adding a file is all it takes.
+
+use std::time::Duration;
+
+use goose::prelude::{GooseError, Scenario};
+
+use crate::params::{ParamSpec, Params};
+
+/// Builds the scenario's Goose transactions for one set of parameter values.
+pub type BuildFn = fn(&Params) -> Result<Scenario, GooseError>;
+
+/// A load scenario.
+#[derive(Debug, Clone)]
+pub struct ScenarioSpec {
+    /// Short name, as typed on the command line.
+    pub name: &'static str,
+    /// One line saying what it exercises.
+    pub description: &'static str,
+    /// Its parameters.
+    pub params: Vec<ParamSpec>,
+    /// Default arrival rate (open model), requests per second.
+    pub default_rate: f64,
+    /// Default duration of a point.
+    pub default_duration: Duration,
+    /// Default SLOs, such as `p95<200ms,error-rate<1%`.
+    pub default_slo: &'static str,
+    /// Builds the Goose scenario. Its transactions should make one request each, so the
+    /// open model's rate is a request rate.
+    pub build: BuildFn,
+}
+
+impl ScenarioSpec {
+    /// A spec with no parameters, 50 req/s for 10 s and no SLOs.
+    pub fn new(name: &'static str, description: &'static str, build: BuildFn) -> Self {
+        Self {
+            name,
+            description,
+            params: Vec::new(),
+            default_rate: 50.0,
+            default_duration: Duration::from_secs(10),
+            default_slo: "",
+            build,
+        }
+    }
+
+    /// Adds a parameter.
+    #[must_use]
+    pub fn param(mut self, p: ParamSpec) -> Self {
+        self.params.push(p);
+        self
+    }
+
+    /// Sets the default load profile.
+    #[must_use]
+    pub fn load(mut self, rate: f64, duration: Duration) -> Self {
+        self.default_rate = rate;
+        self.default_duration = duration;
+        self
+    }
+
+    /// Sets the default SLOs.
+    #[must_use]
+    pub fn slo(mut self, slo: &'static str) -> Self {
+        self.default_slo = slo;
+        self
+    }
+}

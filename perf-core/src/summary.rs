@@ -1,0 +1,264 @@
+//! What a load point measured: the `runs.csv` row ([`PointRow`]), the per-point JSON
+//! ([`PointDetail`]), timeline and resource rows, and the [`SloSource`] over histograms.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::load::LoadPoint;
+use crate::params::Params;
+use crate::record::{aggregate, Acc, ALL};
+use crate::slo::{SloSource, SloVerdict};
+
+/// Latency and failures of one endpoint (or [`ALL`]) over a load point.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EndpointSummary {
+    /// `GET /api/items`, or `ALL`.
+    pub name: String,
+    /// Requests finished in the window.
+    pub requests: u64,
+    /// Of which failed.
+    pub failures: u64,
+    /// `failures / requests`, a fraction.
+    pub error_rate: f64,
+    /// Requests per second.
+    pub rps: f64,
+    /// Mean latency, µs.
+    pub mean_us: f64,
+    /// Median, µs.
+    pub p50_us: u64,
+    /// 90th percentile, µs.
+    pub p90_us: u64,
+    /// 95th percentile, µs.
+    pub p95_us: u64,
+    /// 99th percentile, µs.
+    pub p99_us: u64,
+    /// Slowest, µs.
+    pub max_us: u64,
+}
+
+/// One second of one endpoint, for anomaly detection.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TimelineRow {
+    /// Seconds since the window opened.
+    pub second: u64,
+    /// Endpoint, or `ALL`.
+    pub endpoint: String,
+    /// Requests finished in that second.
+    pub requests: u64,
+    /// Of which failed.
+    pub failures: u64,
+    /// Median, µs.
+    pub p50_us: u64,
+    /// 95th percentile, µs.
+    pub p95_us: u64,
+    /// 99th percentile, µs.
+    pub p99_us: u64,
+    /// Slowest, µs.
+    pub max_us: u64,
+}
+
+impl TimelineRow {
+    /// The row of second `second` from that second's summary.
+    pub fn from_summary(second: u64, s: &EndpointSummary) -> Self {
+        Self {
+            second,
+            endpoint: s.name.clone(),
+            requests: s.requests,
+            failures: s.failures,
+            p50_us: s.p50_us,
+            p95_us: s.p95_us,
+            p99_us: s.p99_us,
+            max_us: s.max_us,
+        }
+    }
+}
+
+/// One resource sample, taken each second.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ResourceSample {
+    /// Seconds since the point started.
+    pub t_s: f64,
+    /// CPU of the load generator, percent of one core (200 = two cores busy).
+    pub gen_cpu_pct: f64,
+    /// Resident memory of the generator process, MiB.
+    pub gen_rss_mb: f64,
+    /// CPU of the target, percent of one core; empty when not local.
+    pub sut_cpu_pct: Option<f64>,
+    /// Resident memory of the target, MiB (the whole process when in-process).
+    pub sut_rss_mb: Option<f64>,
+    /// Whole-machine CPU, percent of all cores.
+    pub machine_cpu_pct: f64,
+}
+
+/// The `runs.csv` row of one load point (contract columns, then parameters).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PointRow {
+    /// Results directory's run id.
+    pub run_id: String,
+    /// Scenario name.
+    pub scenario: String,
+    /// `open` or `closed`.
+    pub model: String,
+    /// Users (the cap for the open model).
+    pub users: u64,
+    /// Target arrival rate, requests/s (open model; empty for closed).
+    pub target_rps: Option<f64>,
+    /// Measured window, seconds.
+    pub duration_s: f64,
+    /// Requests finished per second in the window.
+    pub achieved_rps: f64,
+    /// Requests finished.
+    pub requests: u64,
+    /// Of which failed.
+    pub failures: u64,
+    /// `failures / requests`, a fraction.
+    pub error_rate: f64,
+    /// Median latency, µs.
+    pub p50_us: u64,
+    /// 90th percentile, µs.
+    pub p90_us: u64,
+    /// 95th percentile, µs.
+    pub p95_us: u64,
+    /// 99th percentile, µs.
+    pub p99_us: u64,
+    /// Slowest, µs.
+    pub max_us: u64,
+    /// Mean latency, µs.
+    pub mean_us: f64,
+    /// Open-model starts that found no user in time.
+    pub dropped_iterations: u64,
+    /// Target CPU, percent of one core (mean); empty when not measured.
+    pub sut_cpu_pct: Option<f64>,
+    /// Target resident memory, MiB (peak); empty when not measured.
+    pub sut_rss_mb: Option<f64>,
+    /// Generator CPU, percent of one core (mean).
+    pub gen_cpu_pct: f64,
+    /// The generator, not the target, was the bottleneck.
+    pub generator_saturated: bool,
+    /// Every SLO passed (true when there are none).
+    pub slo_pass: bool,
+    /// The point ran its whole duration (false when interrupted).
+    pub complete: bool,
+    /// Scenario parameter values, one column each.
+    pub params: Params,
+}
+
+/// Everything about one point: `points/<n>.json`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PointDetail {
+    /// Index of the point in the run, from 0.
+    pub index: usize,
+    /// The `runs.csv` row.
+    pub row: PointRow,
+    /// What was asked for.
+    pub config: LoadPoint,
+    /// Target URL.
+    pub host: String,
+    /// Per endpoint.
+    pub endpoints: Vec<EndpointSummary>,
+    /// The aggregate.
+    pub all: EndpointSummary,
+    /// SLO verdicts.
+    pub slo: Vec<SloVerdict>,
+    /// Why the point is marked generator-saturated (empty when it is not).
+    pub saturation: Vec<String>,
+    /// Open-model starts scheduled in the window.
+    pub scheduled_iterations: u64,
+    /// Resource samples of this point.
+    pub resources: Vec<ResourceSample>,
+    /// Where and with what it ran.
+    pub environment: Environment,
+    /// When the point started (RFC 3339).
+    pub started_at: String,
+    /// How the point ended: `completed`, `interrupted by SIGINT`, ...
+    pub ended: String,
+}
+
+/// The environment a point ran in.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Environment {
+    /// perf-ml version.
+    pub tool_version: String,
+    /// Goose version.
+    pub goose_version: String,
+    /// Git commit of the working tree, when known.
+    pub git_sha: Option<String>,
+    /// Cores available to the process.
+    pub cores: usize,
+    /// Operating system and kernel.
+    pub os: String,
+    /// Whether the target ran inside the generator's process.
+    pub target_in_process: bool,
+}
+
+/// Live observations of a point: merged histograms per endpoint.
+#[derive(Debug)]
+pub struct Measured {
+    /// Per endpoint.
+    pub endpoints: BTreeMap<String, Acc>,
+    /// All endpoints together.
+    pub all: Acc,
+    /// Window, seconds.
+    pub secs: f64,
+}
+
+impl Measured {
+    /// From the recorder's merged histograms over a window of `secs`.
+    pub fn new(endpoints: BTreeMap<String, Acc>, secs: f64) -> Self {
+        let all = aggregate(endpoints.values());
+        Self {
+            endpoints,
+            all,
+            secs,
+        }
+    }
+
+    fn acc(&self, ep: Option<&str>) -> Option<&Acc> {
+        match ep {
+            None => Some(&self.all),
+            Some(name) => self.endpoints.get(name).or_else(|| {
+                // `for /api/items` matches `GET /api/items` when only one method has it.
+                let mut hits = self
+                    .endpoints
+                    .iter()
+                    .filter(|(k, _)| k.split_once(' ').is_some_and(|(_, p)| p == name));
+                match (hits.next(), hits.next()) {
+                    (Some((_, a)), None) => Some(a),
+                    _ => None,
+                }
+            }),
+        }
+        .filter(|a| a.count() > 0)
+    }
+
+    /// Per-endpoint summaries, then the aggregate.
+    pub fn summaries(&self) -> (Vec<EndpointSummary>, EndpointSummary) {
+        let eps = self
+            .endpoints
+            .iter()
+            .map(|(n, a)| a.summary(n, self.secs))
+            .collect();
+        (eps, self.all.summary(ALL, self.secs))
+    }
+}
+
+impl SloSource for Measured {
+    fn percentile_us(&self, ep: Option<&str>, q: f64) -> Option<f64> {
+        self.acc(ep)
+            .map(|a| a.hist.value_at_quantile(q / 100.0) as f64)
+    }
+    fn mean_us(&self, ep: Option<&str>) -> Option<f64> {
+        self.acc(ep).map(|a| a.hist.mean())
+    }
+    fn max_us(&self, ep: Option<&str>) -> Option<f64> {
+        self.acc(ep).map(|a| a.hist.max() as f64)
+    }
+    fn error_rate_pct(&self, ep: Option<&str>) -> Option<f64> {
+        self.acc(ep)
+            .map(|a| 100.0 * a.failures as f64 / a.count() as f64)
+    }
+    fn rps(&self, ep: Option<&str>) -> Option<f64> {
+        Some(self.acc(ep).map_or(0.0, |a| a.count() as f64 / self.secs))
+    }
+}

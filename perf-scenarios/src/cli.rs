@@ -1,0 +1,165 @@
+//! The command line (clap).
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::site_args::SiteArgs;
+
+const EXAMPLES: &str = "Examples:
+  perf-scenarios                                   # the main job: embedded site, sweep across its capacity
+  perf-scenarios list
+  perf-scenarios run api --rate 200 --duration 20s --slo \"p95<50ms,error-rate<1%\"
+  perf-scenarios run checkout --users 20 --think 500ms --param items=3
+  perf-scenarios sweep api --rate 100,200,400,800 --param size=1k,64k --site-workers 4 --site-service-time-ms 10
+  perf-scenarios run browse --rate 50 --host http://127.0.0.1:8080
+
+Exit codes: 0 success, 1 runtime failure, 2 bad usage or input, 99 an SLO failed,
+130/143 interrupted by SIGINT/SIGTERM (everything measured so far is written).";
+
+/// Load tests written in Rust, driven by Goose, against a bundled dummy site or any host.
+#[derive(Debug, Parser)]
+#[command(name = "perf-scenarios", version, allow_negative_numbers = true, after_help = EXAMPLES)]
+pub struct Cli {
+    /// Without a command: the main job (embedded site, a sweep of `api` across its capacity).
+    #[command(subcommand)]
+    pub command: Option<Cmd>,
+}
+
+/// Commands.
+#[derive(Debug, Subcommand)]
+pub enum Cmd {
+    /// List the scenarios with their parameters, defaults and SLOs.
+    List,
+    /// Run one load point.
+    #[command(allow_negative_numbers = true)]
+    Run(RunArgs),
+    /// Run a grid of load points one after another (rates or user counts × parameter values).
+    #[command(allow_negative_numbers = true)]
+    Sweep(SweepArgs),
+}
+
+/// `run`.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Scenario name (see `list`).
+    pub scenario: String,
+    /// Open model: arrival rate in requests per second [default: the scenario's].
+    #[arg(long, value_parser = positive_rate, conflicts_with = "users")]
+    pub rate: Option<f64>,
+    /// Closed model: this many users looping.
+    #[arg(long, value_parser = positive_count)]
+    pub users: Option<usize>,
+    /// Parameter value, `name=value` (repeatable).
+    #[arg(long = "param", value_name = "NAME=VALUE")]
+    pub params: Vec<String>,
+    #[command(flatten)]
+    pub common: CommonArgs,
+}
+
+/// `sweep`.
+#[derive(Debug, Args)]
+pub struct SweepArgs {
+    /// Scenario name (see `list`).
+    pub scenario: String,
+    /// Open model: comma-separated arrival rates, such as 50,100,200,400.
+    #[arg(long, value_parser = rate_list, conflicts_with = "users")]
+    pub rate: Option<Rates>,
+    /// Closed model: comma-separated user counts, such as 1,2,4,8.
+    #[arg(long, value_parser = count_list)]
+    pub users: Option<Counts>,
+    /// Parameter values, `name=v1,v2` (repeatable; the grid is every combination).
+    #[arg(long = "param", value_name = "NAME=V1,V2")]
+    pub params: Vec<String>,
+    /// Stop the sweep after a point whose error rate is above this (0.5 or 50%).
+    #[arg(long, value_parser = dummy_site::fraction, value_name = "P")]
+    pub stop_on_error_rate: Option<f64>,
+    #[command(flatten)]
+    pub common: CommonArgs,
+}
+
+/// Comma-separated rates.
+#[derive(Debug, Clone)]
+pub struct Rates(pub Vec<f64>);
+/// Comma-separated counts.
+#[derive(Debug, Clone)]
+pub struct Counts(pub Vec<usize>);
+
+/// Options of `run` and `sweep`.
+#[derive(Debug, Args)]
+pub struct CommonArgs {
+    /// Length of each measured point: 30s, 2m, 1m30s [default: the scenario's].
+    #[arg(long, value_parser = positive_duration)]
+    pub duration: Option<Duration>,
+    /// SLOs judged on each point, such as "p95<200ms,error-rate<1%" [default: the
+    /// scenario's; "" for none].
+    #[arg(long)]
+    pub slo: Option<String>,
+    /// Target base URL; without it the dummy site is started in-process on a free
+    /// loopback port.
+    #[arg(long, value_name = "URL")]
+    pub host: Option<String>,
+    /// Where result directories are written.
+    #[arg(long, value_name = "DIR", default_value = "results")]
+    pub out: PathBuf,
+    /// Open model: most concurrent users [default: 2 s worth of the rate, 10 to 5000].
+    #[arg(long, value_parser = positive_count)]
+    pub max_users: Option<usize>,
+    /// Closed model: pause after each transaction, such as 500ms.
+    #[arg(long, value_parser = any_duration, default_value = "0s")]
+    pub think: Duration,
+    /// Closed model: time to start all users.
+    #[arg(long, value_parser = any_duration, default_value = "0s")]
+    pub ramp_up: Duration,
+    /// Per-request timeout.
+    #[arg(long, value_parser = positive_duration, default_value = "10s")]
+    pub timeout: Duration,
+    /// Seed of the scenarios' random draws.
+    #[arg(long = "seed", id = "scenario_seed", default_value_t = 1)]
+    pub seed: u64,
+    /// A local target's process id, to sample its CPU and memory.
+    #[arg(long, value_name = "PID")]
+    pub target_pid: Option<u32>,
+    /// Also write Goose's own HTML report for each point (turns Goose's metrics on).
+    #[arg(long)]
+    pub goose_report: bool,
+    #[command(flatten)]
+    pub site: SiteArgs,
+}
+
+fn positive_rate(s: &str) -> Result<f64, String> {
+    match s.trim().parse::<f64>() {
+        Ok(v) if v.is_finite() && v > 0.0 && v <= 1e6 => Ok(v),
+        _ => Err("must be a number of requests per second above 0 (at most 1000000)".into()),
+    }
+}
+
+fn positive_count(s: &str) -> Result<usize, String> {
+    match s.trim().parse::<usize>() {
+        Ok(v) if (1..=100_000).contains(&v) => Ok(v),
+        _ => Err("must be a whole number from 1 to 100000".into()),
+    }
+}
+
+fn rate_list(s: &str) -> Result<Rates, String> {
+    let v: Result<Vec<f64>, String> = s.split(',').map(positive_rate).collect();
+    v.map(Rates).map_err(|e| format!("each rate {e}"))
+}
+
+fn count_list(s: &str) -> Result<Counts, String> {
+    let v: Result<Vec<usize>, String> = s.split(',').map(positive_count).collect();
+    v.map(Counts).map_err(|e| format!("each user count {e}"))
+}
+
+fn any_duration(s: &str) -> Result<Duration, String> {
+    perf_core::parse_duration(s).ok_or_else(|| "not a duration; use 500ms, 30s, 2m or 1m30s".into())
+}
+
+fn positive_duration(s: &str) -> Result<Duration, String> {
+    match any_duration(s)? {
+        d if d.is_zero() => Err("must be longer than 0".into()),
+        d if d > Duration::from_secs(86_400) => Err("must be at most 24h".into()),
+        d => Ok(d),
+    }
+}

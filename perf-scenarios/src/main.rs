@@ -1,0 +1,25 @@
+//! `perf-scenarios`: parse the command line, run, print errors with their chain, exit
+//! with the contract's code.
+
+mod cli;
+mod list;
+mod mainjob;
+mod output;
+mod registry;
+mod runner;
+mod site_args;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = cli::Cli::parse();
+    match runner::run(cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(fail) => {
+            eprintln!("error: {:#}", fail.error);
+            ExitCode::from(fail.code)
+        }
+    }
+}

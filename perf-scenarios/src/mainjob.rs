@@ -1,0 +1,87 @@
+//! The main job (no arguments): the embedded dummy site with a known capacity, a short
+//! sweep of `api` that crosses it, the table, and where the results are.
+
+use std::time::Duration;
+
+use dummy_site::SiteParams;
+use perf_core::{parse_slos, LoadModel, LoadPoint, Params};
+
+use crate::registry;
+use crate::runner::{execute, usage, ExecOpts, Fail, Plan, TargetChoice};
+
+/// Workers of the main job's site.
+pub const WORKERS: usize = 4;
+/// Service time of the main job's site, ms.
+pub const SERVICE_MS: f64 = 10.0;
+/// Rates of the sweep, as fractions of the site's capacity.
+pub const LOAD_FRACTIONS: [f64; 6] = [0.25, 0.5, 0.75, 1.0, 1.25, 1.5];
+
+/// Runs the main job.
+pub fn run() -> Result<u8, Fail> {
+    let site = SiteParams {
+        workers: WORKERS,
+        service_time_ms: SERVICE_MS,
+        queue: 16,
+        queue_timeout_ms: 500,
+        ..SiteParams::default()
+    };
+    let capacity = dummy_site::capacity_rps(WORKERS, SERVICE_MS, 1.0);
+    let scenario = registry::find("api").map_err(|e| usage(anyhow::anyhow!(e)))?;
+    // Reads only: every request costs 1, so the site's capacity is the formula's.
+    let params = Params::resolve(
+        "api",
+        &scenario.params,
+        &[("write_ratio".into(), "0".into())],
+    )
+    .map_err(usage)?;
+    let points = LOAD_FRACTIONS
+        .iter()
+        .map(|f| {
+            let rate = (capacity * f).round();
+            LoadPoint {
+                model: LoadModel::Open {
+                    rate,
+                    max_users: LoadModel::default_max_users(rate),
+                },
+                duration: Duration::from_secs(4),
+                params: params.clone(),
+            }
+        })
+        .collect();
+    println!(
+        "main job: dummy site with {WORKERS} workers × {SERVICE_MS} ms service time → capacity {capacity:.0} req/s \
+         (workers × 1000 / service time); sweeping `api` (reads only) from {:.0} to {:.0} req/s",
+        capacity * LOAD_FRACTIONS[0],
+        capacity * LOAD_FRACTIONS[LOAD_FRACTIONS.len() - 1]
+    );
+    let plan = Plan {
+        scenario,
+        points,
+        slos: parse_slos("p95<100ms,error-rate<1%").expect("valid SLO"),
+        stop_on_error_rate: None,
+    };
+    let opts = ExecOpts {
+        target: TargetChoice::Embedded(site),
+        out: "results".into(),
+        timeout: Duration::from_secs(10),
+        seed: 1,
+        target_pid: None,
+        goose_report: false,
+    };
+    let done = execute(&plan, &opts)?;
+    if let Some(sig) = done.interrupted {
+        return Ok(perf_core::engine::signals::exit_code(sig));
+    }
+    let last_ok = done
+        .outcomes
+        .iter()
+        .filter(|o| o.detail.row.slo_pass)
+        .filter_map(|o| o.detail.row.target_rps)
+        .fold(None, |a: Option<f64>, r| Some(a.map_or(r, |a| a.max(r))));
+    match last_ok {
+        Some(r) => println!("highest rate meeting the SLO: {r:.0} req/s (site capacity by formula: {capacity:.0} req/s)"),
+        None => println!("no rate met the SLO (site capacity by formula: {capacity:.0} req/s)"),
+    }
+    println!("results written to {}", done.dir.display());
+    Ok(0)
+}

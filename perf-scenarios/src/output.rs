@@ -1,0 +1,189 @@
+//! Console output: a progress bar across points on a terminal, plain lines otherwise,
+//! and the summary table.
+
+use std::io::IsTerminal;
+use std::path::Path;
+
+use indicatif::{ProgressBar, ProgressStyle};
+use perf_core::engine::PointOutcome;
+use perf_core::LoadPoint;
+
+use crate::runner::Plan;
+
+/// Reports the progress of a plan.
+#[derive(Debug)]
+pub struct Progress {
+    bar: Option<ProgressBar>,
+    total: usize,
+}
+
+fn ms(us: u64) -> String {
+    format!("{:.1}", us as f64 / 1000.0)
+}
+
+fn load_label(p: &LoadPoint) -> String {
+    let params = p.params.to_string();
+    if params.is_empty() {
+        p.model.label()
+    } else {
+        format!("{} {params}", p.model.label())
+    }
+}
+
+impl Progress {
+    /// Prints the header and starts the bar.
+    pub fn new(plan: &Plan, host: &str, embedded: bool, dir: &Path) -> Self {
+        let target = if embedded {
+            format!("{host} (embedded dummy site)")
+        } else {
+            host.to_string()
+        };
+        let slos: Vec<&str> = plan.slos.iter().map(|s| s.rule.as_str()).collect();
+        println!(
+            "scenario {} → {target}: {} point(s) of {:.0}s; SLO {}",
+            plan.scenario.name,
+            plan.points.len(),
+            plan.points
+                .first()
+                .map_or(0.0, |p| p.duration.as_secs_f64()),
+            if slos.is_empty() {
+                "none".to_string()
+            } else {
+                slos.join(", ")
+            }
+        );
+        println!("results: {}", dir.display());
+        let bar = std::io::stderr().is_terminal().then(|| {
+            let b = ProgressBar::new(plan.points.len() as u64);
+            b.set_style(
+                ProgressStyle::with_template("{bar:30} {pos}/{len} points {elapsed_precise} {msg}")
+                    .expect("valid template"),
+            );
+            b
+        });
+        Self {
+            bar,
+            total: plan.points.len(),
+        }
+    }
+
+    /// A point begins.
+    pub fn start_point(&mut self, index: usize, p: &LoadPoint) {
+        let msg = format!("point {}/{}: {}", index + 1, self.total, load_label(p));
+        match &self.bar {
+            Some(b) => b.set_message(msg),
+            None => eprintln!("{msg} ..."),
+        }
+    }
+
+    /// A message between points.
+    pub fn note(&self, msg: &str) {
+        match &self.bar {
+            Some(b) => b.println(msg),
+            None => eprintln!("{msg}"),
+        }
+    }
+
+    /// A point ended.
+    pub fn end_point(&mut self, o: &PointOutcome) {
+        let r = &o.detail.row;
+        let mut line = format!(
+            "  {:>8.1} req/s achieved, p50 {} ms, p95 {} ms, p99 {} ms (n={}), errors {:.2}%, dropped {}{}",
+            r.achieved_rps,
+            ms(r.p50_us),
+            ms(r.p95_us),
+            ms(r.p99_us),
+            r.requests,
+            r.error_rate * 100.0,
+            r.dropped_iterations,
+            if r.complete { "" } else { " [partial]" }
+        );
+        for v in &o.detail.slo {
+            line.push_str(&format!(
+                "\n    SLO {}: {} (observed {})",
+                v.slo.rule,
+                if v.pass { "pass" } else { "FAIL" },
+                v.observed_text()
+            ));
+        }
+        for why in &o.detail.saturation {
+            line.push_str(&format!(
+                "\n    ! generator saturated ({why}): this point is not evidence about the target"
+            ));
+        }
+        self.note(&line);
+        if let Some(b) = &self.bar {
+            b.inc(1);
+        }
+    }
+
+    /// The table of all points.
+    pub fn finish(&mut self, outcomes: &[PointOutcome], interrupted: Option<i32>) {
+        if let Some(b) = self.bar.take() {
+            b.finish_and_clear();
+        }
+        println!("{}", table(outcomes));
+        if let Some(sig) = interrupted {
+            println!("interrupted by signal {sig}: {} point(s) written, the last one marked complete=false", outcomes.len());
+        }
+    }
+}
+
+/// The summary table: one line per point.
+pub fn table(outcomes: &[PointOutcome]) -> String {
+    let mut rows = vec![[
+        "#".to_string(),
+        "load".into(),
+        "achieved req/s".into(),
+        "p50 ms".into(),
+        "p95 ms".into(),
+        "p99 ms".into(),
+        "errors %".into(),
+        "dropped".into(),
+        "SLO".into(),
+        "note".into(),
+    ]];
+    for o in outcomes {
+        let r = &o.detail.row;
+        let mut note = Vec::new();
+        if r.generator_saturated {
+            note.push("generator saturated");
+        }
+        if !r.complete {
+            note.push("partial");
+        }
+        rows.push([
+            o.detail.index.to_string(),
+            load_label(&o.detail.config),
+            format!("{:.1}", r.achieved_rps),
+            ms(r.p50_us),
+            ms(r.p95_us),
+            ms(r.p99_us),
+            format!("{:.2}", r.error_rate * 100.0),
+            r.dropped_iterations.to_string(),
+            if o.detail.slo.is_empty() {
+                "-".into()
+            } else if r.slo_pass {
+                "pass".into()
+            } else {
+                "FAIL".into()
+            },
+            note.join(", "),
+        ]);
+    }
+    let widths: Vec<usize> = (0..10)
+        .map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0))
+        .collect();
+    rows.iter()
+        .map(|r| {
+            r.iter()
+                .zip(&widths)
+                .map(|(cell, w)| format!("{cell:<w$}"))
+                .collect::<Vec<_>>()
+                .join("  ")
+                .trim_end()
+                .to_string()
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}

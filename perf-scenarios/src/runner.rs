@@ -1,0 +1,339 @@
+//! `run` and `sweep`: turn arguments into a plan of load points, start or check the
+//! target, run the points one after another, write the results directory, and choose
+//! the exit code (0, 1, 2, 99, 130/143).
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::{anyhow, Context};
+use dummy_site::SiteParams;
+use perf_core::engine::{self, signals, PointOutcome, PointSpec, Target};
+use perf_core::params::{grid, split_assignment};
+use perf_core::scenario::ScenarioSpec;
+use perf_core::{parse_slos, LoadModel, LoadPoint, Params, ResultsWriter, Slo};
+
+use crate::cli::{Cli, Cmd, CommonArgs, RunArgs, SweepArgs};
+use crate::{list, mainjob, output, registry};
+
+/// A failure with its exit code.
+#[derive(Debug)]
+pub struct Fail {
+    /// Exit code.
+    pub code: u8,
+    /// What went wrong, with its causes.
+    pub error: anyhow::Error,
+}
+
+/// Bad usage or input: exit 2.
+pub fn usage(e: impl Into<anyhow::Error>) -> Fail {
+    Fail {
+        code: 2,
+        error: e.into(),
+    }
+}
+
+/// Runtime failure: exit 1.
+pub fn runtime(e: impl Into<anyhow::Error>) -> Fail {
+    Fail {
+        code: 1,
+        error: e.into(),
+    }
+}
+
+/// Exit code when an SLO failed.
+pub const SLO_FAILED: u8 = 99;
+
+/// Dispatches a parsed command line.
+pub fn run(cli: Cli) -> Result<u8, Fail> {
+    match cli.command {
+        None => mainjob::run(),
+        Some(Cmd::List) => {
+            print!("{}", list::render());
+            Ok(0)
+        }
+        Some(Cmd::Run(a)) => {
+            let plan = plan_run(&a)?;
+            let done = execute(&plan, &ExecOpts::from_common(&a.common))?;
+            Ok(done.exit_code(true))
+        }
+        Some(Cmd::Sweep(a)) => {
+            let plan = plan_sweep(&a)?;
+            let done = execute(&plan, &ExecOpts::from_common(&a.common))?;
+            Ok(done.exit_code(false))
+        }
+    }
+}
+
+/// What to run.
+#[derive(Debug)]
+pub struct Plan {
+    /// The scenario.
+    pub scenario: ScenarioSpec,
+    /// The points, in order.
+    pub points: Vec<LoadPoint>,
+    /// SLOs judged on each.
+    pub slos: Vec<Slo>,
+    /// Stop after a point with an error rate above this.
+    pub stop_on_error_rate: Option<f64>,
+}
+
+/// Where the target is.
+#[derive(Debug, Clone)]
+pub enum TargetChoice {
+    /// Any server.
+    Host(String),
+    /// The dummy site, started in-process.
+    Embedded(SiteParams),
+}
+
+/// How to run a plan.
+#[derive(Debug, Clone)]
+pub struct ExecOpts {
+    /// Target.
+    pub target: TargetChoice,
+    /// Results parent folder.
+    pub out: PathBuf,
+    /// Per-request timeout.
+    pub timeout: Duration,
+    /// Scenario seed.
+    pub seed: u64,
+    /// Local target's pid.
+    pub target_pid: Option<u32>,
+    /// Write Goose's HTML report per point.
+    pub goose_report: bool,
+}
+
+impl ExecOpts {
+    fn from_common(c: &CommonArgs) -> Self {
+        Self {
+            target: match &c.host {
+                Some(h) => TargetChoice::Host(h.trim_end_matches('/').to_string()),
+                None => TargetChoice::Embedded(c.site.0.clone()),
+            },
+            out: c.out.clone(),
+            timeout: c.timeout,
+            seed: c.seed,
+            target_pid: c.target_pid,
+            goose_report: c.goose_report,
+        }
+    }
+}
+
+fn overrides(raw: &[String]) -> Result<Vec<(String, String)>, Fail> {
+    raw.iter()
+        .map(|r| split_assignment(r).map_err(usage))
+        .collect()
+}
+
+fn slos(spec: &ScenarioSpec, given: &Option<String>) -> Result<Vec<Slo>, Fail> {
+    parse_slos(given.as_deref().unwrap_or(spec.default_slo))
+        .map_err(|e| usage(anyhow!("--slo: {e}")))
+}
+
+fn open(spec: &ScenarioSpec, rate: Option<f64>, c: &CommonArgs) -> LoadModel {
+    let rate = rate.unwrap_or(spec.default_rate);
+    LoadModel::Open {
+        rate,
+        max_users: c
+            .max_users
+            .unwrap_or_else(|| LoadModel::default_max_users(rate)),
+    }
+}
+
+fn closed(users: usize, c: &CommonArgs) -> LoadModel {
+    LoadModel::Closed {
+        users,
+        think: c.think,
+        ramp_up: c.ramp_up,
+    }
+}
+
+fn plan_run(a: &RunArgs) -> Result<Plan, Fail> {
+    let spec = registry::find(&a.scenario).map_err(|e| usage(anyhow!(e)))?;
+    let params = Params::resolve(spec.name, &spec.params, &overrides(&a.params)?).map_err(usage)?;
+    let model = match a.users {
+        Some(u) => closed(u, &a.common),
+        None => open(&spec, a.rate, &a.common),
+    };
+    let duration = a.common.duration.unwrap_or(spec.default_duration);
+    let slos = slos(&spec, &a.common.slo)?;
+    Ok(Plan {
+        points: vec![LoadPoint {
+            model,
+            duration,
+            params,
+        }],
+        scenario: spec,
+        slos,
+        stop_on_error_rate: None,
+    })
+}
+
+fn plan_sweep(a: &SweepArgs) -> Result<Plan, Fail> {
+    let spec = registry::find(&a.scenario).map_err(|e| usage(anyhow!(e)))?;
+    let combos = grid(spec.name, &spec.params, &overrides(&a.params)?).map_err(usage)?;
+    let models: Vec<LoadModel> = match (&a.rate, &a.users) {
+        (_, Some(users)) => users.0.iter().map(|u| closed(*u, &a.common)).collect(),
+        (Some(rates), None) => rates
+            .0
+            .iter()
+            .map(|r| open(&spec, Some(*r), &a.common))
+            .collect(),
+        (None, None) => vec![open(&spec, None, &a.common)],
+    };
+    let duration = a.common.duration.unwrap_or(spec.default_duration);
+    let mut points = Vec::new();
+    for combo in &combos {
+        let params = Params::resolve(spec.name, &spec.params, combo).map_err(usage)?;
+        for m in &models {
+            points.push(LoadPoint {
+                model: m.clone(),
+                duration,
+                params: params.clone(),
+            });
+        }
+    }
+    let slos = slos(&spec, &a.common.slo)?;
+    Ok(Plan {
+        points,
+        scenario: spec,
+        slos,
+        stop_on_error_rate: a.stop_on_error_rate,
+    })
+}
+
+/// What a plan produced.
+#[derive(Debug)]
+pub struct Executed {
+    /// The results directory.
+    pub dir: PathBuf,
+    /// Every point run (the last may be partial).
+    pub outcomes: Vec<PointOutcome>,
+    /// The signal that stopped it.
+    pub interrupted: Option<i32>,
+}
+
+impl Executed {
+    /// 130/143 when interrupted; for a single run, 99 when an SLO failed; else 0.
+    pub fn exit_code(&self, slo_decides: bool) -> u8 {
+        if let Some(sig) = self.interrupted {
+            return signals::exit_code(sig);
+        }
+        let failed = self.outcomes.iter().any(|o| !o.detail.row.slo_pass);
+        if slo_decides && failed {
+            SLO_FAILED
+        } else {
+            0
+        }
+    }
+}
+
+fn run_id(out: &std::path::Path, scenario: &str) -> String {
+    let base = format!(
+        "{}-{scenario}",
+        chrono::Local::now().format("%Y%m%d-%H%M%S")
+    );
+    (1..)
+        .map(|n| {
+            if n == 1 {
+                base.clone()
+            } else {
+                format!("{base}-{n}")
+            }
+        })
+        .find(|id| !out.join(id).exists())
+        .expect("a free name")
+}
+
+/// Runs every point of a plan, writing each as it completes.
+pub fn execute(plan: &Plan, opts: &ExecOpts) -> Result<Executed, Fail> {
+    signals::install().map_err(|e| runtime(anyhow!(e)))?;
+    let (host, site, target) = match &opts.target {
+        TargetChoice::Host(h) => {
+            engine::check_target(h).map_err(|e| match e {
+                engine::EngineError::BadHost { .. } => usage(anyhow!("--host: {e}")),
+                other => runtime(other),
+            })?;
+            let target = match opts.target_pid {
+                Some(pid) if !engine::resources::pid_exists(pid) => {
+                    return Err(usage(anyhow!("--target-pid {pid}: no such process")))
+                }
+                Some(pid) => Target::Pid(pid),
+                None => Target::Remote,
+            };
+            (h.clone(), None, target)
+        }
+        TargetChoice::Embedded(p) => {
+            let cfg = p
+                .check()
+                .map_err(|e| usage(e.with_option_prefix("site-")))?;
+            let site = cfg
+                .start("127.0.0.1:0".parse().expect("literal"))
+                .context("cannot start the embedded dummy site")
+                .map_err(runtime)?;
+            (site.url(), Some(site), Target::InProcess)
+        }
+    };
+    let id = run_id(&opts.out, plan.scenario.name);
+    let names: Vec<String> = plan
+        .scenario
+        .params
+        .iter()
+        .map(|p| p.name.to_string())
+        .collect();
+    let mut writer =
+        ResultsWriter::create(&opts.out, &id, names).map_err(|e| usage(anyhow!("--out: {e:#}")))?;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the runtime")
+        .map_err(runtime)?;
+    let mut ui = output::Progress::new(plan, &host, site.is_some(), writer.dir());
+    let mut outcomes = Vec::new();
+    let mut interrupted = signals::received();
+    for (index, point) in plan.points.iter().enumerate() {
+        if interrupted.is_some() {
+            break;
+        }
+        ui.start_point(index, point);
+        let spec = PointSpec {
+            run_id: id.clone(),
+            index,
+            scenario: plan.scenario.clone(),
+            point: point.clone(),
+            host: host.clone(),
+            slos: plan.slos.clone(),
+            seed: opts.seed,
+            timeout: opts.timeout,
+            target,
+            goose_report_dir: opts
+                .goose_report
+                .then(|| writer.dir().join("points").join(format!("goose-{index}"))),
+        };
+        let outcome = rt.block_on(engine::run_point(&spec)).map_err(runtime)?;
+        writer
+            .write_point(&outcome.detail, &outcome.timeline)
+            .map_err(runtime)?;
+        ui.end_point(&outcome);
+        interrupted = outcome.interrupted;
+        let error_rate = outcome.detail.row.error_rate;
+        outcomes.push(outcome);
+        if let Some(limit) = plan.stop_on_error_rate {
+            if error_rate > limit {
+                ui.note(&format!(
+                    "stopping the sweep: error rate {:.1}% is above --stop-on-error-rate {:.1}%",
+                    error_rate * 100.0,
+                    limit * 100.0
+                ));
+                break;
+            }
+        }
+    }
+    ui.finish(&outcomes, interrupted);
+    drop(site);
+    Ok(Executed {
+        dir: writer.dir().to_path_buf(),
+        outcomes,
+        interrupted,
+    })
+}
