@@ -26,6 +26,8 @@ pub struct Acc {
     pub hist: Histogram<u64>,
     /// Failed requests.
     pub failures: u64,
+    /// Slowest request, exact (the histogram keeps 3 significant digits).
+    pub max_us: u64,
 }
 
 impl Acc {
@@ -33,11 +35,13 @@ impl Acc {
         Self {
             hist: Histogram::new_with_bounds(1, MAX_US, sigfig).expect("valid bounds"),
             failures: 0,
+            max_us: 0,
         }
     }
 
     fn record(&mut self, us: u64, ok: bool) {
         let _ = self.hist.record(us.clamp(1, MAX_US));
+        self.max_us = self.max_us.max(us);
         if !ok {
             self.failures += 1;
         }
@@ -46,6 +50,7 @@ impl Acc {
     fn merge(&mut self, other: &Acc) {
         let _ = self.hist.add(&other.hist);
         self.failures += other.failures;
+        self.max_us = self.max_us.max(other.max_us);
     }
 
     /// Requests recorded.
@@ -78,7 +83,7 @@ impl Acc {
             p90_us: q(90.0),
             p95_us: q(95.0),
             p99_us: q(99.0),
-            max_us: if n == 0 { 0 } else { self.hist.max() },
+            max_us: self.max_us,
         }
     }
 }

@@ -252,7 +252,7 @@ impl SloSource for Measured {
         self.acc(ep).map(|a| a.hist.mean())
     }
     fn max_us(&self, ep: Option<&str>) -> Option<f64> {
-        self.acc(ep).map(|a| a.hist.max() as f64)
+        self.acc(ep).map(|a| a.max_us as f64)
     }
     fn error_rate_pct(&self, ep: Option<&str>) -> Option<f64> {
         self.acc(ep)

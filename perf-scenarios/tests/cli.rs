@@ -1,0 +1,473 @@
+//! The perf-scenarios binary end to end: real attacks on the embedded site, the result
+//! files of the contract, exit codes, bad input, signals, and a target that dies.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_perf-scenarios");
+
+fn cmd(out: &Path, args: &[&str]) -> Command {
+    let mut c = Command::new(BIN);
+    c.args(args).arg("--out").arg(out).stdin(Stdio::null());
+    c
+}
+
+fn run(out: &Path, args: &[&str]) -> Output {
+    cmd(out, args).output().unwrap()
+}
+
+fn result_dirs(out: &Path) -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(out)
+        .map(|d| d.flatten().map(|e| e.path()).collect())
+        .unwrap_or_default();
+    v.sort();
+    v
+}
+
+fn csv_rows(path: &Path) -> (Vec<String>, Vec<Vec<String>>) {
+    let mut r = csv::Reader::from_path(path).unwrap();
+    let h = r.headers().unwrap().iter().map(String::from).collect();
+    let rows = r
+        .records()
+        .map(|x| x.unwrap().iter().map(String::from).collect())
+        .collect();
+    (h, rows)
+}
+
+fn col(h: &[String], row: &[String], name: &str) -> String {
+    row[h
+        .iter()
+        .position(|c| c == name)
+        .unwrap_or_else(|| panic!("no column {name}"))]
+    .clone()
+}
+
+#[test]
+fn sweep_writes_every_contract_column_and_file() {
+    let out = tempfile::tempdir().unwrap();
+    let o = run(
+        out.path(),
+        &[
+            "sweep",
+            "api",
+            "--rate",
+            "50,100",
+            "--param",
+            "size=512,2k",
+            "--duration",
+            "2s",
+            "--site-service-time-ms",
+            "2",
+        ],
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let stdout = String::from_utf8(o.stdout).unwrap();
+    assert!(
+        stdout.contains("achieved req/s") && stdout.contains("size=2048"),
+        "{stdout}"
+    );
+    let dirs = result_dirs(out.path());
+    assert_eq!(dirs.len(), 1);
+    let d = &dirs[0];
+    assert!(
+        stdout.contains(&d.display().to_string()),
+        "the path of the results is printed"
+    );
+    let (h, rows) = csv_rows(&d.join("runs.csv"));
+    for c in [
+        "run_id",
+        "scenario",
+        "model",
+        "users",
+        "target_rps",
+        "duration_s",
+        "achieved_rps",
+        "requests",
+        "failures",
+        "error_rate",
+        "p50_us",
+        "p90_us",
+        "p95_us",
+        "p99_us",
+        "max_us",
+        "mean_us",
+        "dropped_iterations",
+        "sut_cpu_pct",
+        "sut_rss_mb",
+        "gen_cpu_pct",
+        "generator_saturated",
+        "slo_pass",
+        "complete",
+        "size",
+        "write_ratio",
+    ] {
+        assert!(h.iter().any(|x| x == c), "runs.csv lacks {c}: {h:?}");
+    }
+    assert_eq!(rows.len(), 4, "2 rates × 2 sizes");
+    let sizes: Vec<String> = rows.iter().map(|r| col(&h, r, "size")).collect();
+    assert_eq!(sizes, ["512", "512", "2048", "2048"]);
+    for r in &rows {
+        assert_eq!(col(&h, r, "model"), "open");
+        assert_eq!(col(&h, r, "complete"), "true");
+        let target: f64 = col(&h, r, "target_rps").parse().unwrap();
+        let achieved: f64 = col(&h, r, "achieved_rps").parse().unwrap();
+        assert!(
+            (achieved - target).abs() <= target * 0.05,
+            "{achieved} vs {target}"
+        );
+        assert!(col(&h, r, "sut_cpu_pct").parse::<f64>().is_ok());
+    }
+    for i in 0..4 {
+        let p: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(d.join(format!("points/{i}.json"))).unwrap())
+                .unwrap();
+        assert_eq!(p["index"], i);
+        assert!(
+            p["endpoints"].as_array().unwrap().len() >= 3,
+            "per-endpoint summaries"
+        );
+        assert!(p["environment"]["cores"].as_u64().unwrap() >= 1);
+        assert_eq!(p["environment"]["target_in_process"], true);
+        assert_eq!(
+            p["slo"].as_array().unwrap().len(),
+            2,
+            "the scenario's default SLOs"
+        );
+    }
+    let (th, trows) = csv_rows(&d.join("timeline.csv"));
+    assert_eq!(
+        th,
+        [
+            "point", "second", "endpoint", "requests", "failures", "p50_us", "p95_us", "p99_us",
+            "max_us"
+        ]
+    );
+    let seconds_of_point0 = trows
+        .iter()
+        .filter(|r| r[0] == "0" && r[2] == "ALL")
+        .count();
+    assert_eq!(seconds_of_point0, 2, "one ALL row per second");
+    let (rh, rrows) = csv_rows(&d.join("resources.csv"));
+    assert_eq!(rh[..3], ["point", "t_s", "gen_cpu_pct"]);
+    assert!(rrows.len() >= 8, "a sample each second of each point");
+}
+
+#[test]
+fn run_exits_99_when_its_slo_fails_and_0_when_it_passes() {
+    let out = tempfile::tempdir().unwrap();
+    let fail = run(
+        out.path(),
+        &[
+            "run",
+            "api",
+            "--rate",
+            "40",
+            "--duration",
+            "1s",
+            "--slo",
+            "p95<1us",
+        ],
+    );
+    assert_eq!(
+        fail.status.code(),
+        Some(99),
+        "{}",
+        String::from_utf8_lossy(&fail.stderr)
+    );
+    assert!(String::from_utf8_lossy(&fail.stdout).contains("FAIL"));
+    let pass = run(
+        out.path(),
+        &[
+            "run",
+            "static",
+            "--rate",
+            "40",
+            "--duration",
+            "1s",
+            "--slo",
+            "error-rate<1%",
+        ],
+    );
+    assert_eq!(
+        pass.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&pass.stderr)
+    );
+}
+
+#[test]
+fn closed_model_run_records_users() {
+    let out = tempfile::tempdir().unwrap();
+    let o = run(
+        out.path(),
+        &[
+            "run",
+            "checkout",
+            "--users",
+            "3",
+            "--think",
+            "20ms",
+            "--duration",
+            "2s",
+            "--slo",
+            "",
+        ],
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let (h, rows) = csv_rows(&result_dirs(out.path())[0].join("runs.csv"));
+    assert_eq!(
+        (
+            col(&h, &rows[0], "model").as_str(),
+            col(&h, &rows[0], "users").as_str()
+        ),
+        ("closed", "3")
+    );
+    assert_eq!(col(&h, &rows[0], "target_rps"), "");
+    assert_eq!(
+        col(&h, &rows[0], "failures"),
+        "0",
+        "the session flow succeeds"
+    );
+    assert!(col(&h, &rows[0], "requests").parse::<u64>().unwrap() > 20);
+}
+
+fn bad(args: &[&str], needle: &str) {
+    let out = tempfile::tempdir().unwrap();
+    let t = Instant::now();
+    let o = run(out.path(), args);
+    let err = String::from_utf8_lossy(&o.stderr);
+    let first = err.lines().next().unwrap_or("");
+    assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+    assert!(
+        first.starts_with("error:") && first.contains(needle),
+        "{args:?}: first line {first:?}"
+    );
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(t.elapsed() < Duration::from_secs(10));
+    assert!(result_dirs(out.path()).is_empty(), "{args:?} wrote results");
+}
+
+#[test]
+fn bad_input_is_one_line_naming_the_input_with_exit_2() {
+    bad(&["run", "nope"], "unknown scenario 'nope'");
+    bad(
+        &["run", "api", "--param", "colour=red"],
+        "unknown parameter 'colour'",
+    );
+    bad(&["run", "api", "--param", "size=99m"], "parameter 'size'");
+    bad(&["run", "api", "--param", "size"], "--param 'size'");
+    bad(
+        &["sweep", "api", "--param", "size=1k,huge"],
+        "parameter 'size'",
+    );
+    bad(&["run", "api", "--slo", "p95<fast"], "--slo");
+    bad(&["run", "api", "--host", "ftp://127.0.0.1:21"], "--host");
+    bad(&["run", "api", "--host", "not a url"], "--host");
+    bad(&["run", "api", "--rate", "0"], "--rate");
+    bad(&["run", "api", "--rate", "-5"], "--rate");
+    bad(&["run", "api", "--users", "0"], "--users");
+    bad(&["run", "api", "--users", "-2"], "--users");
+    bad(&["run", "api", "--duration", "0s"], "--duration");
+    bad(&["run", "api", "--duration", "-1"], "--duration");
+    bad(&["run", "api", "--duration", "soon"], "--duration");
+    bad(&["sweep", "api", "--rate", "10,0"], "--rate");
+    bad(&["run", "api", "--rate", "10", "--users", "2"], "--rate");
+    bad(&["run", "api", "--site-workers", "0"], "--site-workers");
+    bad(
+        &["run", "api", "--site-error-rate", "200%"],
+        "--site-error-rate",
+    );
+}
+
+#[test]
+fn unwritable_output_directory_is_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("not-a-dir");
+    std::fs::write(&file, "x").unwrap();
+    let o = Command::new(BIN)
+        .args(["run", "api", "--duration", "1s", "--out"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.starts_with("error: --out: cannot write results to") && err.lines().count() == 1,
+        "{err}"
+    );
+}
+
+#[test]
+fn refused_connections_fail_fast_with_exit_1() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let out = tempfile::tempdir().unwrap();
+    let t = Instant::now();
+    let o = run(
+        out.path(),
+        &["run", "api", "--host", &format!("http://127.0.0.1:{port}")],
+    );
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("cannot connect to the target") && err.contains("refused"),
+        "{err}"
+    );
+    assert!(
+        t.elapsed() < Duration::from_secs(5),
+        "took {:?}",
+        t.elapsed()
+    );
+    assert!(result_dirs(out.path()).is_empty(), "no table of zeros");
+}
+
+fn interrupt(sig: &str, code: i32) {
+    let out = tempfile::tempdir().unwrap();
+    let mut child = cmd(
+        out.path(),
+        &["sweep", "api", "--rate", "50,60,70", "--duration", "3s"],
+    )
+    .stdout(Stdio::null())
+    .stderr(Stdio::piped())
+    .spawn()
+    .unwrap();
+    // Wait until the first point is written, then signal in the middle of the second.
+    let t = Instant::now();
+    let runs = loop {
+        if let Some(d) = result_dirs(out.path()).first() {
+            let p = d.join("runs.csv");
+            if std::fs::read_to_string(&p)
+                .map(|s| s.lines().count() >= 2)
+                .unwrap_or(false)
+            {
+                break p;
+            }
+        }
+        assert!(
+            t.elapsed() < Duration::from_secs(30),
+            "first point never written"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    std::thread::sleep(Duration::from_millis(1500));
+    assert!(Command::new("kill")
+        .args([sig, &child.id().to_string()])
+        .status()
+        .unwrap()
+        .success());
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(code), "{sig}");
+    let (h, rows) = csv_rows(&runs);
+    assert_eq!(rows.len(), 2, "the completed point and the partial one");
+    assert_eq!(col(&h, &rows[0], "complete"), "true");
+    assert_eq!(col(&h, &rows[1], "complete"), "false");
+    assert!(
+        col(&h, &rows[1], "requests").parse::<u64>().unwrap() > 10,
+        "the partial point keeps what it measured"
+    );
+    let p1: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(runs.with_file_name("points").join("1.json")).unwrap(),
+    )
+    .unwrap();
+    assert!(
+        p1["ended"].as_str().unwrap().starts_with("interrupted"),
+        "{}",
+        p1["ended"]
+    );
+}
+
+#[test]
+fn sigint_writes_completed_and_partial_points_then_exits_130() {
+    interrupt("-INT", 130);
+}
+
+#[test]
+fn sigterm_writes_completed_and_partial_points_then_exits_143() {
+    interrupt("-TERM", 143);
+}
+
+#[test]
+fn a_target_that_dies_mid_run_is_recorded_and_the_sweep_stops_as_asked() {
+    let site = dummy_site::SiteParams {
+        service_time_ms: 1.0,
+        ..Default::default()
+    }
+    .check()
+    .unwrap()
+    .start("127.0.0.1:0".parse().unwrap())
+    .unwrap();
+    let url = site.url();
+    let out = tempfile::tempdir().unwrap();
+    let child = cmd(
+        out.path(),
+        &[
+            "sweep",
+            "api",
+            "--rate",
+            "50,50,50",
+            "--duration",
+            "2s",
+            "--host",
+            &url,
+            "--stop-on-error-rate",
+            "50%",
+            "--timeout",
+            "1s",
+        ],
+    )
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped())
+    .spawn()
+    .unwrap();
+    std::thread::sleep(Duration::from_millis(1500));
+    site.shutdown();
+    let o = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(stderr.contains("stopping the sweep"), "{stderr}");
+    let (h, rows) = csv_rows(&result_dirs(out.path())[0].join("runs.csv"));
+    assert!(rows.len() < 3, "the sweep stopped early");
+    let last = rows.last().unwrap();
+    assert!(
+        col(&h, last, "failures").parse::<u64>().unwrap() > 0,
+        "failures are recorded"
+    );
+    assert_eq!(col(&h, last, "slo_pass"), "false");
+}
+
+#[test]
+fn list_and_help_describe_scenarios_and_options() {
+    let o = Command::new(BIN).arg("list").output().unwrap();
+    let s = String::from_utf8(o.stdout).unwrap();
+    for needle in [
+        "api",
+        "browse",
+        "checkout",
+        "static",
+        "--param size=",
+        "default load",
+        "SLO: p95<250ms",
+    ] {
+        assert!(s.contains(needle), "list lacks {needle}");
+    }
+    let o = Command::new(BIN).args(["run", "--help"]).output().unwrap();
+    let h = String::from_utf8(o.stdout).unwrap();
+    for needle in [
+        "--rate",
+        "--users",
+        "--duration",
+        "--param",
+        "--slo",
+        "--host",
+        "--out",
+        "--site-workers",
+        "--site-service-time-ms",
+        "--site-extra-latency-ms",
+    ] {
+        assert!(h.contains(needle), "run --help lacks {needle}");
+    }
+}
