@@ -471,3 +471,43 @@ fn list_and_help_describe_scenarios_and_options() {
         assert!(h.contains(needle), "run --help lacks {needle}");
     }
 }
+
+#[test]
+fn main_job_with_no_arguments_finds_the_sites_capacity() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = Instant::now();
+    let o = Command::new(BIN)
+        .current_dir(dir.path())
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let took = t.elapsed();
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        o.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(
+        took < Duration::from_secs(120),
+        "the main job took {took:?}"
+    );
+    assert!(stdout.contains("capacity 400 req/s"), "{stdout}");
+    assert!(
+        stdout.contains("highest rate meeting the SLO: 400 req/s"),
+        "{stdout}"
+    );
+    let dirs = result_dirs(&dir.path().join("results"));
+    assert_eq!(dirs.len(), 1);
+    assert!(stdout.contains("results written to results/"), "{stdout}");
+    let (h, rows) = csv_rows(&dirs[0].join("runs.csv"));
+    assert_eq!(rows.len(), 6);
+    let errors: Vec<f64> = rows
+        .iter()
+        .map(|r| col(&h, r, "error_rate").parse().unwrap())
+        .collect();
+    assert!(
+        errors[..4].iter().all(|e| *e < 0.01) && errors[4] > 0.1,
+        "{errors:?}"
+    );
+}
