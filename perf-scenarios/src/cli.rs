@@ -38,6 +38,54 @@ pub enum Cmd {
     /// Run a grid of load points one after another (rates or user counts × parameter values).
     #[command(allow_negative_numbers = true)]
     Sweep(SweepArgs),
+    /// Fit latency and failure models to results directories; writes models/<scenario>/v<N>.json.
+    Fit(FitArgs),
+    /// Predict p50/p95/p99 latency and failure probability at a load, with intervals.
+    #[command(allow_negative_numbers = true)]
+    Predict(PredictArgs),
+    /// Fit the Universal Scalability Law to a CSV of concurrency and throughput.
+    Usl(UslArgs),
+}
+
+/// `fit`.
+#[derive(Debug, Args)]
+pub struct FitArgs {
+    /// Results directories (results/<run-id>), one or more.
+    #[arg(required = true, value_name = "RESULTS_DIR")]
+    pub dirs: Vec<PathBuf>,
+    /// The scenario to fit, when the results hold several.
+    #[arg(long)]
+    pub scenario: Option<String>,
+    /// Where model files are written.
+    #[arg(long, value_name = "DIR", default_value = "models")]
+    pub models: PathBuf,
+    /// Seed of the random forest and the bootstrap.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+}
+
+/// `predict`.
+#[derive(Debug, Args)]
+pub struct PredictArgs {
+    /// A model file written by `fit`.
+    #[arg(long, value_name = "FILE")]
+    pub model: PathBuf,
+    /// Offered load: requests per second (open-model data) or users (closed).
+    #[arg(long, value_parser = positive_rate)]
+    pub rate: f64,
+    /// Parameter value, `name=value` (repeatable); others take the training data's.
+    #[arg(long = "param", value_name = "NAME=VALUE")]
+    pub params: Vec<String>,
+}
+
+/// `usl`.
+#[derive(Debug, Args)]
+pub struct UslArgs {
+    /// CSV with two columns, concurrency and throughput (a header line is allowed).
+    pub file: PathBuf,
+    /// Seed of the bootstrap intervals.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
 }
 
 /// `run`.

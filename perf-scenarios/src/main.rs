@@ -4,6 +4,7 @@
 mod cli;
 mod list;
 mod mainjob;
+mod models;
 mod output;
 mod registry;
 mod runner;

@@ -83,5 +83,14 @@ pub fn run() -> Result<u8, Fail> {
         None => println!("no rate met the SLO (site capacity by formula: {capacity:.0} req/s)"),
     }
     println!("results written to {}", done.dir.display());
+    match perf_ml::fit::fit_and_save(
+        std::slice::from_ref(&done.dir),
+        Some("api"),
+        std::path::Path::new("models"),
+        1,
+    ) {
+        Ok(report) => print!("{}", report.summary()),
+        Err(e) => println!("models not fitted: {e}"),
+    }
     Ok(0)
 }

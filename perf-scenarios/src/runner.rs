@@ -13,7 +13,7 @@ use perf_core::scenario::ScenarioSpec;
 use perf_core::{parse_slos, LoadModel, LoadPoint, Params, ResultsWriter, Slo};
 
 use crate::cli::{Cli, Cmd, CommonArgs, RunArgs, SweepArgs};
-use crate::{list, mainjob, output, registry};
+use crate::{list, mainjob, models, output, registry};
 
 /// A failure with its exit code.
 #[derive(Debug)]
@@ -61,6 +61,9 @@ pub fn run(cli: Cli) -> Result<u8, Fail> {
             let done = execute(&plan, &ExecOpts::from_common(&a.common))?;
             Ok(done.exit_code(false))
         }
+        Some(Cmd::Fit(a)) => models::fit(&a),
+        Some(Cmd::Predict(a)) => models::predict(&a),
+        Some(Cmd::Usl(a)) => models::usl(&a),
     }
 }
 

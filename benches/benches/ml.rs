@@ -1,0 +1,106 @@
+//! Model fitting cost: each latency candidate on 50 load points, the whole `fit` (every
+//! candidate cross-validated, the failure model, the capacity), and the failure model on
+//! 1,000,000 sampled requests.
+//!
+//! `cargo bench -p benches --bench ml`
+
+use std::hint::black_box;
+use std::time::Duration;
+
+use criterion::{criterion_group, criterion_main, Criterion};
+use perf_ml::data::{Dataset, Point};
+use perf_ml::failure::{FailureModel, FailureParams};
+use perf_ml::latency::{Fit, ForestParams, QueueCurveParams, RidgeParams};
+use rand::{Rng, SeedableRng};
+
+/// 50 points of a server with capacity 1000 req/s, two parameter values, seeded noise.
+fn points() -> Vec<Point> {
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(5);
+    (0..50)
+        .map(|i| {
+            let size = if i % 2 == 0 { 1024.0 } else { 65536.0 };
+            let load = 40.0 + 25.0 * (i / 2) as f64;
+            let rho = (load / 1000.0).min(0.97);
+            let base = 4000.0 + size / 100.0;
+            let lat = [1.0, 1.3, 1.7].map(|k: f64| {
+                k * (base + 900.0 / (1.0 - rho)) * (1.0 + 0.05 * (rng.random::<f64>() - 0.5))
+            });
+            let requests = (load * 10.0) as u64;
+            let failures = if load > 1000.0 {
+                (requests as f64 * (1.0 - 1000.0 / load)) as u64
+            } else {
+                0
+            };
+            Point {
+                load,
+                goodput: load.min(1000.0),
+                params: vec![size],
+                latency: lat,
+                requests,
+                failures,
+            }
+        })
+        .collect()
+}
+
+fn latency(c: &mut Criterion) {
+    let pts = points();
+    let mut g = c.benchmark_group("fit_50_points");
+    g.sample_size(10).measurement_time(Duration::from_secs(10));
+    g.bench_function("ridge_poly2", |b| {
+        b.iter(|| RidgeParams::default().fit(black_box(&pts)).unwrap())
+    });
+    g.bench_function("queue_curve", |b| {
+        b.iter(|| QueueCurveParams.fit(black_box(&pts)).unwrap())
+    });
+    g.bench_function("random_forest_100_trees", |b| {
+        b.iter(|| ForestParams::default().fit(black_box(&pts)).unwrap())
+    });
+    let data = Dataset {
+        scenario: "bench".into(),
+        model: "open".into(),
+        param_names: vec!["size".into()],
+        fixed_params: vec![],
+        points: pts.clone(),
+        skipped: 0,
+        runs: vec!["bench".into()],
+    };
+    g.bench_function("whole_fit_with_cv", |b| {
+        b.iter(|| perf_ml::fit::fit(black_box(&data), 1).unwrap())
+    });
+    g.finish();
+}
+
+fn failure(c: &mut Criterion) {
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(9);
+    let (mut rows, mut y) = (Vec::with_capacity(1_000_000), Vec::with_capacity(1_000_000));
+    for _ in 0..1_000_000 {
+        let load: f64 = rng.random_range(100.0..2000.0);
+        let p = 1.0 / (1.0 + (-(6.0 * (load.ln() - 1000f64.ln()))).exp());
+        rows.push(vec![
+            load.ln(),
+            if rng.random::<bool>() {
+                1024.0
+            } else {
+                65536.0
+            },
+        ]);
+        y.push(i32::from(rng.random::<f64>() < p));
+    }
+    let params = FailureParams::default();
+    let mut g = c.benchmark_group("failure_model");
+    g.sample_size(10).measurement_time(Duration::from_secs(30));
+    g.bench_function("logistic_1m_requests", |b| {
+        b.iter(|| FailureModel::fit_rows(&params, black_box(&rows), black_box(&y)).unwrap())
+    });
+    let (small_rows, small_y) = (rows[..100_000].to_vec(), y[..100_000].to_vec());
+    g.bench_function("logistic_100k_requests", |b| {
+        b.iter(|| {
+            FailureModel::fit_rows(&params, black_box(&small_rows), black_box(&small_y)).unwrap()
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, latency, failure);
+criterion_main!(benches);

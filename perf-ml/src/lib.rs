@@ -1,0 +1,31 @@
+//! perf-ml: models that turn load results into answers. It reads perf-core's result
+//! files and types only (no Goose).
+//!
+//! - [`usl`]: the Universal Scalability Law, [`usl::fit_usl`] → [`usl::UslFit`] with
+//!   bootstrap intervals, peak concurrency and maximum throughput.
+//! - [`latency`]: latency models behind the [`latency::Fit`] / [`latency::Predict`]
+//!   seams: the queueing curve (capacity), smartcore ridge and random forest.
+//! - [`failure`]: the failure probability (smartcore logistic regression).
+//! - [`cv`]: cross-validation grouped by load point.
+//! - [`fit`]: [`fit::fit_and_save`] and [`fit::predict`]; [`model_file`]: versioned
+//!   model files.
+//!
+//! ```
+//! use perf_ml::usl::fit_usl;
+//!
+//! let data = [(1.0, 100.0), (2.0, 190.0), (4.0, 340.0), (8.0, 520.0), (16.0, 600.0), (32.0, 560.0)];
+//! let f = fit_usl(&data, 1)?;
+//! assert!(f.sigma >= 0.0 && f.kappa >= 0.0 && f.n_star > 8.0);
+//! # Ok::<(), perf_ml::MlError>(())
+//! ```
+
+pub mod cv;
+pub mod data;
+mod error;
+pub mod failure;
+pub mod fit;
+pub mod latency;
+pub mod model_file;
+pub mod usl;
+
+pub use error::MlError;

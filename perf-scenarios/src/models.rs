@@ -1,0 +1,116 @@
+//! `fit`, `predict` and `usl`: the ML plugin's commands.
+
+use anyhow::anyhow;
+use perf_core::params::split_assignment;
+use perf_ml::fit::{fit_and_save, predict as predict_at};
+use perf_ml::model_file::ModelFile;
+use perf_ml::usl::{fit_usl, read_usl_csv};
+use perf_ml::MlError;
+
+use crate::cli::{FitArgs, PredictArgs, UslArgs};
+use crate::runner::{runtime, usage, Fail};
+
+/// Bad data is the user's input (exit 2); a fit that fails is a runtime failure (exit 1).
+pub fn ml_fail(e: MlError) -> Fail {
+    match e {
+        MlError::NoConvergence { .. } | MlError::Fit { .. } => runtime(e),
+        other => usage(other),
+    }
+}
+
+/// `fit`.
+pub fn fit(a: &FitArgs) -> Result<u8, Fail> {
+    let report =
+        fit_and_save(&a.dirs, a.scenario.as_deref(), &a.models, a.seed).map_err(ml_fail)?;
+    print!("{}", report.summary());
+    Ok(0)
+}
+
+fn ms(us: f64) -> String {
+    format!("{:.1} ms", us / 1000.0)
+}
+
+/// `predict`.
+pub fn predict(a: &PredictArgs) -> Result<u8, Fail> {
+    let model = ModelFile::load(&a.model).map_err(ml_fail)?;
+    let mut overrides = Vec::new();
+    for raw in &a.params {
+        let (k, v) = split_assignment(raw).map_err(usage)?;
+        let v: f64 = v
+            .parse()
+            .ok()
+            .filter(|x: &f64| x.is_finite())
+            .ok_or_else(|| usage(anyhow!("--param {k}: '{v}' is not a number")))?;
+        overrides.push((k, v));
+    }
+    let p = predict_at(&model, a.rate, &overrides).map_err(ml_fail)?;
+    let unit = if model.training.load_model == "closed" {
+        "users"
+    } else {
+        "req/s"
+    };
+    println!(
+        "{} v{} ({}) at {} {unit}:",
+        model.scenario, model.version, model.chosen, a.rate
+    );
+    for (i, name) in ["p50", "p95", "p99"].iter().enumerate() {
+        let (lo, hi) = p.latency_interval_us[i];
+        println!(
+            "  {name} {:>10}   90% interval {} to {}",
+            ms(p.latency_us[i]),
+            ms(lo),
+            ms(hi)
+        );
+    }
+    println!(
+        "  failure probability {:.3}%   interval {:.3}% to {:.3}%",
+        p.failure_probability * 100.0,
+        p.failure_interval.0 * 100.0,
+        p.failure_interval.1 * 100.0
+    );
+    if p.above_capacity {
+        println!("  note: at or above the predicted capacity of {:.0} {unit}: latency is the measured saturation latency", model.capacity.unwrap_or(0.0));
+    }
+    if p.extrapolated {
+        let (lo, hi) = model.training.load_range;
+        println!("  note: outside the trained range {lo} to {hi} {unit}: an extrapolation");
+    }
+    Ok(0)
+}
+
+fn ci(v: (f64, f64)) -> String {
+    format!("[{:.4e}, {:.4e}]", v.0, v.1)
+}
+
+/// `usl`.
+pub fn usl(a: &UslArgs) -> Result<u8, Fail> {
+    let data = read_usl_csv(&a.file).map_err(ml_fail)?;
+    let f = fit_usl(&data, a.seed).map_err(ml_fail)?;
+    println!(
+        "Universal Scalability Law fit of {} points from {}:",
+        f.n,
+        a.file.display()
+    );
+    println!(
+        "  sigma (contention)  {:.6}   95% bootstrap interval {}",
+        f.sigma,
+        ci(f.sigma_ci)
+    );
+    println!(
+        "  kappa (coherency)   {:.6e}   95% bootstrap interval {}",
+        f.kappa,
+        ci(f.kappa_ci)
+    );
+    println!(
+        "  lambda (X at N=1)   {:.4}   95% bootstrap interval {}",
+        f.lambda,
+        ci(f.lambda_ci)
+    );
+    println!(
+        "  peak concurrency N* {:.1}  (sqrt((1 - sigma) / kappa))",
+        f.n_star
+    );
+    println!("  maximum throughput  {:.1}", f.x_max);
+    println!("  residual error      RMSE {:.2}, R² {:.4}", f.rmse, f.r2);
+    Ok(0)
+}

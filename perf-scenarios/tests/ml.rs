@@ -1,0 +1,164 @@
+//! The ML commands end to end: a real sweep against the dummy site → `fit` → the
+//! predicted capacity against the site's own `/admin/capacity`; `predict`, `usl`, and
+//! their bad input.
+
+use std::io::{Read, Write};
+use std::path::Path;
+use std::process::{Command, Output};
+
+const BIN: &str = env!("CARGO_BIN_EXE_perf-scenarios");
+
+fn capacity_of(site: &dummy_site::SiteHandle) -> f64 {
+    let mut s = std::net::TcpStream::connect(site.addr()).unwrap();
+    s.write_all(b"GET /admin/capacity HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    let mut text = String::new();
+    s.read_to_string(&mut text).unwrap();
+    let body = &text[text.find("\r\n\r\n").unwrap() + 4..];
+    let v: serde_json::Value = serde_json::from_str(body).unwrap();
+    v["endpoints"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["path"] == "/api/items")
+        .unwrap()["capacity_rps"]
+        .as_f64()
+        .unwrap()
+}
+
+fn run(dir: &Path, args: &[&str]) -> Output {
+    Command::new(BIN)
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn sweep_then_fit_predicts_the_sites_capacity_within_15_percent() {
+    let site = dummy_site::SiteParams {
+        workers: 4,
+        service_time_ms: 10.0,
+        queue: 16,
+        queue_timeout_ms: 500,
+        ..Default::default()
+    }
+    .check()
+    .unwrap()
+    .start("127.0.0.1:0".parse().unwrap())
+    .unwrap();
+    let capacity = capacity_of(&site);
+    assert_eq!(capacity, 400.0);
+    let dir = tempfile::tempdir().unwrap();
+    let rates: Vec<String> = [0.25, 0.5, 0.75, 0.9, 1.1, 1.3]
+        .iter()
+        .map(|f| format!("{}", capacity * f))
+        .collect();
+    let o = run(
+        dir.path(),
+        &[
+            "sweep",
+            "api",
+            "--rate",
+            &rates.join(","),
+            "--duration",
+            "3s",
+            "--param",
+            "write_ratio=0",
+            "--host",
+            &site.url(),
+            "--slo",
+            "",
+        ],
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let results = std::fs::read_dir(dir.path().join("results"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let o = run(dir.path(), &["fit", results.to_str().unwrap()]);
+    let out = String::from_utf8_lossy(&o.stdout);
+    println!("{out}");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let predicted: f64 = out
+        .lines()
+        .find_map(|l| l.strip_prefix("predicted capacity (queueing curve): "))
+        .and_then(|l| l.split_whitespace().next())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| panic!("no capacity in {out}"));
+    assert!(
+        (predicted - capacity).abs() / capacity <= 0.15,
+        "predicted {predicted}, formula {capacity}"
+    );
+    assert!(
+        out.contains("<- chosen") && out.contains("MAPE"),
+        "CV error printed"
+    );
+    let model = dir.path().join("models/api/v1.json");
+    let o = run(
+        dir.path(),
+        &[
+            "predict",
+            "--model",
+            model.to_str().unwrap(),
+            "--rate",
+            "200",
+        ],
+    );
+    let p = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        o.status.success() && p.contains("90% interval") && p.contains("failure probability"),
+        "{p}"
+    );
+}
+
+fn bad(dir: &Path, args: &[&str], needle: &str) {
+    let o = run(dir, args);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+    assert!(
+        err.lines().next().unwrap_or("").contains(needle),
+        "{args:?}: {err}"
+    );
+    assert!(!err.contains("panicked"));
+}
+
+#[test]
+fn bad_input_to_fit_predict_and_usl_is_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::create_dir_all(d.join("r")).unwrap();
+    std::fs::write(d.join("r/runs.csv"), "run_id,scenario\nx,api\n").unwrap();
+    bad(d, &["fit", "r"], "missing column");
+    bad(d, &["fit", "nowhere"], "cannot read");
+    std::fs::write(d.join("u.csv"), "1,10\n2,oops\n").unwrap();
+    bad(d, &["usl", "u.csv"], "u.csv:2: column 2");
+    std::fs::write(d.join("u.csv"), "1,10\n2,20\n").unwrap();
+    bad(d, &["usl", "u.csv"], "needs at least 4 points, got 2");
+    std::fs::write(d.join("m.json"), "{\"schema_version\": 9}").unwrap();
+    bad(
+        d,
+        &["predict", "--model", "m.json", "--rate", "10"],
+        "schema version 9",
+    );
+    bad(
+        d,
+        &["predict", "--model", "m.json", "--rate", "0"],
+        "--rate",
+    );
+    std::fs::write(
+        d.join("sdm.csv"),
+        "N,X\n1,64.9\n18,995.9\n36,1652.4\n72,1853.2\n108,1828.9\n144,1775.0\n216,1702.2\n",
+    )
+    .unwrap();
+    let o = run(d, &["usl", "sdm.csv"]);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        o.status.success()
+            && out.contains("sigma (contention)  0.0277")
+            && out.contains("peak concurrency N* 96.5"),
+        "{out}"
+    );
+}
