@@ -64,6 +64,7 @@ fn latency(c: &mut Criterion) {
         points: pts.clone(),
         skipped: 0,
         runs: vec!["bench".into()],
+        endpoints: Default::default(),
     };
     g.bench_function("whole_fit_with_cv", |b| {
         b.iter(|| perf_ml::fit::fit(black_box(&data), 1).unwrap())

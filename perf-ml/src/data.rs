@@ -51,6 +51,10 @@ pub struct Dataset {
     pub points: Vec<Point>,
     /// Points left out (partial, generator-saturated, or empty).
     pub skipped: usize,
+    /// Per endpoint, from `points/<n>.json`: load is the point's offered load and goodput
+    /// the point's total goodput, latency and counts the endpoint's own.
+    #[serde(default)]
+    pub endpoints: std::collections::BTreeMap<String, Vec<Point>>,
     /// Run ids the points come from.
     pub runs: Vec<String>,
 }
@@ -123,6 +127,7 @@ impl Dataset {
                 failures: r.failures,
             })
             .collect();
+        let endpoints = endpoint_points(dirs, &scenario, &model, &param_names)?;
         Ok(Self {
             scenario,
             model,
@@ -131,6 +136,7 @@ impl Dataset {
             skipped: total - points.len(),
             points,
             runs,
+            endpoints,
         })
     }
 
@@ -147,6 +153,49 @@ impl Dataset {
     pub fn load_levels(&self) -> usize {
         levels(&self.points).len()
     }
+}
+
+/// Per-endpoint points from every `points/<n>.json` of the directories.
+fn endpoint_points(
+    dirs: &[PathBuf],
+    scenario: &str,
+    model: &str,
+    param_names: &[String],
+) -> Result<std::collections::BTreeMap<String, Vec<Point>>, MlError> {
+    let mut endpoints: std::collections::BTreeMap<String, Vec<Point>> =
+        std::collections::BTreeMap::new();
+    for d in dirs {
+        let Ok(files) = std::fs::read_dir(d.join("points")) else {
+            continue;
+        };
+        for f in files
+            .flatten()
+            .filter(|f| f.path().extension().is_some_and(|e| e == "json"))
+        {
+            let p = perf_core::results::read_point(&f.path())?;
+            let r = &p.row;
+            if r.scenario != scenario || !r.complete || r.generator_saturated || r.requests == 0 {
+                continue;
+            }
+            let load = if model == "open" {
+                r.target_rps.unwrap_or(r.achieved_rps)
+            } else {
+                r.users as f64
+            };
+            for e in p.endpoints.iter().filter(|e| e.requests > 0) {
+                endpoints.entry(e.name.clone()).or_default().push(Point {
+                    load,
+                    goodput: r.achieved_rps * (1.0 - r.error_rate),
+                    params: param_names.iter().map(|n| r.params.get(n)).collect(),
+                    latency: [e.p50_us as f64, e.p95_us as f64, e.p99_us as f64]
+                        .map(|v| v.max(1.0)),
+                    requests: e.requests,
+                    failures: e.failures,
+                });
+            }
+        }
+    }
+    Ok(endpoints)
 }
 
 /// Distinct loads, sorted.

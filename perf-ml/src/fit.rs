@@ -8,10 +8,12 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use crate::cv::{self, CvScore};
-use crate::data::{levels, Dataset};
+use crate::data::{levels, Dataset, Point};
 use crate::failure::{self, FailureModel, FailureParams};
-use crate::latency::{ForestParams, LatencyModel, Predict, QueueCurveParams, RidgeParams};
-use crate::model_file::{latest_version, ModelFile, Training, SCHEMA_VERSION};
+use crate::latency::{
+    Fit, ForestParams, LatencyModel, Predict, QueueCurve, QueueCurveParams, RidgeParams,
+};
+use crate::model_file::{latest_version, EndpointModel, ModelFile, Training, SCHEMA_VERSION};
 use crate::usl::fit_usl;
 use crate::MlError;
 
@@ -30,46 +32,21 @@ pub fn fit(data: &Dataset, seed: u64) -> Result<ModelFile, MlError> {
     if lv.len() == 1 {
         return Err(MlError::OneLoadLevel { load: lv[0] });
     }
-    let mut scores: Vec<CvScore> = Vec::new();
-    let mut skipped = Vec::new();
-    let mut record = |r: Result<CvScore, MlError>, name: &str| match r {
-        Ok(s) => scores.push(s),
-        Err(e) => skipped.push(format!("{name}: {e}")),
-    };
-    record(
-        cv::score("queue_curve", &QueueCurveParams, pts),
-        "queue_curve",
-    );
-    record(
-        cv::score("ridge_poly2", &RidgeParams::default(), pts),
-        "ridge_poly2",
-    );
-    record(
-        cv::score("random_forest", &ForestParams { trees: 100, seed }, pts),
-        "random_forest",
-    );
-    let best = scores
+    let (best, latency, scores, skipped, curve) = choose_latency(pts, seed)?;
+    let endpoints = data
+        .endpoints
         .iter()
-        .min_by(|a, b| a.mean_mape().total_cmp(&b.mean_mape()))
-        .ok_or_else(|| {
-            MlError::Data(format!(
-                "no latency model could be fitted: {}",
-                skipped.join("; ")
-            ))
-        })?
-        .model
-        .clone();
-    use crate::latency::Fit;
-    let curve = QueueCurveParams.fit(pts).ok();
-    let latency = match best.as_str() {
-        "queue_curve" => LatencyModel::QueueCurve(
-            curve
-                .clone()
-                .ok_or_else(|| MlError::Data("queue curve refit failed".into()))?,
-        ),
-        "ridge_poly2" => LatencyModel::Ridge(RidgeParams::default().fit(pts)?),
-        _ => LatencyModel::Forest(ForestParams { trees: 100, seed }.fit(pts)?),
-    };
+        .filter_map(|(name, ep)| {
+            let (chosen, latency, cv, _, curve) = choose_latency(ep, seed).ok()?;
+            Some(EndpointModel {
+                name: name.clone(),
+                chosen,
+                latency,
+                cv,
+                knee: curve.and_then(|c| c.capacity()),
+            })
+        })
+        .collect();
     let fparams = FailureParams::default();
     let failure = FailureModel::fit(&fparams, pts)?;
     let failure_cv = failure::score(&fparams, pts).ok();
@@ -116,7 +93,61 @@ pub fn fit(data: &Dataset, seed: u64) -> Result<ModelFile, MlError> {
         failure_cv,
         failure_loads,
         usl,
+        endpoints,
     })
+}
+
+type Chosen = (
+    String,
+    LatencyModel,
+    Vec<CvScore>,
+    Vec<String>,
+    Option<QueueCurve>,
+);
+
+/// Scores every latency candidate by grouped CV, refits the best on all points, and
+/// fits the queueing curve for the capacity.
+fn choose_latency(pts: &[Point], seed: u64) -> Result<Chosen, MlError> {
+    let mut scores: Vec<CvScore> = Vec::new();
+    let mut skipped = Vec::new();
+    let mut record = |r: Result<CvScore, MlError>, name: &str| match r {
+        Ok(s) => scores.push(s),
+        Err(e) => skipped.push(format!("{name}: {e}")),
+    };
+    record(
+        cv::score("queue_curve", &QueueCurveParams, pts),
+        "queue_curve",
+    );
+    record(
+        cv::score("ridge_poly2", &RidgeParams::default(), pts),
+        "ridge_poly2",
+    );
+    record(
+        cv::score("random_forest", &ForestParams { trees: 100, seed }, pts),
+        "random_forest",
+    );
+    let best = scores
+        .iter()
+        .min_by(|a, b| a.mean_mape().total_cmp(&b.mean_mape()))
+        .ok_or_else(|| {
+            MlError::Data(format!(
+                "no latency model could be fitted: {}",
+                skipped.join("; ")
+            ))
+        })?
+        .model
+        .clone();
+    let curve = QueueCurveParams.fit(pts).ok();
+    let latency = match best.as_str() {
+        "queue_curve" => LatencyModel::QueueCurve(
+            curve
+                .clone()
+                .ok_or_else(|| MlError::Data("queue curve refit failed".into()))?,
+        ),
+        "ridge_poly2" => LatencyModel::Ridge(RidgeParams::default().fit(pts)?),
+        _ => LatencyModel::Forest(ForestParams { trees: 100, seed }.fit(pts)?),
+    };
+    Ok((best, latency, scores, skipped, curve))
 }
 
 /// What `fit` did: the model file written, and how it differs from the previous version.
@@ -212,6 +243,17 @@ impl FitReport {
         if let Some(s) = &m.failure_cv {
             let _ = writeln!(o, "failure model held-out: log-loss {:.4} per request, calibration error {:.2} points", s.log_loss, s.calibration_error * 100.0);
         }
+        for e in &m.endpoints {
+            let _ = writeln!(
+                o,
+                "  endpoint {:<24} {:<14} CV MAPE p95 {:>6.1}%   knee {}",
+                e.name,
+                e.chosen,
+                e.chosen_cv().map_or(f64::NAN, |c| c.mape[1] * 100.0),
+                e.knee
+                    .map_or_else(|| "not identified".to_string(), |k| format!("{k:.0} {u}"))
+            );
+        }
         if let Some(usl) = &m.usl {
             let _ = writeln!(
                 o,
@@ -257,6 +299,8 @@ pub struct Prediction {
     pub above_capacity: bool,
     /// The load is outside the trained range (extrapolation).
     pub extrapolated: bool,
+    /// Per endpoint: name, p95 in µs and its 90% interval.
+    pub endpoints_p95_us: Vec<(String, f64, (f64, f64))>,
 }
 
 /// Predicts at `load` with parameter overrides by name.
@@ -308,5 +352,14 @@ pub fn predict(
         failure_interval: ((p - cal).max(0.0), (p + cal).min(1.0)),
         above_capacity: m.capacity.is_some_and(|c| load >= c),
         extrapolated: load < m.training.load_range.0 || load > m.training.load_range.1,
+        endpoints_p95_us: m
+            .endpoints
+            .iter()
+            .map(|e| {
+                let v = e.latency.predict(load, &params)[1];
+                let (lo, hi) = e.chosen_cv().map_or((0.0, 0.0), |c| c.log_resid_q[1]);
+                (e.name.clone(), v, (v * lo.exp(), v * hi.exp()))
+            })
+            .collect(),
     })
 }

@@ -75,6 +75,31 @@ pub struct ModelFile {
     pub failure_loads: (Option<f64>, Option<f64>),
     /// The scalability law on users → goodput (closed-model data).
     pub usl: Option<UslFit>,
+    /// Latency models per endpoint (empty when the results had no `points/*.json`).
+    #[serde(default)]
+    pub endpoints: Vec<EndpointModel>,
+}
+
+/// One endpoint's latency model.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct EndpointModel {
+    /// `GET /api/items`.
+    pub name: String,
+    /// The chosen candidate.
+    pub chosen: String,
+    /// The model.
+    pub latency: LatencyModel,
+    /// Every candidate's CV score.
+    pub cv: Vec<CvScore>,
+    /// Total load at which this endpoint's latency curve reaches its capacity.
+    pub knee: Option<f64>,
+}
+
+impl EndpointModel {
+    /// The chosen model's CV score.
+    pub fn chosen_cv(&self) -> Option<&CvScore> {
+        self.cv.iter().find(|c| c.model == self.chosen)
+    }
 }
 
 impl ModelFile {

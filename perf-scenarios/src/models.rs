@@ -68,6 +68,14 @@ pub fn predict(a: &PredictArgs) -> Result<u8, Fail> {
         p.failure_interval.0 * 100.0,
         p.failure_interval.1 * 100.0
     );
+    for (name, v, (lo, hi)) in &p.endpoints_p95_us {
+        println!(
+            "  {name:<26} p95 {:>10}   90% interval {} to {}",
+            ms(*v),
+            ms(*lo),
+            ms(*hi)
+        );
+    }
     if p.above_capacity {
         println!("  note: at or above the predicted capacity of {:.0} {unit}: latency is the measured saturation latency", model.capacity.unwrap_or(0.0));
     }
