@@ -230,14 +230,18 @@ pub fn score(params: &FailureParams, points: &[Point]) -> Result<FailureScore, M
 mod tests {
     use super::*;
 
+    /// 4000 requests, each failing with probability `p` (seeded binomial noise).
     fn point(load: f64, p: f64) -> Point {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(load.to_bits());
+        let failures = (0..4000).filter(|_| rng.random::<f64>() < p).count() as u64;
         Point {
             load,
             goodput: load,
             params: vec![],
             latency: [1.0; 3],
             requests: 4000,
-            failures: (4000.0 * p) as u64,
+            failures,
         }
     }
 
