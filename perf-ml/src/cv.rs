@@ -64,21 +64,35 @@ fn quantile(v: &mut [f64], q: f64) -> f64 {
     v[i.min(v.len() - 1)]
 }
 
-/// Scores a candidate by grouped k-fold cross-validation.
-pub fn score<F: Fit>(name: &str, params: &F, points: &[Point]) -> Result<CvScore, MlError> {
+/// One fold: the training points and the indices of the points held out.
+pub type Split = (Vec<Point>, Vec<usize>);
+
+/// The grouped folds.
+pub fn splits(points: &[Point]) -> Result<Vec<Split>, MlError> {
     let k = fold_count(points)?;
     let fold = folds(points, k);
+    Ok((0..k)
+        .map(|f| {
+            let train = points
+                .iter()
+                .zip(&fold)
+                .filter(|(_, g)| **g != f)
+                .map(|(p, _)| p.clone())
+                .collect();
+            (train, (0..points.len()).filter(|i| fold[*i] == f).collect())
+        })
+        .collect())
+}
+
+/// Scores a candidate by grouped k-fold cross-validation.
+pub fn score<F: Fit>(name: &str, params: &F, points: &[Point]) -> Result<CvScore, MlError> {
+    let splits = splits(points)?;
+    let k = splits.len();
     let mut pred: Vec<Option<[f64; 3]>> = vec![None; points.len()];
-    for f in 0..k {
-        let train: Vec<Point> = points
-            .iter()
-            .zip(&fold)
-            .filter(|(_, g)| **g != f)
-            .map(|(p, _)| p.clone())
-            .collect();
-        let model = params.fit(&train)?;
-        for (i, p) in points.iter().enumerate().filter(|(i, _)| fold[*i] == f) {
-            pred[i] = Some(model.predict(p.load, &p.params));
+    for (train, held) in &splits {
+        let model = params.fit(train)?;
+        for &i in held {
+            pred[i] = Some(model.predict(points[i].load, &points[i].params));
         }
     }
     let mut mape = [0.0; 3];

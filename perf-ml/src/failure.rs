@@ -8,7 +8,7 @@ use smartcore::linalg::basic::arrays::Array;
 use smartcore::linalg::basic::matrix::DenseMatrix;
 use smartcore::linear::logistic_regression::{LogisticRegression, LogisticRegressionParameters};
 
-use crate::cv::{fold_count, folds};
+use crate::cv::splits;
 use crate::data::Point;
 use crate::MlError;
 
@@ -195,23 +195,11 @@ pub struct FailureScore {
 
 /// Grouped cross-validation of the failure model.
 pub fn score(params: &FailureParams, points: &[Point]) -> Result<FailureScore, MlError> {
-    let k = fold_count(points)?;
-    let fold = folds(points, k);
+    let splits = splits(points)?;
     let (mut ll, mut cal, mut n) = (0.0, 0.0, 0.0);
-    for f in 0..k {
-        let train: Vec<Point> = points
-            .iter()
-            .zip(&fold)
-            .filter(|(_, g)| **g != f)
-            .map(|(p, _)| p.clone())
-            .collect();
-        let m = FailureModel::fit(params, &train)?;
-        for p in points
-            .iter()
-            .zip(&fold)
-            .filter(|(_, g)| **g == f)
-            .map(|(p, _)| p)
-        {
+    for (train, held) in &splits {
+        let m = FailureModel::fit(params, train)?;
+        for p in held.iter().map(|&i| &points[i]) {
             let ph = m.probability(p.load, &p.params).clamp(1e-9, 1.0 - 1e-9);
             let (r, fl) = (p.requests as f64, p.failures as f64);
             ll -= fl * ph.ln() + (r - fl) * (1.0 - ph).ln();
@@ -222,7 +210,7 @@ pub fn score(params: &FailureParams, points: &[Point]) -> Result<FailureScore, M
     Ok(FailureScore {
         log_loss: ll / n,
         calibration_error: cal / n,
-        folds: k,
+        folds: splits.len(),
     })
 }
 
