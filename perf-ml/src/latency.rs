@@ -170,8 +170,8 @@ impl Predict for QueueCurve {
         if load >= self.c {
             return self.saturated;
         }
-        let v = self.at(load);
-        [0, 1, 2].map(|q| v[q].min(self.saturated[q].max(v[q].min(1e12))))
+        // Below c the curve is finite; the cap only guards against overflow at c's edge.
+        self.at(load).map(|v| v.min(1e12))
     }
 
     fn capacity(&self) -> Option<f64> {
