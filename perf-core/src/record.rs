@@ -7,7 +7,7 @@
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Instant;
 
 use hdrhistogram::Histogram;
@@ -116,7 +116,7 @@ thread_local! {
 pub struct Recorder {
     id: u64,
     shards: Mutex<Vec<Arc<Mutex<Shard>>>>,
-    window: Mutex<Option<(Instant, Instant)>>,
+    window: OnceLock<(Instant, Instant)>,
     timeline: Mutex<Vec<TimelineRow>>,
     seconds: AtomicU64,
 }
@@ -137,20 +137,21 @@ impl Recorder {
         Self {
             id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
             shards: Mutex::new(Vec::new()),
-            window: Mutex::new(None),
+            window: OnceLock::new(),
             timeline: Mutex::new(Vec::new()),
             seconds: AtomicU64::new(0),
         }
     }
 
-    /// Counts requests that finish in `[from, to)`.
+    /// Counts requests that finish in `[from, to)`. The window is set once per point;
+    /// a second call changes nothing.
     pub fn open_window(&self, from: Instant, to: Instant) {
-        *lock(&self.window) = Some((from, to));
+        let _ = self.window.set((from, to));
     }
 
     /// The measurement window, once opened.
     pub fn window(&self) -> Option<(Instant, Instant)> {
-        *lock(&self.window)
+        self.window.get().copied()
     }
 
     /// Records a request of `endpoint` that took `us` µs and finished at `done`.
@@ -159,21 +160,18 @@ impl Recorder {
             Some((from, to)) if done >= from && done < to => {}
             _ => return,
         }
-        let shard = LOCAL.with(|l| {
+        LOCAL.with(|l| {
             let mut l = l.borrow_mut();
-            match &*l {
-                Some((id, s)) if *id == self.id => s.clone(),
-                _ => {
-                    let s = Arc::new(Mutex::new(Shard::default()));
-                    lock(&self.shards).push(s.clone());
-                    *l = Some((self.id, s.clone()));
-                    s
-                }
+            if l.as_ref().is_none_or(|(id, _)| *id != self.id) {
+                let s = Arc::new(Mutex::new(Shard::default()));
+                lock(&self.shards).push(s.clone());
+                *l = Some((self.id, s));
             }
+            let (_, shard) = l.as_ref().expect("set above");
+            let mut s = lock(shard);
+            record_into(&mut s.point, endpoint, us, ok, 3);
+            record_into(&mut s.second, endpoint, us, ok, 2);
         });
-        let mut s = lock(&shard);
-        record_into(&mut s.point, endpoint, us, ok, 3);
-        record_into(&mut s.second, endpoint, us, ok, 2);
     }
 
     /// Closes the current second: merges every shard's second into one timeline row per
