@@ -58,7 +58,7 @@ pub enum MlError {
         reason: String,
     },
     /// A file could not be read or written.
-    #[error("{path}")]
+    #[error("cannot access {path}")]
     Io {
         /// The file.
         path: PathBuf,

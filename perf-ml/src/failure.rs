@@ -143,7 +143,15 @@ impl FailureModel {
 
     /// Fits on raw outcome rows (features: load, parameters...; y: 1 = failed).
     pub fn fit_rows(params: &FailureParams, rows: &[Vec<f64>], y: &[i32]) -> Result<Self, MlError> {
-        let d = rows[0].len();
+        let Some(first) = rows.first() else {
+            return Err(MlError::NotEnough {
+                model: "the failure model",
+                what: "requests",
+                need: 1,
+                got: 0,
+            });
+        };
+        let d = first.len();
         let n = rows.len() as f64;
         let mean: Vec<f64> = (0..d)
             .map(|j| rows.iter().map(|r| r[j]).sum::<f64>() / n)

@@ -164,7 +164,12 @@ pub struct CommonArgs {
     #[arg(long, value_parser = positive_duration, default_value = "10s")]
     pub timeout: Duration,
     /// Seed of the scenarios' random draws.
-    #[arg(long = "seed", id = "scenario_seed", default_value_t = 1)]
+    #[arg(
+        long = "seed",
+        id = "scenario_seed",
+        value_name = "N",
+        default_value_t = 1
+    )]
     pub seed: u64,
     /// A local target's process id, to sample its CPU and memory.
     #[arg(long, value_name = "PID")]
