@@ -5,6 +5,7 @@
 //! - [`params`]: [`ParamSpec`] (what a scenario declares) → [`Params`] (validated values).
 //! - [`load`]: [`LoadModel`] (open arrival-rate or closed users) and [`LoadPoint`].
 //! - [`record`]: the per-endpoint µs histograms and the per-second timeline.
+//! - [`probe`]: [`probe::LoadProbe`], the seam the breaking-point search drives.
 //! - [`summary`], [`results`]: the result directory's types, writer and reader.
 //! - `engine` (feature `engine`, on by default): [`engine::run_point`] with Goose, the
 //!   open model, resource sampling, signals; [`scenario::ScenarioSpec`] and the
@@ -23,6 +24,7 @@
 
 pub mod load;
 pub mod params;
+pub mod probe;
 pub mod record;
 pub mod results;
 pub mod slo;

@@ -7,6 +7,8 @@
 //!   seams: the queueing curve (capacity), smartcore ridge and random forest.
 //! - [`failure`]: the failure probability (smartcore logistic regression).
 //! - [`cv`]: cross-validation grouped by load point.
+//! - [`search`]: the breaking-point search (Gaussian process, bisection, ramp) over a
+//!   [`perf_core::probe::LoadProbe`].
 //! - [`fit`]: [`fit::fit_and_save`] and [`fit::predict`]; [`model_file`]: versioned
 //!   model files.
 //!
@@ -26,6 +28,7 @@ pub mod failure;
 pub mod fit;
 pub mod latency;
 pub mod model_file;
+pub mod search;
 pub mod usl;
 
 pub use error::MlError;

@@ -1,0 +1,147 @@
+//! The seam between a search and the load engine: [`LoadProbe`] runs one load point at
+//! an arrival rate and reports what the SLOs saw ([`ProbeOutcome`]). perf-ml's
+//! breaking-point search drives it without knowing Goose; the engine implements it with
+//! real load points (`engine::probe::EngineProbe`), and tests implement it with
+//! synthetic targets whose boundary is known.
+
+use crate::slo::{Slo, SloSource, SloVerdict};
+use crate::summary::{EndpointSummary, PointDetail};
+
+/// The SLO verdicts of one endpoint at one load point.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EndpointVerdicts {
+    /// `GET /api/items`.
+    pub endpoint: String,
+    /// Every SLO that judges all requests together, applied to this endpoint alone.
+    pub verdicts: Vec<SloVerdict>,
+}
+
+/// What one load point at an arrival rate showed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProbeOutcome {
+    /// The arrival rate asked for, requests per second.
+    pub rate: f64,
+    /// What the target answered, requests per second.
+    pub achieved_rps: f64,
+    /// The SLO verdicts of the point.
+    pub slo: Vec<SloVerdict>,
+    /// Per endpoint, to tell which endpoint breaks first.
+    pub endpoints: Vec<EndpointVerdicts>,
+    /// The generator could not produce the load: not evidence about the target.
+    pub generator_saturated: bool,
+    /// The signal that cut the point short, if any.
+    pub interrupted: Option<i32>,
+}
+
+impl ProbeOutcome {
+    /// Whether every SLO passed.
+    pub fn pass(&self) -> bool {
+        self.slo.iter().all(|v| v.pass)
+    }
+
+    /// From a measured point: the verdicts already judged, plus each all-requests SLO
+    /// applied to each endpoint.
+    pub fn from_detail(rate: f64, d: &PointDetail, interrupted: Option<i32>) -> Self {
+        let endpoints = d
+            .endpoints
+            .iter()
+            .map(|e| EndpointVerdicts {
+                endpoint: e.name.clone(),
+                verdicts: d
+                    .slo
+                    .iter()
+                    .filter(|v| v.slo.endpoint.is_none())
+                    .map(|v| v.slo.evaluate(e))
+                    .collect(),
+            })
+            .collect();
+        Self {
+            rate,
+            achieved_rps: d.row.achieved_rps,
+            slo: d.slo.clone(),
+            endpoints,
+            generator_saturated: d.row.generator_saturated,
+            interrupted,
+        }
+    }
+}
+
+/// Runs load points for a search, one at a time.
+pub trait LoadProbe {
+    /// Why a point could not be run at all.
+    type Error: std::error::Error + Send + Sync + 'static;
+
+    /// Runs one point at `rate` requests per second and judges the SLOs on it.
+    fn probe(&mut self, rate: f64) -> Result<ProbeOutcome, Self::Error>;
+
+    /// The SLOs the probe judges (for messages).
+    fn slos(&self) -> &[Slo];
+}
+
+/// One endpoint's summary as an SLO source: percentiles it stores (50, 90, 95, 99),
+/// mean, max, error rate and rate; the endpoint argument is ignored.
+impl SloSource for EndpointSummary {
+    fn percentile_us(&self, _: Option<&str>, q: f64) -> Option<f64> {
+        if self.requests == 0 {
+            return None;
+        }
+        let v = match q {
+            q if q == 50.0 => self.p50_us,
+            q if q == 90.0 => self.p90_us,
+            q if q == 95.0 => self.p95_us,
+            q if q == 99.0 => self.p99_us,
+            _ => return None,
+        };
+        Some(v as f64)
+    }
+    fn mean_us(&self, _: Option<&str>) -> Option<f64> {
+        (self.requests > 0).then_some(self.mean_us)
+    }
+    fn max_us(&self, _: Option<&str>) -> Option<f64> {
+        (self.requests > 0).then_some(self.max_us as f64)
+    }
+    fn error_rate_pct(&self, _: Option<&str>) -> Option<f64> {
+        (self.requests > 0).then_some(100.0 * self.error_rate)
+    }
+    fn rps(&self, _: Option<&str>) -> Option<f64> {
+        Some(self.rps)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parse_slos;
+
+    fn summary(p95_us: u64, error_rate: f64) -> EndpointSummary {
+        EndpointSummary {
+            name: "GET /x".into(),
+            requests: 1000,
+            failures: (1000.0 * error_rate) as u64,
+            error_rate,
+            rps: 100.0,
+            mean_us: 900.0,
+            p50_us: 800,
+            p90_us: 1000,
+            p95_us,
+            p99_us: 3000,
+            max_us: 9000,
+        }
+    }
+
+    #[test]
+    fn an_endpoint_summary_judges_the_stored_percentiles() {
+        let slos = parse_slos("p95<2ms,error-rate<1%,p99.9<1s").unwrap();
+        let s = summary(2500, 0.002);
+        let v: Vec<_> = slos.iter().map(|r| r.evaluate(&s)).collect();
+        assert!(!v[0].pass && v[0].observed == Some(2500.0));
+        assert!(v[1].pass && (v[1].observed.unwrap() - 0.2).abs() < 1e-9);
+        // A percentile the summary does not store has no samples, and fails as in Goose.
+        assert!(!v[2].pass && v[2].observed.is_none());
+        let empty = EndpointSummary {
+            requests: 0,
+            ..summary(0, 0.0)
+        };
+        assert!(slos[0].evaluate(&empty).observed.is_none());
+    }
+}

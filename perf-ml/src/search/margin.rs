@@ -1,0 +1,129 @@
+//! One load point as evidence for the search: its SLO margin, and which
+//! SLO and endpoint it breaks by the most.
+
+use perf_core::probe::ProbeOutcome;
+use perf_core::SloVerdict;
+
+/// Margins below this are clamped (the observed value is a quarter of the limit or less):
+/// that far from the limit the size says nothing more about where the boundary is.
+pub const FLOOR: f64 = -3.0;
+
+/// `1 − limit / observed` for upper bounds (`1 − observed / limit` for lower bounds),
+/// clamped to `[FLOOR, 1]`: negative when passing, zero at the limit, approaching 1 as
+/// the observed value runs away. The shape follows the queueing curve of
+/// [`crate::latency`]: latency grows as `1 / (1 − ρ)`, so `limit / latency` falls
+/// linearly in the load and this margin is nearly straight where it crosses zero, which
+/// suits a Gaussian process better than a log ratio that bends upwards there. A rule
+/// without samples counts as failing by the most.
+pub fn margin_of(v: &SloVerdict) -> f64 {
+    let r = v.margin();
+    let l = if r.is_nan() || r == f64::INFINITY {
+        1.0
+    } else if r <= 0.0 {
+        FLOOR
+    } else {
+        (1.0 - 1.0 / r).max(FLOOR)
+    };
+    // The verdict decides the sign at the limit itself (`p95<200ms` fails at 200 ms).
+    if !v.pass && l <= 0.0 {
+        1e-6
+    } else if v.pass && l >= 0.0 {
+        -1e-6
+    } else {
+        l
+    }
+}
+
+/// The point's margin: the worst of its SLOs ([`margin_of`]); `None` without SLOs.
+pub fn point_margin(o: &ProbeOutcome) -> Option<f64> {
+    o.slo.iter().map(margin_of).reduce(f64::max)
+}
+
+/// The rule with the largest margin at a point, as written (`p95<200ms`).
+pub fn worst_rule(o: &ProbeOutcome) -> Option<String> {
+    o.slo
+        .iter()
+        .max_by(|a, b| margin_of(a).total_cmp(&margin_of(b)))
+        .map(|v| v.slo.rule.clone())
+}
+
+/// The endpoint that fails `rule` by the most at a point; for a rule tied to one
+/// endpoint (`for /api/search`), that endpoint.
+pub fn worst_endpoint(o: &ProbeOutcome, rule: &str) -> Option<String> {
+    if let Some(ep) = o
+        .slo
+        .iter()
+        .find(|v| v.slo.rule == rule)
+        .and_then(|v| v.slo.endpoint.clone())
+    {
+        return Some(ep);
+    }
+    o.endpoints
+        .iter()
+        .filter_map(|e| {
+            e.verdicts
+                .iter()
+                .find(|v| v.slo.rule == rule && v.observed.is_some())
+                .map(|v| (e.endpoint.clone(), margin_of(v)))
+        })
+        .max_by(|a, b| a.1.total_cmp(&b.1))
+        .map(|(name, _)| name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use perf_core::parse_slos;
+    use perf_core::probe::EndpointVerdicts;
+
+    fn verdict(rule: &str, observed: Option<f64>) -> SloVerdict {
+        let slo = parse_slos(rule).unwrap().remove(0);
+        let pass = observed.is_some_and(|o| o < slo.limit);
+        SloVerdict {
+            slo,
+            observed,
+            pass,
+        }
+    }
+
+    #[test]
+    fn margins_are_log_ratios_clamped_and_signed_by_the_verdict() {
+        assert!((margin_of(&verdict("p95<100ms", Some(50_000.0))) + 1.0).abs() < 1e-12);
+        assert!((margin_of(&verdict("p95<100ms", Some(200_000.0))) - 0.5).abs() < 1e-12);
+        assert_eq!(margin_of(&verdict("error-rate<1%", Some(0.0))), FLOOR);
+        assert!((margin_of(&verdict("error-rate<1%", Some(90.0))) - (1.0 - 1.0 / 90.0)).abs() < 1e-12);
+        assert_eq!(margin_of(&verdict("p95<100ms", None)), 1.0);
+        // Exactly at the limit fails a strict rule: the margin is positive.
+        assert!(margin_of(&verdict("p95<100ms", Some(100_000.0))) > 0.0);
+    }
+
+    #[test]
+    fn the_worst_rule_and_endpoint_are_named() {
+        let o = ProbeOutcome {
+            rate: 100.0,
+            achieved_rps: 100.0,
+            slo: vec![
+                verdict("p95<100ms", Some(120_000.0)),
+                verdict("error-rate<1%", Some(5.0)),
+            ],
+            endpoints: vec![
+                EndpointVerdicts {
+                    endpoint: "GET /a".into(),
+                    verdicts: vec![verdict("error-rate<1%", Some(2.0))],
+                },
+                EndpointVerdicts {
+                    endpoint: "GET /b".into(),
+                    verdicts: vec![verdict("error-rate<1%", Some(9.0))],
+                },
+            ],
+            generator_saturated: false,
+            interrupted: None,
+        };
+        assert_eq!(point_margin(&o), Some(0.8));
+        assert_eq!(worst_rule(&o).as_deref(), Some("error-rate<1%"));
+        assert_eq!(
+            worst_endpoint(&o, "error-rate<1%").as_deref(),
+            Some("GET /b")
+        );
+    }
+}

@@ -1,0 +1,578 @@
+//! The breaking-point search: the highest arrival rate at which the target still meets
+//! its SLOs, found in as few real load runs as possible, with an interval.
+//!
+//! [`SearchParams`] → [`SearchParams::check`] → [`Search`] → [`Search::run`] drives a
+//! [`LoadProbe`] (the engine, or a [`synthetic::SyntheticTarget`] in tests) one point at
+//! a time and returns a [`SearchReport`].
+//!
+//! # The model
+//!
+//! Each point's evidence is its SLO margin, the worst over the SLOs of
+//! `1 − limit / observed` ([`margin::margin_of`], in `[−3, 1]`), negative when it
+//! passes. [`Strategy::Gp`] fits a Gaussian process (egobox-gp, Matérn 5/2 correlation)
+//! of the margin over the log of the load, normalised to `u ∈ [0, 1]` across the range.
+//! Its mean is linear in `u`: margins rise with load (the queueing and failure curves of
+//! [`crate::latency`] and [`crate::failure`] are monotone), so away from the data the
+//! posterior reverts to a rising trend rather than to a constant that could invent a
+//! failure at low load. The nugget is the run-to-run noise of a margin
+//! ([`SearchParams::noise`], 0.1 log units ≈ 10% by default) relative to the fitted
+//! process variance.
+//!
+//! The boundary's posterior is read off joint posterior draws of the whole margin curve
+//! ([`posterior`]): in each draw, the first load at which it turns positive. The
+//! estimate is the draws' median, the interval their central quantiles
+//! ([`SearchParams::confidence`], 90%).
+//!
+//! # Choosing the next load
+//!
+//! The next point is the median of the boundary's posterior. For a single monotone
+//! crossing this is probabilistic bisection (Horstein; Waeber, Frazier & Henderson 2013):
+//! it splits the remaining posterior mass in half, so a pass/fail answer removes as much
+//! uncertainty as it can, and the margin's size moves the median further than a plain
+//! bisection would (a point far below its limit pushes the boundary well above it). The
+//! alternatives were weighed: straddle and other level-set rules spread points over the
+//! whole curve, which pays off when several crossings matter, not one; constrained
+//! expected improvement (egobox-ego) looks for the best objective value, and the
+//! interval we need would still have to come from the margin's GP, as here. Until three
+//! points exist a GP is not identifiable, so the first steps bisect the bracket.
+//!
+//! # Stopping
+//!
+//! The search stops when the interval's half-width is within [`SearchParams::tolerance`]
+//! of the estimate ([`StopReason::Converged`]), when the run budget is spent
+//! ([`StopReason::Budget`]), when the bottom of the range already fails
+//! ([`StopReason::BreaksBelow`]), when the top of the range still passes
+//! ([`StopReason::HoldsUp`]), or when the next load is one the generator could not
+//! produce ([`StopReason::GeneratorLimited`]): points flagged `generator_saturated` are
+//! kept in the results but are not evidence about the target.
+//!
+//! [`Strategy::Bisect`] (in log-load) and [`Strategy::Ramp`] (geometric steps from the
+//! bottom until the first failure, as k6's breakpoint test) are the honest baselines.
+//!
+//! ```
+//! use perf_core::parse_slos;
+//! use perf_ml::search::{SearchParams, synthetic::SyntheticTarget};
+//!
+//! let slos = parse_slos("p95<60ms,error-rate<1%")?;
+//! let mut target = SyntheticTarget::new(400.0, 10.0, slos).noise(0.05).seed(1);
+//! let truth = target.boundary();
+//! let report = SearchParams::new(20.0, 2000.0).tolerance(0.05).check()?.run(&mut target)?;
+//! assert!(report.found(), "{report}");
+//! assert!((report.estimate.unwrap() / truth - 1.0).abs() < 0.1);
+//! println!("{report}"); // the breaking point, its interval, the runs, why it stopped
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+mod bracket;
+pub mod margin;
+pub mod posterior;
+mod report;
+pub mod synthetic;
+
+use std::fmt;
+use std::str::FromStr;
+
+use perf_core::probe::{LoadProbe, ProbeOutcome};
+
+use bracket::{ramp_step, Bracket};
+pub use report::{SearchPoint, SearchReport, StopReason};
+
+/// How the next load is chosen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Strategy {
+    /// Gaussian process of the SLO margin; the next load is the boundary's posterior median.
+    Gp,
+    /// Bisection in log-load.
+    Bisect,
+    /// Geometric steps up from the bottom of the range until the first failure.
+    Ramp,
+}
+
+impl FromStr for Strategy {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s.trim() {
+            "gp" => Ok(Self::Gp),
+            "bisect" => Ok(Self::Bisect),
+            "ramp" => Ok(Self::Ramp),
+            other => Err(format!("unknown strategy '{other}'; use gp, bisect or ramp")),
+        }
+    }
+}
+
+impl fmt::Display for Strategy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Gp => "gp",
+            Self::Bisect => "bisect",
+            Self::Ramp => "ramp",
+        })
+    }
+}
+
+/// The search failed before it could report.
+#[derive(Debug, thiserror::Error)]
+pub enum SearchError {
+    /// A parameter is out of range.
+    #[error("invalid {name} {reason}")]
+    Invalid {
+        /// The parameter (`range`, `tolerance`, ...).
+        name: &'static str,
+        /// What is wrong.
+        reason: String,
+    },
+    /// There is nothing to break.
+    #[error("the search needs at least one SLO to find where it breaks; give one with --slo, such as \"p95<200ms,error-rate<1%\"")]
+    NoSlo,
+    /// A load point could not be run.
+    #[error("load point at {rate:.1} req/s failed")]
+    Probe {
+        /// The rate.
+        rate: f64,
+        /// Why.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+}
+
+/// The search's parameters; [`SearchParams::check`] validates them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SearchParams {
+    /// Lowest arrival rate, req/s.
+    pub lo: f64,
+    /// Highest arrival rate, req/s.
+    pub hi: f64,
+    /// Stop when the interval's half-width is within this fraction of the estimate.
+    pub tolerance: f64,
+    /// Most load points.
+    pub max_runs: usize,
+    /// How the next point is chosen.
+    pub strategy: Strategy,
+    /// Probability of the interval (0.9).
+    pub confidence: f64,
+    /// Run-to-run standard deviation of a point's log margin (the GP's nugget).
+    pub noise: f64,
+    /// Seed of the posterior draws.
+    pub seed: u64,
+}
+
+impl SearchParams {
+    /// A GP search of `lo..hi` req/s with ±5% tolerance, 12 runs, 90% intervals.
+    pub fn new(lo: f64, hi: f64) -> Self {
+        Self {
+            lo,
+            hi,
+            tolerance: 0.05,
+            max_runs: 12,
+            strategy: Strategy::Gp,
+            confidence: 0.9,
+            noise: 0.1,
+            seed: 1,
+        }
+    }
+    /// Sets the tolerance (a fraction: 0.05 is ±5%).
+    pub fn tolerance(mut self, t: f64) -> Self {
+        self.tolerance = t;
+        self
+    }
+    /// Sets the run budget.
+    pub fn max_runs(mut self, n: usize) -> Self {
+        self.max_runs = n;
+        self
+    }
+    /// Sets the strategy.
+    pub fn strategy(mut self, s: Strategy) -> Self {
+        self.strategy = s;
+        self
+    }
+    /// Sets the seed.
+    pub fn seed(mut self, s: u64) -> Self {
+        self.seed = s;
+        self
+    }
+    /// Sets the margin noise.
+    pub fn noise(mut self, n: f64) -> Self {
+        self.noise = n;
+        self
+    }
+
+    /// Validates the parameters.
+    pub fn check(self) -> Result<Search, SearchError> {
+        let bad = |name, reason: String| Err(SearchError::Invalid { name, reason });
+        let (lo, hi) = (self.lo, self.hi);
+        if !(lo.is_finite() && hi.is_finite() && lo > 0.0) {
+            return bad(
+                "range",
+                format!("{lo}..{hi}: both ends must be rates above 0 req/s"),
+            );
+        }
+        if lo >= hi {
+            return bad(
+                "range",
+                format!("{lo}..{hi}: the lower end must be below the upper end"),
+            );
+        }
+        if !(self.tolerance > 0.0 && self.tolerance < 0.5) {
+            return bad(
+                "tolerance",
+                format!(
+                    "{}: must be above 0 and below 50% (such as 5%)",
+                    self.tolerance
+                ),
+            );
+        }
+        if !(2..=100).contains(&self.max_runs) {
+            return bad(
+                "max-runs",
+                format!("{}: must be from 2 to 100", self.max_runs),
+            );
+        }
+        if !(self.confidence > 0.0 && self.confidence < 1.0) {
+            return bad(
+                "confidence",
+                format!("{}: must be between 0 and 1", self.confidence),
+            );
+        }
+        if !(self.noise > 0.0 && self.noise.is_finite()) {
+            return bad("noise", format!("{}: must be above 0", self.noise));
+        }
+        Ok(Search { p: self })
+    }
+}
+
+/// A validated search.
+#[derive(Debug, Clone)]
+pub struct Search {
+    p: SearchParams,
+}
+
+/// One measured point.
+#[derive(Debug, Clone)]
+struct Evidence {
+    u: f64,
+    margin: f64,
+    outcome: ProbeOutcome,
+}
+
+impl Evidence {
+    fn pass(&self) -> bool {
+        self.outcome.pass()
+    }
+    fn usable(&self) -> bool {
+        !self.outcome.generator_saturated
+    }
+}
+
+/// Where the search stands after some points.
+#[derive(Debug)]
+struct Assessment {
+    estimate: Option<f64>,
+    interval: Option<(f64, f64)>,
+    next: Option<f64>,
+    stop: Option<StopReason>,
+    note: Option<String>,
+}
+
+/// Draws of the boundary's posterior per step.
+const DRAWS: usize = 600;
+/// `u` closer than this to an edge counts as the edge.
+const EDGE: f64 = 1e-9;
+
+impl Search {
+    /// The parameters.
+    pub fn params(&self) -> &SearchParams {
+        &self.p
+    }
+
+    fn rate(&self, u: f64) -> f64 {
+        let r = self.p.lo * (self.p.hi / self.p.lo).powf(u.clamp(0.0, 1.0));
+        // One decimal for people; the bounds stay exact.
+        let r = (r * 10.0).round() / 10.0;
+        r.clamp(self.p.lo, self.p.hi)
+    }
+
+    fn u(&self, rate: f64) -> f64 {
+        (rate / self.p.lo).ln() / (self.p.hi / self.p.lo).ln()
+    }
+
+    /// Runs the search: one load point after another through `probe`.
+    pub fn run<P: LoadProbe>(&self, probe: &mut P) -> Result<SearchReport, SearchError> {
+        if probe.slos().is_empty() {
+            return Err(SearchError::NoSlo);
+        }
+        let mut ev: Vec<Evidence> = Vec::new();
+        let mut notes = Vec::new();
+        loop {
+            let a = self.assess(&ev);
+            notes.extend(a.note.clone());
+            let stop = match (a.stop, a.next) {
+                (Some(s), _) => Some(s),
+                (None, _) if ev.len() >= self.p.max_runs => Some(StopReason::Budget),
+                (None, None) => Some(StopReason::Budget),
+                (None, Some(_)) => None,
+            };
+            if let Some(stop) = stop {
+                return Ok(self.report(&ev, a, stop, notes));
+            }
+            let rate = self.rate(a.next.expect("checked"));
+            let outcome = probe.probe(rate).map_err(|e| SearchError::Probe {
+                rate,
+                source: Box::new(e),
+            })?;
+            let interrupted = outcome.interrupted;
+            ev.push(Evidence {
+                u: self.u(rate),
+                margin: margin::point_margin(&outcome).unwrap_or(0.0),
+                outcome,
+            });
+            if let Some(sig) = interrupted {
+                let a = self.assess(&ev);
+                return Ok(self.report(&ev, a, StopReason::Interrupted(sig), notes));
+            }
+        }
+    }
+
+    fn assess(&self, ev: &[Evidence]) -> Assessment {
+        let usable: Vec<&Evidence> = ev.iter().filter(|e| e.usable()).collect();
+        let cap = ev
+            .iter()
+            .filter(|e| !e.usable())
+            .map(|e| e.u)
+            .reduce(f64::min);
+        let points: Vec<(f64, bool)> = usable.iter().map(|e| (e.u, e.pass())).collect();
+        let bracket = Bracket::new(&points);
+        let mut a = Assessment {
+            estimate: None,
+            interval: None,
+            next: None,
+            stop: None,
+            note: None,
+        };
+        // The ends decide when measured, unless another point contradicts them (noise).
+        if usable.iter().any(|e| e.u <= EDGE && !e.pass()) && !usable.iter().any(|e| e.pass()) {
+            a.stop = Some(StopReason::BreaksBelow);
+            a.interval = Some((0.0, self.p.lo));
+            return a;
+        }
+        if usable.iter().any(|e| e.u >= 1.0 - EDGE && e.pass()) && !bracket.hi_measured {
+            a.stop = Some(StopReason::HoldsUp);
+            a.interval = Some((self.p.hi, f64::INFINITY));
+            return a;
+        }
+        let bracket_interval = |b: &Bracket| (self.rate(b.lo), self.rate(b.hi));
+        match self.p.strategy {
+            Strategy::Bisect => self.assess_bracket(&bracket, &mut a, bracket.mid()),
+            Strategy::Ramp => {
+                if bracket.hi_measured {
+                    a.interval = Some(bracket_interval(&bracket));
+                    a.estimate = Some(self.centre(a.interval.unwrap()));
+                    a.stop = Some(if self.converged(a.interval.unwrap()) {
+                        StopReason::Converged
+                    } else {
+                        StopReason::FirstFailure
+                    });
+                } else {
+                    let k = ev.len();
+                    a.next = Some(ramp_step(k, self.p.max_runs));
+                }
+            }
+            Strategy::Gp => {
+                let data: Vec<(f64, f64)> = usable.iter().map(|e| (e.u, e.margin)).collect();
+                let distinct = {
+                    let mut us: Vec<f64> = data.iter().map(|d| d.0).collect();
+                    us.sort_by(f64::total_cmp);
+                    us.dedup_by(|x, y| (*x - *y).abs() < 1e-6);
+                    us.len()
+                };
+                let post = (distinct >= 3)
+                    .then(|| {
+                        posterior::boundary_posterior(
+                            &data,
+                            self.p.noise,
+                            self.clear_window(&data),
+                            DRAWS,
+                            self.p.seed ^ ev.len() as u64,
+                        )
+                    })
+                    .flatten();
+                match post {
+                    None => {
+                        if distinct >= 3 {
+                            a.note = Some(format!(
+                                "after {} points the GP fit failed numerically; that step bisected",
+                                ev.len()
+                            ));
+                        }
+                        self.assess_bracket(&bracket, &mut a, secant(&bracket, &data));
+                    }
+                    Some(p) => {
+                        self.assess_posterior(&p, &data, &bracket, &mut a)
+                    }
+                }
+            }
+        }
+        // Loads from the generator's limit up can't be measured: search below it, and stop
+        // when the boundary would have to be there.
+        if let (Some(next), Some(cap), None) = (a.next, cap, a.stop) {
+            let cap_rate = self.rate(cap);
+            if self.rate(next) >= cap_rate * (1.0 - 1e-9) {
+                let below = usable
+                    .iter()
+                    .filter(|e| e.pass() && e.u < cap)
+                    .map(|e| e.u)
+                    .reduce(f64::max);
+                match below {
+                    Some(u) if cap_rate / self.rate(u) - 1.0 <= 2.0 * self.p.tolerance => {
+                        a.stop = Some(StopReason::GeneratorLimited { rate: cap_rate });
+                    }
+                    _ => a.next = Some(0.5 * (below.unwrap_or(0.0) + cap)),
+                }
+            }
+        }
+        a
+    }
+
+    /// The highest clear pass below the lowest clear failure, as the posterior's window.
+    fn clear_window(&self, data: &[(f64, f64)]) -> (Option<f64>, Option<f64>) {
+        let z = 2.0 * self.p.noise;
+        let fail = data
+            .iter()
+            .filter(|d| d.1 > z)
+            .map(|d| d.0)
+            .reduce(f64::min);
+        let pass = data
+            .iter()
+            .filter(|d| d.1 < -z && fail.is_none_or(|f| d.0 < f))
+            .map(|d| d.0)
+            .reduce(f64::max);
+        (pass, fail)
+    }
+
+    /// Bisection's view: the bracket is the interval; probe `next` until it is within
+    /// the tolerance, and the bracket's unmeasured ends before claiming it.
+    fn assess_bracket(&self, b: &Bracket, a: &mut Assessment, next: f64) {
+        let iv = (self.rate(b.lo), self.rate(b.hi));
+        a.interval = Some(iv);
+        a.estimate = Some(self.centre(iv));
+        if self.converged(iv) {
+            if !b.hi_measured {
+                a.next = Some(1.0);
+            } else if !b.lo_measured {
+                a.next = Some(0.0);
+            } else {
+                a.stop = Some(StopReason::Converged);
+            }
+        } else {
+            a.next = Some(next);
+        }
+    }
+
+    fn assess_posterior(
+        &self,
+        p: &posterior::BoundaryPosterior,
+        data: &[(f64, f64)],
+        b: &Bracket,
+        a: &mut Assessment,
+    ) {
+        let tail = (1.0 - self.p.confidence) / 2.0;
+        let (ql, qm, qh) = (p.quantile(tail), p.quantile(0.5), p.quantile(1.0 - tail));
+        let to_rate = |u: f64| {
+            if u == f64::INFINITY {
+                f64::INFINITY
+            } else if u == f64::NEG_INFINITY {
+                0.0
+            } else {
+                self.rate(u)
+            }
+        };
+        let iv = (to_rate(ql), to_rate(qh));
+        a.interval = Some(iv);
+        a.estimate = qm.is_finite().then(|| self.rate(qm));
+        // A model may be sure of a boundary where nothing was measured (three points on a
+        // convex curve fit a line well): it converges only when the data agree, with a
+        // point within the tolerance of its estimate whose margin is within noise of zero,
+        // or a measured pass and failure both within twice the tolerance.
+        let checked = qm.is_finite() && {
+            let est = self.rate(qm);
+            let within = |u: f64, f: f64| (self.rate(u) / est - 1.0).abs() <= f * self.p.tolerance;
+            let at_zero = data
+                .iter()
+                .any(|d| within(d.0, 1.0) && d.1.abs() <= 2.0 * self.p.noise);
+            let pinned = b.lo_measured
+                && b.hi_measured
+                && within(b.lo, 2.0)
+                && within(b.hi, 2.0);
+            at_zero || pinned
+        };
+        if checked && ql.is_finite() && qh.is_finite() && self.converged(iv) {
+            a.stop = Some(StopReason::Converged);
+            return;
+        }
+        // The median, unless a point was already measured there: more points at one load
+        // average its noise but leave the slope, and so the interval, as it was; then the
+        // quartiles, then the deciles, whichever is new.
+        let half_step = 0.5 * self.p.tolerance.ln_1p() / (self.p.hi / self.p.lo).ln();
+        let fresh = |u: f64| data.iter().all(|d| (d.0 - u).abs() > half_step);
+        let next = [0.5, 0.25, 0.75, 0.1, 0.9]
+            .iter()
+            .map(|q| p.quantile(*q).clamp(0.0, 1.0))
+            .find(|u| fresh(*u))
+            .unwrap_or(qm.clamp(0.0, 1.0));
+        // The bracket is proof; a posterior median outside it (noise, or a poor fit) is
+        // pulled back to its middle.
+        let next = if (b.lo_measured && next < b.lo - 1e-6) || (b.hi_measured && next > b.hi + 1e-6)
+        {
+            b.mid()
+        } else {
+            next
+        };
+        // A draw failing already at the clear pass crosses there, so the median can sit
+        // on a load measured beyond doubt; measuring it again teaches nothing. Step a
+        // tolerance's width inside the window instead.
+        let (wl, wh) = self.clear_window(data);
+        let step = self.p.tolerance.ln_1p() / (self.p.hi / self.p.lo).ln();
+        let (lo, hi) = (wl.map_or(0.0, |u| u + step), wh.map_or(1.0, |u| u - step));
+        let next = if lo <= hi {
+            next.clamp(lo, hi)
+        } else {
+            0.5 * (lo + hi)
+        };
+        a.next = Some(next);
+    }
+
+    fn centre(&self, (lo, hi): (f64, f64)) -> f64 {
+        0.5 * (lo + hi)
+    }
+
+    fn converged(&self, (lo, hi): (f64, f64)) -> bool {
+        hi.is_finite() && hi - lo <= 2.0 * self.p.tolerance * self.centre((lo, hi))
+    }
+
+    fn report(
+        &self,
+        ev: &[Evidence],
+        a: Assessment,
+        stop: StopReason,
+        notes: Vec<String>,
+    ) -> SearchReport {
+        report::build(self, ev, a.estimate, a.interval, stop, notes)
+    }
+}
+
+/// Before the GP can be fitted: where the line through the bracket's two margins crosses
+/// zero (regula falsi), kept to the bracket's middle 80% so that a clamped margin can't
+/// pin it to one end; the bracket's middle when it is open.
+fn secant(b: &Bracket, data: &[(f64, f64)]) -> f64 {
+    let at = |u: f64| data.iter().find(|d| (d.0 - u).abs() < 1e-12).map(|d| d.1);
+    match (b.lo_measured && b.hi_measured, at(b.lo), at(b.hi)) {
+        (true, Some(ml), Some(mh)) if mh > ml => {
+            let w = b.hi - b.lo;
+            let t = (-ml / (mh - ml)).clamp(0.1, 0.9);
+            b.lo + t * w
+        }
+        _ => b.mid(),
+    }
+}
+
+#[cfg(test)]
+mod tests;

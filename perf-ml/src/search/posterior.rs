@@ -1,0 +1,232 @@
+//! The Gaussian-process posterior of the boundary: a GP (egobox-gp) of the SLO margin
+//! over the normalised log-load `u ∈ [0, 1]`, joint posterior draws of the margin curve
+//! on a grid, and in each draw the first load where the margin turns positive. The
+//! draws' crossings are the posterior of the breaking point.
+
+use egobox_gp::correlation_models::Matern52Corr;
+use egobox_gp::mean_models::LinearMean;
+use egobox_gp::{GaussianProcess, ThetaTuning};
+use linfa::prelude::{Dataset, Fit};
+use ndarray_gp::{Array1, Array2};
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+use rand_distr::{Distribution, StandardNormal};
+
+/// Upper bound of the correlation parameter (inverse length in units of the data's
+/// spread): shorter lengths turn the draws into noise between points, whose first
+/// crossing is always just above the last pass.
+const THETA_MAX: f64 = 5.0;
+
+/// Grid points on `[0, 1]` where the draws are evaluated.
+const GRID: usize = 161;
+
+/// The posterior of the boundary from one fit.
+#[derive(Debug, Clone)]
+pub struct BoundaryPosterior {
+    /// Crossings of the draws, sorted; `f64::NEG_INFINITY` for a draw already failing at
+    /// the bottom of the range, `f64::INFINITY` for one that never fails in it.
+    pub crossings: Vec<f64>,
+}
+
+impl BoundaryPosterior {
+    /// The `q` quantile of the crossings (may be infinite).
+    pub fn quantile(&self, q: f64) -> f64 {
+        let n = self.crossings.len();
+        let i = ((q * n as f64).ceil() as usize).clamp(1, n) - 1;
+        self.crossings[i]
+    }
+
+    /// Share of draws that never fail within the range.
+    pub fn p_above(&self) -> f64 {
+        self.share(|c| c == f64::INFINITY)
+    }
+
+    /// Share of draws that already fail at the bottom of the range.
+    pub fn p_below(&self) -> f64 {
+        self.share(|c| c == f64::NEG_INFINITY)
+    }
+
+    fn share(&self, f: impl Fn(f64) -> bool) -> f64 {
+        self.crossings.iter().filter(|c| f(**c)).count() as f64 / self.crossings.len() as f64
+    }
+}
+
+/// Fits the GP to `(u, margin)` pairs (at least three distinct `u`) and draws `draws`
+/// posterior curves. `noise` is the run-to-run standard deviation of a margin, which sets
+/// the nugget. Returns `None` when the fit or the draws fail numerically.
+///
+/// `window` holds the loads that passed and failed beyond doubt (margins more than two
+/// noise deviations from zero): the margin rises with load, so the boundary lies between
+/// them, and a draw's crossing is looked for there only (a draw still passing at the
+/// clear failure crosses there, one already failing at the clear pass crosses there).
+/// Without the window a GP fitted to a sharp knee wanders above zero far below it and
+/// invents crossings the data rule out.
+pub fn boundary_posterior(
+    data: &[(f64, f64)],
+    noise: f64,
+    window: (Option<f64>, Option<f64>),
+    draws: usize,
+    seed: u64,
+) -> Option<BoundaryPosterior> {
+    let x = Array2::from_shape_vec((data.len(), 1), data.iter().map(|d| d.0).collect()).ok()?;
+    let y = Array1::from_iter(data.iter().map(|d| d.1));
+    let ds = Dataset::new(x, y);
+    // The nugget is the noise variance relative to the process variance, which the fit
+    // estimates: refit until the two agree.
+    let mut nugget = 1e-3;
+    let mut fitted = None;
+    for _ in 0..4 {
+        let gp = GaussianProcess::<f64, LinearMean, Matern52Corr>::params(
+            LinearMean::default(),
+            Matern52Corr::default(),
+        )
+        .theta_tuning(ThetaTuning::Full {
+            init: ndarray_gp::array![0.5],
+            bounds: ndarray_gp::array![(1e-2, THETA_MAX)],
+        })
+        .n_start(4)
+        .nugget(nugget)
+        .fit(&ds)
+        .ok()?;
+        let var = gp.variance();
+        fitted = Some((gp, nugget));
+        if !(var.is_finite() && var > 0.0) {
+            break;
+        }
+        nugget = (noise * noise / var).clamp(1e-6, 1e3);
+    }
+    let (gp, nugget) = fitted?;
+    let grid = Array2::from_shape_fn((GRID, 1), |(i, _)| i as f64 / (GRID - 1) as f64);
+    let mean = gp.predict(&grid).ok()?;
+    let mut cov = gp.predict_covariance(&grid).ok()?;
+    // egobox's noise is `variance × nugget`, and its variance is fitted: three points
+    // that happen to lie on a line drive both to zero and the posterior to certainty.
+    // The noise is known, so the process variance is raised until the noise it implies
+    // is the run-to-run noise; the mean is unchanged (it depends on the ratio only).
+    let implied = gp.variance() * nugget;
+    if implied.is_finite() && implied > 0.0 && implied < noise * noise {
+        cov.mapv_inplace(|v| v * noise * noise / implied);
+    }
+    let l = cholesky(&cov)?;
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let mut crossings = Vec::with_capacity(draws);
+    let mut z = vec![0.0; GRID];
+    let mut f = vec![0.0; GRID];
+    for _ in 0..draws {
+        for v in z.iter_mut() {
+            *v = StandardNormal.sample(&mut rng);
+        }
+        for i in 0..GRID {
+            f[i] = mean[i] + (0..=i).map(|k| l[i * GRID + k] * z[k]).sum::<f64>();
+        }
+        crossings.push(windowed_crossing(&f, window));
+    }
+    crossings.sort_by(f64::total_cmp);
+    Some(BoundaryPosterior { crossings })
+}
+
+/// [`first_crossing`] within the window's grid cells.
+fn windowed_crossing(f: &[f64], (lo, hi): (Option<f64>, Option<f64>)) -> f64 {
+    let last = (f.len() - 1) as f64;
+    let i0 = lo.map_or(0, |u| (u * last).floor() as usize);
+    let i1 = hi.map_or(f.len() - 1, |u| ((u * last).ceil() as usize).min(f.len() - 1));
+    if i1 <= i0 {
+        return lo.or(hi).unwrap_or(0.5);
+    }
+    let c = first_crossing(&f[i0..=i1]);
+    let span = (i1 - i0) as f64 / last;
+    let base = i0 as f64 / last;
+    if c == f64::NEG_INFINITY {
+        lo.map_or(c, |u| u)
+    } else if c == f64::INFINITY {
+        hi.map_or(c, |u| u)
+    } else {
+        (base + c * span).clamp(lo.unwrap_or(0.0), hi.unwrap_or(1.0))
+    }
+}
+
+/// Where the curve on the grid first turns positive, interpolated linearly.
+fn first_crossing(f: &[f64]) -> f64 {
+    if f[0] > 0.0 {
+        return f64::NEG_INFINITY;
+    }
+    let step = 1.0 / (f.len() - 1) as f64;
+    for i in 1..f.len() {
+        if f[i] > 0.0 {
+            let t = f[i - 1] / (f[i - 1] - f[i]);
+            return (i as f64 - 1.0 + t) * step;
+        }
+    }
+    f64::INFINITY
+}
+
+/// Lower Cholesky factor (row-major), with jitter added until it succeeds: the posterior
+/// covariance of a smooth GP on a fine grid is nearly singular.
+fn cholesky(a: &Array2<f64>) -> Option<Vec<f64>> {
+    let n = a.nrows();
+    let scale = (0..n).map(|i| a[[i, i]]).fold(0.0, f64::max).max(1e-12);
+    let mut jitter = 1e-10 * scale;
+    'retry: for _ in 0..8 {
+        let mut l = vec![0.0; n * n];
+        for i in 0..n {
+            for j in 0..=i {
+                let mut s = a[[i, j]] + if i == j { jitter } else { 0.0 };
+                for k in 0..j {
+                    s -= l[i * n + k] * l[j * n + k];
+                }
+                if i == j {
+                    if s <= 0.0 {
+                        jitter *= 10.0;
+                        continue 'retry;
+                    }
+                    l[i * n + i] = s.sqrt();
+                } else {
+                    l[i * n + j] = s / l[j * n + j];
+                }
+            }
+        }
+        return Some(l);
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn crossings_are_found_and_interpolated() {
+        assert_eq!(first_crossing(&[1.0, 2.0]), f64::NEG_INFINITY);
+        assert_eq!(first_crossing(&[-1.0, -2.0]), f64::INFINITY);
+        assert!((first_crossing(&[-1.0, -1.0, 1.0]) - 0.75).abs() < 1e-12);
+        // Five grid points at u = 0, .25, .5, .75, 1; the window is [.25, .75].
+        let w = (Some(0.25), Some(0.75));
+        assert_eq!(windowed_crossing(&[1.0, 1.0, 1.0, 1.0, 1.0], w), 0.25);
+        assert_eq!(windowed_crossing(&[1.0, -1.0, -1.0, -1.0, 1.0], w), 0.75);
+        assert!((windowed_crossing(&[1.0, -1.0, 1.0, 1.0, 1.0], w) - 0.375).abs() < 1e-12);
+        assert_eq!(windowed_crossing(&[-1.0; 5], (None, None)), f64::INFINITY);
+    }
+
+    #[test]
+    fn a_linear_margin_puts_the_boundary_where_it_crosses() {
+        // Margin 4u - 2 crosses at u = 0.5.
+        let data: Vec<(f64, f64)> = [0.1, 0.3, 0.45, 0.7, 0.9]
+            .iter()
+            .map(|u| (*u, 4.0 * u - 2.0))
+            .collect();
+        let p = boundary_posterior(&data, 0.02, (None, None), 400, 7).unwrap();
+        let (lo, med, hi) = (p.quantile(0.05), p.quantile(0.5), p.quantile(0.95));
+        assert!(lo <= 0.5 && 0.5 <= hi, "{lo} {med} {hi}");
+        assert!((med - 0.5).abs() < 0.03, "{med}");
+        assert!(hi - lo < 0.1, "{lo} {hi}");
+        assert!(p.p_above() < 0.01 && p.p_below() < 0.01);
+    }
+
+    #[test]
+    fn the_same_seed_gives_the_same_posterior() {
+        let data = [(0.2, -1.0), (0.5, -0.2), (0.8, 1.5)];
+        let a = boundary_posterior(&data, 0.1, (None, None), 200, 3).unwrap();
+        let b = boundary_posterior(&data, 0.1, (None, None), 200, 3).unwrap();
+        assert_eq!(a.crossings, b.crossings);
+    }
+}

@@ -1,0 +1,190 @@
+use super::synthetic::SyntheticTarget;
+use super::*;
+use perf_core::parse_slos;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+/// A target whose true boundary is log-uniform in `lo..hi`; latency-bound or
+/// error-bound at random.
+fn random_target(rng: &mut ChaCha8Rng, lo: f64, hi: f64, seed: u64) -> SyntheticTarget {
+    let want = lo * (hi / lo).powf(rng.random_range(0.03..0.97));
+    let service_ms = 10.0;
+    // p95 < k·s with k in 4..40: the boundary is at ρ = 1 − 3/k (latency) or at the
+    // capacity (error rate) when k is large; pick the capacity that puts it at `want`.
+    let k: f64 = rng.random_range(4.0..40.0);
+    let slo = format!("p95<{}ms,error-rate<1%", k * service_ms);
+    let rho_lat = 1.0 - (-(0.05f64).ln()) / k;
+    let rho = rho_lat.min(1.0 / 0.99);
+    let cap = want / rho;
+    SyntheticTarget::new(cap, service_ms, parse_slos(&slo).unwrap())
+        .noise(0.05)
+        .seed(seed)
+}
+
+#[derive(Debug, Default)]
+struct Tally {
+    runs: Vec<usize>,
+    within: usize,
+    covered: usize,
+    converged: usize,
+    n: usize,
+}
+
+fn trials(strategy: Strategy, n: u64, tol: f64) -> Tally {
+    let mut t = Tally::default();
+    for i in 0..n {
+        let mut rng = ChaCha8Rng::seed_from_u64(1000 + i);
+        let mut target = random_target(&mut rng, 10.0, 1000.0, i);
+        let truth = target.boundary();
+        let r = SearchParams::new(10.0, 1000.0)
+            .tolerance(tol)
+            .strategy(strategy)
+            .seed(i)
+            .check()
+            .unwrap()
+            .run(&mut target)
+            .unwrap();
+        t.n += 1;
+        t.runs.push(r.runs());
+        if r.stop == StopReason::Converged {
+            t.converged += 1;
+        }
+        if r.estimate.is_some_and(|e| (e / truth - 1.0).abs() <= tol) {
+            t.within += 1;
+        }
+        if r.interval.is_some_and(|(l, h)| l <= truth && truth <= h) {
+            t.covered += 1;
+        }
+    }
+    t.runs.sort();
+    t
+}
+
+fn median(t: &Tally) -> usize {
+    t.runs[t.n / 2]
+}
+
+#[test]
+fn gp_finds_boundaries_across_a_100x_range_and_its_interval_covers() {
+    let t = trials(Strategy::Gp, 100, 0.05);
+    eprintln!("gp: {t:?}");
+    assert!(t.covered >= 85, "the 90% interval covered {} of 100", t.covered);
+    assert!(t.within >= 90, "within ±5%: {} of 100", t.within);
+    assert!(median(&t) <= 6, "median runs {}", median(&t));
+}
+
+#[test]
+fn gp_needs_fewer_runs_than_bisection_for_the_same_accuracy() {
+    let gp = trials(Strategy::Gp, 100, 0.05);
+    let bisect = trials(Strategy::Bisect, 100, 0.05);
+    eprintln!("gp {gp:?}\nbisect {bisect:?}");
+    assert!(median(&gp) < median(&bisect), "gp {} bisect {}", median(&gp), median(&bisect));
+    assert!(gp.within + 5 >= bisect.within, "gp {} bisect {}", gp.within, bisect.within);
+}
+
+#[test]
+fn the_ramp_climbs_until_its_first_failure() {
+    let t = trials(Strategy::Ramp, 30, 0.05);
+    // Twelve geometric steps across 100× are 52% apart: the bracket is certain but wide.
+    assert_eq!(t.covered, 30);
+    assert!(t.runs.iter().all(|r| *r <= 12));
+}
+
+fn target(capacity: f64) -> SyntheticTarget {
+    SyntheticTarget::new(capacity, 10.0, parse_slos("p95<60ms,error-rate<1%").unwrap())
+}
+
+fn search(lo: f64, hi: f64) -> Search {
+    SearchParams::new(lo, hi).check().unwrap()
+}
+
+#[test]
+fn a_target_failing_at_the_bottom_breaks_below_the_range() {
+    for s in [Strategy::Gp, Strategy::Bisect, Strategy::Ramp] {
+        let r = SearchParams::new(500.0, 5000.0)
+            .strategy(s)
+            .check()
+            .unwrap()
+            .run(&mut target(100.0))
+            .unwrap();
+        assert_eq!(r.stop, StopReason::BreaksBelow, "{s}");
+        assert!(r.estimate.is_none() && !r.found());
+        assert!(r.to_string().contains("breaks below the range"), "{r}");
+        assert_eq!(r.breaking_slo.as_deref(), Some("error-rate<1%"));
+        assert_eq!(r.breaking_endpoint.as_deref(), Some("GET /synthetic"));
+    }
+}
+
+#[test]
+fn a_target_passing_at_the_top_holds_up() {
+    for s in [Strategy::Gp, Strategy::Bisect, Strategy::Ramp] {
+        let r = SearchParams::new(10.0, 100.0)
+            .strategy(s)
+            .check()
+            .unwrap()
+            .run(&mut target(10_000.0))
+            .unwrap();
+        assert_eq!(r.stop, StopReason::HoldsUp, "{s} {r:?}");
+        assert!(r.to_string().contains("holds up to the top of the range"), "{r}");
+        assert!(r.points.iter().any(|p| p.rate == 100.0 && p.pass));
+    }
+}
+
+#[test]
+fn the_generators_limit_is_not_reported_as_the_targets() {
+    // The target holds 1000 req/s; the generator saturates above 300.
+    let mut t = target(1000.0).generator_limit(300.0);
+    let r = search(10.0, 2000.0).run(&mut t).unwrap();
+    assert!(
+        matches!(r.stop, StopReason::GeneratorLimited { rate } if rate > 300.0),
+        "{r} {:?}",
+        r.points
+    );
+    assert!(r.estimate.is_none(), "{r}");
+    assert!(r.interval.is_some_and(|(held, _)| held > 250.0 && held <= 300.0), "{r}");
+    assert!(r.to_string().contains("generator cannot reach"), "{r}");
+    assert!(r.points.iter().any(|p| p.generator_saturated));
+}
+
+#[test]
+fn the_budget_stops_a_search_and_says_so() {
+    let r = SearchParams::new(10.0, 1000.0)
+        .max_runs(2)
+        .tolerance(0.01)
+        .check()
+        .unwrap()
+        .run(&mut target(400.0))
+        .unwrap();
+    assert_eq!(r.stop, StopReason::Budget);
+    assert_eq!(r.runs(), 2);
+    assert!(r.interval.is_some());
+}
+
+#[test]
+fn the_same_seed_gives_the_same_search() {
+    let run = || {
+        search(10.0, 1000.0)
+            .run(&mut target(300.0).noise(0.05).seed(9))
+            .unwrap()
+    };
+    assert_eq!(run(), run());
+}
+
+#[test]
+fn bad_parameters_are_refused_with_their_name() {
+    let err = |p: SearchParams| p.check().unwrap_err().to_string();
+    assert_eq!(
+        err(SearchParams::new(500.0, 100.0)),
+        "invalid range 500..100: the lower end must be below the upper end"
+    );
+    assert!(err(SearchParams::new(100.0, 100.0)).contains("lower end must be below"));
+    assert!(err(SearchParams::new(0.0, 100.0)).contains("above 0"));
+    assert!(err(SearchParams::new(f64::NAN, 100.0)).starts_with("invalid range"));
+    assert!(err(SearchParams::new(1.0, 100.0).tolerance(0.0)).starts_with("invalid tolerance 0"));
+    assert!(err(SearchParams::new(1.0, 100.0).tolerance(-0.1)).starts_with("invalid tolerance"));
+    assert!(err(SearchParams::new(1.0, 100.0).max_runs(1)).starts_with("invalid max-runs 1"));
+    assert!(err(SearchParams::new(1.0, 100.0).noise(0.0)).starts_with("invalid noise"));
+    let no_slo = SyntheticTarget::new(100.0, 10.0, Vec::new());
+    let e = search(1.0, 100.0).run(&mut { no_slo }).unwrap_err();
+    assert!(e.to_string().contains("needs at least one SLO"), "{e}");
+}
