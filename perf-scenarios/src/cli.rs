@@ -14,6 +14,7 @@ const EXAMPLES: &str = "Examples:
   perf-scenarios run checkout --users 20 --think 500ms --param items=3
   perf-scenarios sweep api --rate 100,200,400,800 --param size=1k,64k --site-workers 4 --site-service-time-ms 10
   perf-scenarios run browse --rate 50 --host http://127.0.0.1:8080
+  perf-scenarios search api --slo \"p95<30ms,error-rate<1%\" --range 50..5000 --site-workers 4 --site-service-time-ms 10
 
 Exit codes: 0 success, 1 runtime failure, 2 bad usage or input, 99 an SLO failed,
 130/143 interrupted by SIGINT/SIGTERM (everything measured so far is written).";
@@ -45,6 +46,37 @@ pub enum Cmd {
     Predict(PredictArgs),
     /// Fit the Universal Scalability Law to a CSV of concurrency and throughput.
     Usl(UslArgs),
+    /// Find the highest arrival rate meeting the SLOs in as few load runs as possible
+    /// (Gaussian-process search; bisect and ramp for comparison).
+    #[command(allow_negative_numbers = true)]
+    Search(SearchArgs),
+}
+
+/// `search`.
+#[derive(Debug, Args)]
+pub struct SearchArgs {
+    /// Scenario name (see `list`).
+    pub scenario: String,
+    /// Arrival rates to search, req/s: LOW..HIGH.
+    #[arg(long, value_parser = crate::search::range, default_value = "10..5000", value_name = "LOW..HIGH")]
+    pub range: (f64, f64),
+    /// Stop when the 90% interval is within ± this of the breaking point: 5% or 0.05.
+    #[arg(long, value_parser = crate::search::tolerance, default_value = "5%")]
+    pub tolerance: f64,
+    /// Most load points to run.
+    #[arg(long, default_value_t = 12)]
+    pub max_runs: usize,
+    /// How the next rate is chosen: gp, bisect or ramp.
+    #[arg(long, value_parser = crate::search::strategy, default_value = "gp")]
+    pub strategy: perf_ml::search::Strategy,
+    /// Run-to-run noise of a point's SLO margin (the GP's nugget), such as 0.1 for ~10%.
+    #[arg(long, default_value_t = 0.1)]
+    pub noise: f64,
+    /// Parameter value, `name=value` (repeatable), fixed for every point.
+    #[arg(long = "param", value_name = "NAME=VALUE")]
+    pub params: Vec<String>,
+    #[command(flatten)]
+    pub common: CommonArgs,
 }
 
 /// `fit`.
@@ -137,8 +169,9 @@ pub struct Counts(pub Vec<usize>);
 /// Options of `run` and `sweep`.
 #[derive(Debug, Args)]
 pub struct CommonArgs {
-    /// Length of each measured point: 30s, 2m, 1m30s [default: the scenario's].
-    #[arg(long, value_parser = positive_duration)]
+    /// Length of each measured point: 30s, 2m, 1m30s [default: the scenario's; 15s for
+    /// `search`].
+    #[arg(long, alias = "point-duration", value_parser = positive_duration)]
     pub duration: Option<Duration>,
     /// SLOs judged on each point, such as "p95<200ms,error-rate<1%" [default: the
     /// scenario's; "" for none].

@@ -8,6 +8,7 @@ mod models;
 mod output;
 mod registry;
 mod runner;
+mod search;
 mod site_args;
 
 use std::process::ExitCode;

@@ -1,18 +1,25 @@
 //! The main job (no arguments): the embedded dummy site with a known capacity, a short
-//! sweep of `api` that crosses it, the table, and where the results are.
+//! sweep of `api` that crosses it, the table, models fitted to it, and a Gaussian-process
+//! search for the breaking point printed next to the capacity formula.
 
 use std::time::Duration;
 
 use dummy_site::SiteParams;
 use perf_core::{parse_slos, LoadModel, LoadPoint, Params};
 
+use perf_ml::search::SearchParams;
+
 use crate::registry;
+use crate::search::SearchPlan;
 use crate::runner::{execute, usage, ExecOpts, Fail, Plan, TargetChoice};
 
 /// Workers of the main job's site.
 pub const WORKERS: usize = 4;
 /// Service time of the main job's site, ms.
 pub const SERVICE_MS: f64 = 10.0;
+/// The SLO of the sweep and the search: with a 16-request queue the knee is sharp, so
+/// both break where the arrival rate passes the capacity.
+pub const SLO: &str = "p95<30ms,error-rate<1%";
 /// Rates of the sweep, as fractions of the site's capacity.
 pub const LOAD_FRACTIONS: [f64; 6] = [0.25, 0.5, 0.75, 1.0, 1.25, 1.5];
 
@@ -54,10 +61,11 @@ pub fn run() -> Result<u8, Fail> {
         capacity * LOAD_FRACTIONS[0],
         capacity * LOAD_FRACTIONS[LOAD_FRACTIONS.len() - 1]
     );
+    let slos = parse_slos(SLO).expect("valid SLO");
     let plan = Plan {
-        scenario,
+        scenario: scenario.clone(),
         points,
-        slos: parse_slos("p95<100ms,error-rate<1%").expect("valid SLO"),
+        slos: slos.clone(),
         stop_on_error_rate: None,
     };
     let opts = ExecOpts {
@@ -92,5 +100,29 @@ pub fn run() -> Result<u8, Fail> {
         Ok(report) => print!("{}", report.summary()),
         Err(e) => println!("models not fitted: {e}"),
     }
-    Ok(0)
+
+    println!(
+        "\nbreaking-point search: Gaussian process over {:.0} .. {:.0} req/s, SLO {SLO}",
+        capacity / 10.0,
+        capacity * 10.0
+    );
+    let search = SearchPlan {
+        scenario,
+        params,
+        slos,
+        duration: Duration::from_secs(4),
+        max_users: None,
+        search: SearchParams::new(capacity / 10.0, capacity * 10.0)
+            .check()
+            .expect("valid search"),
+    };
+    let (report, interrupted) = crate::search::execute(&search, &opts)?;
+    if let Some(e) = report.estimate {
+        println!(
+            "found {e:.0} req/s in {} runs; the site's capacity by formula is {capacity:.0} req/s ({:+.1}%)",
+            report.runs(),
+            100.0 * (e / capacity - 1.0)
+        );
+    }
+    Ok(crate::search::exit_code(&report, interrupted))
 }

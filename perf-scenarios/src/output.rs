@@ -8,7 +8,20 @@ use indicatif::{ProgressBar, ProgressStyle};
 use perf_core::engine::PointOutcome;
 use perf_core::LoadPoint;
 
-use crate::runner::Plan;
+use perf_core::Slo;
+
+/// What the header line says.
+#[derive(Debug)]
+pub struct Header<'a> {
+    /// Scenario name.
+    pub scenario: &'a str,
+    /// SLOs judged.
+    pub slos: &'a [Slo],
+    /// Points planned (at most, for a search).
+    pub points: usize,
+    /// Length of each.
+    pub duration: std::time::Duration,
+}
 
 /// Reports the progress of a plan.
 #[derive(Debug)]
@@ -32,20 +45,18 @@ fn load_label(p: &LoadPoint) -> String {
 
 impl Progress {
     /// Prints the header and starts the bar.
-    pub fn new(plan: &Plan, host: &str, embedded: bool, dir: &Path) -> Self {
+    pub fn new(h: Header<'_>, host: &str, embedded: bool, dir: &Path) -> Self {
         let target = if embedded {
             format!("{host} (embedded dummy site)")
         } else {
             host.to_string()
         };
-        let slos: Vec<&str> = plan.slos.iter().map(|s| s.rule.as_str()).collect();
+        let slos: Vec<&str> = h.slos.iter().map(|s| s.rule.as_str()).collect();
         println!(
             "scenario {} → {target}: {} point(s) of {:.0}s; SLO {}",
-            plan.scenario.name,
-            plan.points.len(),
-            plan.points
-                .first()
-                .map_or(0.0, |p| p.duration.as_secs_f64()),
+            h.scenario,
+            h.points,
+            h.duration.as_secs_f64(),
             if slos.is_empty() {
                 "none".to_string()
             } else {
@@ -54,7 +65,7 @@ impl Progress {
         );
         println!("results: {}", dir.display());
         let bar = std::io::stderr().is_terminal().then(|| {
-            let b = ProgressBar::new(plan.points.len() as u64);
+            let b = ProgressBar::new(h.points as u64);
             b.set_style(
                 ProgressStyle::with_template("{bar:30} {pos}/{len} points {elapsed_precise} {msg}")
                     .expect("valid template"),
@@ -63,7 +74,7 @@ impl Progress {
         });
         Self {
             bar,
-            total: plan.points.len(),
+            total: h.points,
         }
     }
 

@@ -8,12 +8,13 @@ use std::time::Duration;
 use anyhow::{anyhow, Context};
 use dummy_site::SiteParams;
 use perf_core::engine::{self, signals, PointOutcome, PointSpec, Target};
+use perf_core::ResultsWriter;
 use perf_core::params::{grid, split_assignment};
 use perf_core::scenario::ScenarioSpec;
-use perf_core::{parse_slos, LoadModel, LoadPoint, Params, ResultsWriter, Slo};
+use perf_core::{parse_slos, LoadModel, LoadPoint, Params, Slo};
 
 use crate::cli::{Cli, Cmd, CommonArgs, RunArgs, SweepArgs};
-use crate::{list, mainjob, models, output, registry};
+use crate::{list, mainjob, models, output, registry, search};
 
 /// A failure with its exit code.
 #[derive(Debug)]
@@ -64,6 +65,7 @@ pub fn run(cli: Cli) -> Result<u8, Fail> {
         Some(Cmd::Fit(a)) => models::fit(&a),
         Some(Cmd::Predict(a)) => models::predict(&a),
         Some(Cmd::Usl(a)) => models::usl(&a),
+        Some(Cmd::Search(a)) => search::run(&a),
     }
 }
 
@@ -107,7 +109,7 @@ pub struct ExecOpts {
 }
 
 impl ExecOpts {
-    fn from_common(c: &CommonArgs) -> Self {
+    pub(crate) fn from_common(c: &CommonArgs) -> Self {
         Self {
             target: match &c.host {
                 Some(h) => TargetChoice::Host(h.trim_end_matches('/').to_string()),
@@ -122,13 +124,13 @@ impl ExecOpts {
     }
 }
 
-fn overrides(raw: &[String]) -> Result<Vec<(String, String)>, Fail> {
+pub(crate) fn overrides(raw: &[String]) -> Result<Vec<(String, String)>, Fail> {
     raw.iter()
         .map(|r| split_assignment(r).map_err(usage))
         .collect()
 }
 
-fn slos(spec: &ScenarioSpec, given: &Option<String>) -> Result<Vec<Slo>, Fail> {
+pub(crate) fn slos(spec: &ScenarioSpec, given: &Option<String>) -> Result<Vec<Slo>, Fail> {
     parse_slos(given.as_deref().unwrap_or(spec.default_slo))
         .map_err(|e| usage(anyhow!("--slo: {e}")))
 }
@@ -248,82 +250,175 @@ fn run_id(out: &std::path::Path, scenario: &str) -> String {
         .expect("a free name")
 }
 
-/// Runs every point of a plan, writing each as it completes.
-pub fn execute(plan: &Plan, opts: &ExecOpts) -> Result<Executed, Fail> {
-    signals::install().map_err(|e| runtime(anyhow!(e)))?;
-    let (host, site, target) = match &opts.target {
-        TargetChoice::Host(h) => {
-            engine::check_target(h).map_err(|e| match e {
-                engine::EngineError::BadHost { .. } => usage(anyhow!("--host: {e}")),
-                other => runtime(other),
-            })?;
-            let target = match opts.target_pid {
-                Some(pid) if !engine::resources::pid_exists(pid) => {
-                    return Err(usage(anyhow!("--target-pid {pid}: no such process")))
-                }
-                Some(pid) => Target::Pid(pid),
-                None => Target::Remote,
-            };
-            (h.clone(), None, target)
-        }
-        TargetChoice::Embedded(p) => {
-            let cfg = p
-                .check()
-                .map_err(|e| usage(e.with_option_prefix("site-")))?;
-            let site = cfg
-                .start("127.0.0.1:0".parse().expect("literal"))
-                .context("cannot start the embedded dummy site")
-                .map_err(runtime)?;
-            (site.url(), Some(site), Target::InProcess)
-        }
-    };
-    let id = run_id(&opts.out, plan.scenario.name);
-    let names: Vec<String> = plan
-        .scenario
-        .params
-        .iter()
-        .map(|p| p.name.to_string())
-        .collect();
-    let mut writer =
-        ResultsWriter::create(&opts.out, &id, names).map_err(|e| usage(anyhow!("--out: {e:#}")))?;
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("cannot start the runtime")
-        .map_err(runtime)?;
-    let mut ui = output::Progress::new(plan, &host, site.is_some(), writer.dir());
-    let mut outcomes = Vec::new();
-    let mut interrupted = signals::received();
-    for (index, point) in plan.points.iter().enumerate() {
-        if interrupted.is_some() {
-            break;
-        }
-        ui.start_point(index, point);
-        let spec = PointSpec {
-            run_id: id.clone(),
-            index,
-            scenario: plan.scenario.clone(),
-            point: point.clone(),
-            host: host.clone(),
-            slos: plan.slos.clone(),
-            seed: opts.seed,
-            timeout: opts.timeout,
-            target,
-            goose_report_dir: opts
-                .goose_report
-                .then(|| writer.dir().join("points").join(format!("goose-{index}"))),
+/// An open results directory with its target and runtime: runs points one at a time and
+/// writes each as it completes. `execute` runs a plan's points through it; the
+/// breaking-point search runs the points its strategy asks for.
+pub struct Session {
+    scenario: ScenarioSpec,
+    slos: Vec<Slo>,
+    opts: ExecOpts,
+    host: String,
+    site: Option<dummy_site::SiteHandle>,
+    target: Target,
+    id: String,
+    writer: ResultsWriter,
+    rt: tokio::runtime::Runtime,
+    ui: output::Progress,
+    outcomes: Vec<PointOutcome>,
+    interrupted: Option<i32>,
+}
+
+impl std::fmt::Debug for Session {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session")
+            .field("id", &self.id)
+            .field("host", &self.host)
+            .field("points", &self.outcomes.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Session {
+    /// Checks or starts the target, creates the results directory and prints the header;
+    /// `points` and `duration` are for the header and the progress bar.
+    pub fn open(
+        scenario: &ScenarioSpec,
+        slos: &[Slo],
+        points: usize,
+        duration: Duration,
+        opts: &ExecOpts,
+    ) -> Result<Self, Fail> {
+        signals::install().map_err(|e| runtime(anyhow!(e)))?;
+        let (host, site, target) = match &opts.target {
+            TargetChoice::Host(h) => {
+                engine::check_target(h).map_err(|e| match e {
+                    engine::EngineError::BadHost { .. } => usage(anyhow!("--host: {e}")),
+                    other => runtime(other),
+                })?;
+                let target = match opts.target_pid {
+                    Some(pid) if !engine::resources::pid_exists(pid) => {
+                        return Err(usage(anyhow!("--target-pid {pid}: no such process")))
+                    }
+                    Some(pid) => Target::Pid(pid),
+                    None => Target::Remote,
+                };
+                (h.clone(), None, target)
+            }
+            TargetChoice::Embedded(p) => {
+                let cfg = p
+                    .check()
+                    .map_err(|e| usage(e.with_option_prefix("site-")))?;
+                let site = cfg
+                    .start("127.0.0.1:0".parse().expect("literal"))
+                    .context("cannot start the embedded dummy site")
+                    .map_err(runtime)?;
+                (site.url(), Some(site), Target::InProcess)
+            }
         };
-        let outcome = rt.block_on(engine::run_point(&spec)).map_err(runtime)?;
-        writer
+        let id = run_id(&opts.out, scenario.name);
+        let names: Vec<String> = scenario.params.iter().map(|p| p.name.to_string()).collect();
+        let writer = ResultsWriter::create(&opts.out, &id, names)
+            .map_err(|e| usage(anyhow!("--out: {e:#}")))?;
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .context("cannot start the runtime")
+            .map_err(runtime)?;
+        let ui = output::Progress::new(
+            output::Header {
+                scenario: scenario.name,
+                slos,
+                points,
+                duration,
+            },
+            &host,
+            site.is_some(),
+            writer.dir(),
+        );
+        Ok(Self {
+            scenario: scenario.clone(),
+            slos: slos.to_vec(),
+            opts: opts.clone(),
+            host,
+            site,
+            target,
+            id,
+            writer,
+            rt,
+            ui,
+            outcomes: Vec::new(),
+            interrupted: signals::received(),
+        })
+    }
+
+    /// The signal received so far, if any.
+    pub fn interrupted(&self) -> Option<i32> {
+        self.interrupted
+    }
+
+    /// The results directory.
+    pub fn dir(&self) -> &std::path::Path {
+        self.writer.dir()
+    }
+
+    /// The console.
+    pub fn ui(&self) -> &output::Progress {
+        &self.ui
+    }
+
+    /// Runs one point and writes it.
+    pub fn run_point(&mut self, point: &LoadPoint) -> Result<&PointOutcome, Fail> {
+        let index = self.outcomes.len();
+        self.ui.start_point(index, point);
+        let spec = PointSpec {
+            run_id: self.id.clone(),
+            index,
+            scenario: self.scenario.clone(),
+            point: point.clone(),
+            host: self.host.clone(),
+            slos: self.slos.clone(),
+            seed: self.opts.seed,
+            timeout: self.opts.timeout,
+            target: self.target,
+            goose_report_dir: self
+                .opts
+                .goose_report
+                .then(|| self.writer.dir().join("points").join(format!("goose-{index}"))),
+        };
+        let outcome = self.rt.block_on(engine::run_point(&spec)).map_err(runtime)?;
+        self.writer
             .write_point(&outcome.detail, &outcome.timeline)
             .map_err(runtime)?;
-        ui.end_point(&outcome);
-        interrupted = outcome.interrupted;
-        let error_rate = outcome.detail.row.error_rate;
-        outcomes.push(outcome);
+        self.ui.end_point(&outcome);
+        self.interrupted = outcome.interrupted;
+        self.outcomes.push(outcome);
+        Ok(self.outcomes.last().expect("just pushed"))
+    }
+
+    /// Prints the table, stops the embedded site, and returns what was run.
+    pub fn finish(mut self) -> Executed {
+        self.ui.finish(&self.outcomes, self.interrupted);
+        drop(self.site.take());
+        Executed {
+            dir: self.writer.dir().to_path_buf(),
+            outcomes: self.outcomes,
+            interrupted: self.interrupted,
+        }
+    }
+}
+
+/// Runs every point of a plan, writing each as it completes.
+pub fn execute(plan: &Plan, opts: &ExecOpts) -> Result<Executed, Fail> {
+    let duration = plan.points.first().map_or(Duration::ZERO, |p| p.duration);
+    let mut session = Session::open(&plan.scenario, &plan.slos, plan.points.len(), duration, opts)?;
+    for point in &plan.points {
+        if session.interrupted().is_some() {
+            break;
+        }
+        let error_rate = session.run_point(point)?.detail.row.error_rate;
         if let Some(limit) = plan.stop_on_error_rate {
             if error_rate > limit {
-                ui.note(&format!(
+                session.ui().note(&format!(
                     "stopping the sweep: error rate {:.1}% is above --stop-on-error-rate {:.1}%",
                     error_rate * 100.0,
                     limit * 100.0
@@ -332,11 +427,5 @@ pub fn execute(plan: &Plan, opts: &ExecOpts) -> Result<Executed, Fail> {
             }
         }
     }
-    ui.finish(&outcomes, interrupted);
-    drop(site);
-    Ok(Executed {
-        dir: writer.dir().to_path_buf(),
-        outcomes,
-        interrupted,
-    })
+    Ok(session.finish())
 }

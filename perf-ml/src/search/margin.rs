@@ -4,26 +4,30 @@
 use perf_core::probe::ProbeOutcome;
 use perf_core::SloVerdict;
 
-/// Margins below this are clamped (the observed value is a quarter of the limit or less):
-/// that far from the limit the size says nothing more about where the boundary is.
-pub const FLOOR: f64 = -3.0;
+/// Margins are clamped to `[−CLAMP, CLAMP]`: that far from the limit (a quarter of it,
+/// or e³ ≈ 20 times it) the size says nothing more about where the boundary is.
+pub const CLAMP: f64 = 3.0;
 
-/// `1 − limit / observed` for upper bounds (`1 − observed / limit` for lower bounds),
-/// clamped to `[FLOOR, 1]`: negative when passing, zero at the limit, approaching 1 as
-/// the observed value runs away. The shape follows the queueing curve of
-/// [`crate::latency`]: latency grows as `1 / (1 − ρ)`, so `limit / latency` falls
-/// linearly in the load and this margin is nearly straight where it crosses zero, which
-/// suits a Gaussian process better than a log ratio that bends upwards there. A rule
-/// without samples counts as failing by the most.
+/// The margin of one verdict, with `r` = observed / limit for upper bounds (limit /
+/// observed for lower bounds): `1 − 1/r` while passing, `ln r` while failing, clamped to
+/// ±[`CLAMP`]. Both halves meet at `r = 1` with slope 1. The passing half follows the
+/// queueing curve of [`crate::latency`]: latency grows as `1 / (1 − ρ)`, so `1/r` falls
+/// linearly in the load and the margin is nearly straight as it approaches zero. The
+/// failing half keeps growing where `1 − 1/r` would flatten against 1 (an error rate of
+/// 20% and of 60% against a 1% limit), so a failure far above the boundary looks far.
+/// A rule without samples counts as failing by the most.
 pub fn margin_of(v: &SloVerdict) -> f64 {
     let r = v.margin();
     let l = if r.is_nan() || r == f64::INFINITY {
-        1.0
+        CLAMP
     } else if r <= 0.0 {
-        FLOOR
+        -CLAMP
+    } else if r <= 1.0 {
+        1.0 - 1.0 / r
     } else {
-        (1.0 - 1.0 / r).max(FLOOR)
-    };
+        r.ln()
+    }
+    .clamp(-CLAMP, CLAMP);
     // The verdict decides the sign at the limit itself (`p95<200ms` fails at 200 ms).
     if !v.pass && l <= 0.0 {
         1e-6
@@ -89,10 +93,10 @@ mod tests {
     #[test]
     fn margins_are_log_ratios_clamped_and_signed_by_the_verdict() {
         assert!((margin_of(&verdict("p95<100ms", Some(50_000.0))) + 1.0).abs() < 1e-12);
-        assert!((margin_of(&verdict("p95<100ms", Some(200_000.0))) - 0.5).abs() < 1e-12);
-        assert_eq!(margin_of(&verdict("error-rate<1%", Some(0.0))), FLOOR);
-        assert!((margin_of(&verdict("error-rate<1%", Some(90.0))) - (1.0 - 1.0 / 90.0)).abs() < 1e-12);
-        assert_eq!(margin_of(&verdict("p95<100ms", None)), 1.0);
+        assert!((margin_of(&verdict("p95<100ms", Some(200_000.0))) - 2f64.ln()).abs() < 1e-12);
+        assert_eq!(margin_of(&verdict("error-rate<1%", Some(0.0))), -CLAMP);
+        assert_eq!(margin_of(&verdict("error-rate<1%", Some(90.0))), CLAMP);
+        assert_eq!(margin_of(&verdict("p95<100ms", None)), CLAMP);
         // Exactly at the limit fails a strict rule: the margin is positive.
         assert!(margin_of(&verdict("p95<100ms", Some(100_000.0))) > 0.0);
     }
@@ -119,7 +123,7 @@ mod tests {
             generator_saturated: false,
             interrupted: None,
         };
-        assert_eq!(point_margin(&o), Some(0.8));
+        assert_eq!(point_margin(&o), Some(5f64.ln()));
         assert_eq!(worst_rule(&o).as_deref(), Some("error-rate<1%"));
         assert_eq!(
             worst_endpoint(&o, "error-rate<1%").as_deref(),

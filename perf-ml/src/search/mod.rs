@@ -7,9 +7,9 @@
 //!
 //! # The model
 //!
-//! Each point's evidence is its SLO margin, the worst over the SLOs of
-//! `1 − limit / observed` ([`margin::margin_of`], in `[−3, 1]`), negative when it
-//! passes. [`Strategy::Gp`] fits a Gaussian process (egobox-gp, Matérn 5/2 correlation)
+//! Each point's evidence is its SLO margin, the worst over the SLOs of a signed distance
+//! from the limit ([`margin::margin_of`]: `1 − limit/observed` while passing,
+//! `ln(observed/limit)` while failing, within ±3), negative when it passes. [`Strategy::Gp`] fits a Gaussian process (egobox-gp, Matérn 5/2 correlation)
 //! of the margin over the log of the load, normalised to `u ∈ [0, 1]` across the range.
 //! Its mean is linear in `u`: margins rise with load (the queueing and failure curves of
 //! [`crate::latency`] and [`crate::failure`] are monotone), so away from the data the
@@ -488,25 +488,29 @@ impl Search {
         let iv = (to_rate(ql), to_rate(qh));
         a.interval = Some(iv);
         a.estimate = qm.is_finite().then(|| self.rate(qm));
-        // A model may be sure of a boundary where nothing was measured (three points on a
-        // convex curve fit a line well): it converges only when the data agree, with a
-        // point within the tolerance of its estimate whose margin is within noise of zero,
-        // or a measured pass and failure both within twice the tolerance.
-        let checked = qm.is_finite() && {
+        // A model may be sure of a boundary where nothing was measured: three points on a
+        // convex curve fit a line well, and a smooth curve through a pass and a failure
+        // puts the crossing between them however sharp the knee really is. So it
+        // converges only when the data agree: with a point within the tolerance of its
+        // estimate whose margin is within noise of zero, or with a measured pass and
+        // failure both within the tolerance, in which case the interval also spans them.
+        if qm.is_finite() && ql.is_finite() && qh.is_finite() {
             let est = self.rate(qm);
-            let within = |u: f64, f: f64| (self.rate(u) / est - 1.0).abs() <= f * self.p.tolerance;
+            let within = |u: f64| (self.rate(u) / est - 1.0).abs() <= self.p.tolerance;
             let at_zero = data
                 .iter()
-                .any(|d| within(d.0, 1.0) && d.1.abs() <= 2.0 * self.p.noise);
-            let pinned = b.lo_measured
-                && b.hi_measured
-                && within(b.lo, 2.0)
-                && within(b.hi, 2.0);
-            at_zero || pinned
-        };
-        if checked && ql.is_finite() && qh.is_finite() && self.converged(iv) {
-            a.stop = Some(StopReason::Converged);
-            return;
+                .any(|d| within(d.0) && d.1.abs() <= 2.0 * self.p.noise);
+            let pinned = b.lo_measured && b.hi_measured && within(b.lo) && within(b.hi);
+            let hull = (iv.0.min(self.rate(b.lo)), iv.1.max(self.rate(b.hi)));
+            if at_zero && self.converged(iv) {
+                a.stop = Some(StopReason::Converged);
+                return;
+            }
+            if pinned && self.converged(hull) {
+                a.interval = Some(hull);
+                a.stop = Some(StopReason::Converged);
+                return;
+            }
         }
         // The median, unless a point was already measured there: more points at one load
         // average its noise but leave the slope, and so the interval, as it was; then the
