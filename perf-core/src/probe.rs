@@ -85,13 +85,13 @@ impl SloSource for EndpointSummary {
         if self.requests == 0 {
             return None;
         }
-        let v = match q {
-            q if q == 50.0 => self.p50_us,
-            q if q == 90.0 => self.p90_us,
-            q if q == 95.0 => self.p95_us,
-            q if q == 99.0 => self.p99_us,
-            _ => return None,
-        };
+        let stored = [
+            (50.0, self.p50_us),
+            (90.0, self.p90_us),
+            (95.0, self.p95_us),
+            (99.0, self.p99_us),
+        ];
+        let v = stored.iter().find(|(p, _)| *p == q)?.1;
         Some(v as f64)
     }
     fn mean_us(&self, _: Option<&str>) -> Option<f64> {

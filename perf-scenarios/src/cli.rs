@@ -58,10 +58,10 @@ pub struct SearchArgs {
     /// Scenario name (see `list`).
     pub scenario: String,
     /// Arrival rates to search, req/s: LOW..HIGH.
-    #[arg(long, value_parser = crate::search::range, default_value = "10..5000", value_name = "LOW..HIGH")]
+    #[arg(long, value_parser = crate::search::range, default_value = "10..5000", value_name = "LOW..HIGH", allow_hyphen_values = true)]
     pub range: (f64, f64),
     /// Stop when the 90% interval is within ± this of the breaking point: 5% or 0.05.
-    #[arg(long, value_parser = crate::search::tolerance, default_value = "5%")]
+    #[arg(long, value_parser = crate::search::tolerance, default_value = "5%", allow_hyphen_values = true)]
     pub tolerance: f64,
     /// Most load points to run.
     #[arg(long, default_value_t = 12)]

@@ -8,9 +8,9 @@ use std::time::Duration;
 use anyhow::{anyhow, Context};
 use dummy_site::SiteParams;
 use perf_core::engine::{self, signals, PointOutcome, PointSpec, Target};
-use perf_core::ResultsWriter;
 use perf_core::params::{grid, split_assignment};
 use perf_core::scenario::ScenarioSpec;
+use perf_core::ResultsWriter;
 use perf_core::{parse_slos, LoadModel, LoadPoint, Params, Slo};
 
 use crate::cli::{Cli, Cmd, CommonArgs, RunArgs, SweepArgs};
@@ -380,12 +380,17 @@ impl Session {
             seed: self.opts.seed,
             timeout: self.opts.timeout,
             target: self.target,
-            goose_report_dir: self
-                .opts
-                .goose_report
-                .then(|| self.writer.dir().join("points").join(format!("goose-{index}"))),
+            goose_report_dir: self.opts.goose_report.then(|| {
+                self.writer
+                    .dir()
+                    .join("points")
+                    .join(format!("goose-{index}"))
+            }),
         };
-        let outcome = self.rt.block_on(engine::run_point(&spec)).map_err(runtime)?;
+        let outcome = self
+            .rt
+            .block_on(engine::run_point(&spec))
+            .map_err(runtime)?;
         self.writer
             .write_point(&outcome.detail, &outcome.timeline)
             .map_err(runtime)?;
@@ -410,7 +415,13 @@ impl Session {
 /// Runs every point of a plan, writing each as it completes.
 pub fn execute(plan: &Plan, opts: &ExecOpts) -> Result<Executed, Fail> {
     let duration = plan.points.first().map_or(Duration::ZERO, |p| p.duration);
-    let mut session = Session::open(&plan.scenario, &plan.slos, plan.points.len(), duration, opts)?;
+    let mut session = Session::open(
+        &plan.scenario,
+        &plan.slos,
+        plan.points.len(),
+        duration,
+        opts,
+    )?;
     for point in &plan.points {
         if session.interrupted().is_some() {
             break;

@@ -141,13 +141,7 @@ pub fn exit_code(report: &SearchReport, interrupted: Option<i32>) -> u8 {
 /// Runs a search, prints its report and writes `search.json`.
 pub fn execute(plan: &SearchPlan, opts: &ExecOpts) -> Result<(SearchReport, Option<i32>), Fail> {
     let p = plan.search.params();
-    let mut session = Session::open(
-        &plan.scenario,
-        &plan.slos,
-        p.max_runs,
-        plan.duration,
-        opts,
-    )?;
+    let mut session = Session::open(&plan.scenario, &plan.slos, p.max_runs, plan.duration, opts)?;
     session.ui().note(&format!(
         "searching {:.1} .. {:.1} req/s for the highest rate meeting the SLOs (strategy {}, ±{:.1}%, at most {} runs)",
         p.lo,

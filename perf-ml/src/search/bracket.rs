@@ -18,11 +18,7 @@ pub struct Bracket {
 impl Bracket {
     /// From `(u, pass)` pairs of usable points.
     pub fn new(points: &[(f64, bool)]) -> Self {
-        let fail = points
-            .iter()
-            .filter(|p| !p.1)
-            .map(|p| p.0)
-            .reduce(f64::min);
+        let fail = points.iter().filter(|p| !p.1).map(|p| p.0).reduce(f64::min);
         let hi = fail.unwrap_or(1.0);
         let pass = points
             .iter()
@@ -59,7 +55,10 @@ mod tests {
     #[test]
     fn the_bracket_uses_the_lowest_failure_and_the_highest_pass_below_it() {
         let b = Bracket::new(&[(0.5, true), (0.75, false), (0.6, true), (0.9, true)]);
-        assert_eq!((b.lo, b.hi, b.lo_measured, b.hi_measured), (0.6, 0.75, true, true));
+        assert_eq!(
+            (b.lo, b.hi, b.lo_measured, b.hi_measured),
+            (0.6, 0.75, true, true)
+        );
         let open = Bracket::new(&[(0.5, true)]);
         assert_eq!((open.lo, open.hi, open.hi_measured), (0.5, 1.0, false));
         assert_eq!(open.mid(), 0.75);

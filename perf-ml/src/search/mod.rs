@@ -95,7 +95,9 @@ impl FromStr for Strategy {
             "gp" => Ok(Self::Gp),
             "bisect" => Ok(Self::Bisect),
             "ramp" => Ok(Self::Ramp),
-            other => Err(format!("unknown strategy '{other}'; use gp, bisect or ramp")),
+            other => Err(format!(
+                "unknown strategy '{other}'; use gp, bisect or ramp"
+            )),
         }
     }
 }
@@ -405,9 +407,7 @@ impl Search {
                         }
                         self.assess_bracket(&bracket, &mut a, secant(&bracket, &data));
                     }
-                    Some(p) => {
-                        self.assess_posterior(&p, &data, &bracket, &mut a)
-                    }
+                    Some(p) => self.assess_posterior(&p, &data, &bracket, &mut a),
                 }
             }
         }

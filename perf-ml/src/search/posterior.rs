@@ -129,7 +129,9 @@ pub fn boundary_posterior(
 fn windowed_crossing(f: &[f64], (lo, hi): (Option<f64>, Option<f64>)) -> f64 {
     let last = (f.len() - 1) as f64;
     let i0 = lo.map_or(0, |u| (u * last).floor() as usize);
-    let i1 = hi.map_or(f.len() - 1, |u| ((u * last).ceil() as usize).min(f.len() - 1));
+    let i1 = hi.map_or(f.len() - 1, |u| {
+        ((u * last).ceil() as usize).min(f.len() - 1)
+    });
     if i1 <= i0 {
         return lo.or(hi).unwrap_or(0.5);
     }

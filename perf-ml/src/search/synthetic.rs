@@ -154,7 +154,10 @@ impl LoadProbe for SyntheticTarget {
         let n = (rate * self.point_secs).max(1.0);
         let sd = (p * (1.0 - p) / n).sqrt();
         let err = if sd > 0.0 {
-            (p + Normal::new(0.0, sd).expect("finite sd").sample(&mut self.rng)).clamp(0.0, 1.0)
+            (p + Normal::new(0.0, sd)
+                .expect("finite sd")
+                .sample(&mut self.rng))
+            .clamp(0.0, 1.0)
         } else {
             p
         };

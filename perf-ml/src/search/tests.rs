@@ -68,7 +68,11 @@ fn median(t: &Tally) -> usize {
 fn gp_finds_boundaries_across_a_100x_range_and_its_interval_covers() {
     let t = trials(Strategy::Gp, 100, 0.05);
     eprintln!("gp: {t:?}");
-    assert!(t.covered >= 85, "the 90% interval covered {} of 100", t.covered);
+    assert!(
+        t.covered >= 85,
+        "the 90% interval covered {} of 100",
+        t.covered
+    );
     assert!(t.within >= 90, "within ±5%: {} of 100", t.within);
     assert!(median(&t) <= 6, "median runs {}", median(&t));
 }
@@ -78,8 +82,18 @@ fn gp_needs_fewer_runs_than_bisection_for_the_same_accuracy() {
     let gp = trials(Strategy::Gp, 100, 0.05);
     let bisect = trials(Strategy::Bisect, 100, 0.05);
     eprintln!("gp {gp:?}\nbisect {bisect:?}");
-    assert!(median(&gp) < median(&bisect), "gp {} bisect {}", median(&gp), median(&bisect));
-    assert!(gp.within + 5 >= bisect.within, "gp {} bisect {}", gp.within, bisect.within);
+    assert!(
+        median(&gp) < median(&bisect),
+        "gp {} bisect {}",
+        median(&gp),
+        median(&bisect)
+    );
+    assert!(
+        gp.within + 5 >= bisect.within,
+        "gp {} bisect {}",
+        gp.within,
+        bisect.within
+    );
 }
 
 #[test]
@@ -91,7 +105,11 @@ fn the_ramp_climbs_until_its_first_failure() {
 }
 
 fn target(capacity: f64) -> SyntheticTarget {
-    SyntheticTarget::new(capacity, 10.0, parse_slos("p95<60ms,error-rate<1%").unwrap())
+    SyntheticTarget::new(
+        capacity,
+        10.0,
+        parse_slos("p95<60ms,error-rate<1%").unwrap(),
+    )
 }
 
 fn search(lo: f64, hi: f64) -> Search {
@@ -125,7 +143,10 @@ fn a_target_passing_at_the_top_holds_up() {
             .run(&mut target(10_000.0))
             .unwrap();
         assert_eq!(r.stop, StopReason::HoldsUp, "{s} {r:?}");
-        assert!(r.to_string().contains("holds up to the top of the range"), "{r}");
+        assert!(
+            r.to_string().contains("holds up to the top of the range"),
+            "{r}"
+        );
         assert!(r.points.iter().any(|p| p.rate == 100.0 && p.pass));
     }
 }
@@ -141,7 +162,11 @@ fn the_generators_limit_is_not_reported_as_the_targets() {
         r.points
     );
     assert!(r.estimate.is_none(), "{r}");
-    assert!(r.interval.is_some_and(|(held, _)| held > 250.0 && held <= 300.0), "{r}");
+    assert!(
+        r.interval
+            .is_some_and(|(held, _)| held > 250.0 && held <= 300.0),
+        "{r}"
+    );
     assert!(r.to_string().contains("generator cannot reach"), "{r}");
     assert!(r.points.iter().any(|p| p.generator_saturated));
 }

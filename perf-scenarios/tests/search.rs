@@ -1,0 +1,180 @@
+//! `search` end to end: real load points against the embedded dummy site with a known
+//! capacity (4 workers × 10 ms = 400 req/s, a 16-request queue), and its bad input.
+//!
+//! The SLO `p95<30ms,error-rate<1%` makes the knee well defined: below capacity a
+//! request waits for no one (p95 ≈ 12 ms); once arrivals pass 400 req/s the queue fills
+//! and p95 jumps to about 50 ms, so the breaking point is the capacity formula's.
+
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+const BIN: &str = env!("CARGO_BIN_EXE_perf-scenarios");
+const SITE: [&str; 6] = [
+    "--site-workers",
+    "4",
+    "--site-service-time-ms",
+    "10",
+    "--site-queue",
+    "16",
+];
+
+fn search(out: &Path, args: &[&str]) -> Output {
+    Command::new(BIN)
+        .arg("search")
+        .args(args)
+        .args(SITE)
+        .arg("--out")
+        .arg(out)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap()
+}
+
+fn text(o: &Output) -> (String, String) {
+    (
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+fn only_dir(out: &Path) -> std::path::PathBuf {
+    let mut v: Vec<_> = std::fs::read_dir(out)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    assert_eq!(v.len(), 1, "{v:?}");
+    v.remove(0)
+}
+
+#[test]
+fn the_gp_search_finds_the_capacity_formulas_breaking_point() {
+    let out = tempfile::tempdir().unwrap();
+    let o = search(
+        out.path(),
+        &[
+            "api",
+            "--param",
+            "write_ratio=0",
+            "--slo",
+            "p95<30ms,error-rate<1%",
+            "--range",
+            "40..4000",
+            "--point-duration",
+            "3s",
+        ],
+    );
+    let (stdout, stderr) = text(&o);
+    assert!(o.status.success(), "{stdout}\n{stderr}");
+    let dir = only_dir(out.path());
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("search.json")).unwrap()).unwrap();
+    let estimate = report["estimate"].as_f64().unwrap();
+    assert!(
+        (estimate / 400.0 - 1.0).abs() <= 0.06,
+        "found {estimate} req/s against 400\n{stdout}"
+    );
+    assert_eq!(report["stop"]["reason"], "converged", "{stdout}");
+    let runs = report["points"].as_array().unwrap().len();
+    assert!(runs <= 8, "{runs} runs\n{stdout}");
+    // Every point is in runs.csv like a sweep's.
+    let rows = csv::Reader::from_path(dir.join("runs.csv"))
+        .unwrap()
+        .records()
+        .count();
+    assert_eq!(rows, runs);
+    assert!(stdout.contains("breaking point: "), "{stdout}");
+    assert!(stdout.contains("breaks first: SLO "), "{stdout}");
+    assert!(stdout.contains("90% interval"), "{stdout}");
+}
+
+#[test]
+fn a_range_above_the_capacity_breaks_below_it_and_exits_99() {
+    let out = tempfile::tempdir().unwrap();
+    let o = search(
+        out.path(),
+        &[
+            "api",
+            "--param",
+            "write_ratio=0",
+            "--slo",
+            "error-rate<1%",
+            "--range",
+            "1000..4000",
+            "--point-duration",
+            "1s",
+            "--strategy",
+            "bisect",
+        ],
+    );
+    let (stdout, stderr) = text(&o);
+    assert_eq!(o.status.code(), Some(99), "{stdout}\n{stderr}");
+    assert!(stdout.contains("breaks below the range"), "{stdout}");
+}
+
+#[test]
+fn a_range_below_the_capacity_holds_up_to_its_top() {
+    let out = tempfile::tempdir().unwrap();
+    let o = search(
+        out.path(),
+        &[
+            "api",
+            "--param",
+            "write_ratio=0",
+            "--slo",
+            "error-rate<1%",
+            "--range",
+            "20..100",
+            "--point-duration",
+            "1s",
+        ],
+    );
+    let (stdout, stderr) = text(&o);
+    assert_eq!(o.status.code(), Some(0), "{stdout}\n{stderr}");
+    assert!(
+        stdout.contains("holds up to the top of the range"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn bad_search_input_is_one_line_and_exit_2() {
+    let out = tempfile::tempdir().unwrap();
+    for (args, want) in [
+        (
+            vec!["--range", "500..100"],
+            "invalid range 500..100: the lower end must be below the upper end",
+        ),
+        (
+            vec!["--range", "100..100"],
+            "the lower end must be below the upper end",
+        ),
+        (vec!["--range", "fast"], "must be LOW..HIGH"),
+        (vec!["--range", "0..100"], "both ends must be rates above 0"),
+        (
+            vec!["--range", "-10..100"],
+            "both ends must be rates above 0",
+        ),
+        (vec!["--tolerance", "0"], "invalid tolerance 0"),
+        (vec!["--tolerance", "-5%"], "invalid tolerance -0.05"),
+        (vec!["--tolerance", "lots"], "not a number or percentage"),
+        (vec!["--slo", "p42x<1s"], "--slo: invalid SLO 'p42x<1s'"),
+        (vec!["--slo", ""], "needs at least one SLO"),
+        (vec!["--strategy", "guess"], "unknown strategy 'guess'"),
+        (vec!["--max-runs", "1"], "invalid max-runs 1"),
+        (vec!["--param", "size=-1"], "size"),
+    ] {
+        let mut all = vec!["api"];
+        all.extend(args.iter());
+        let o = search(out.path(), &all);
+        let (stdout, stderr) = text(&o);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {stdout}\n{stderr}");
+        assert!(stderr.contains(want), "{args:?}: {stderr}");
+        assert!(
+            stderr.trim().lines().count() <= 3,
+            "{args:?}: more than a short message: {stderr}"
+        );
+    }
+    // Nothing was run, so nothing was written.
+    assert!(std::fs::read_dir(out.path()).map_or(true, |mut d| d.next().is_none()));
+}
