@@ -409,6 +409,11 @@ impl Search {
                     }
                     Some(p) => self.assess_posterior(&p, &data, &bracket, &mut a),
                 }
+                if a.stop.is_none() {
+                    if let Some(u) = self.shedding_probe(&usable, &bracket) {
+                        a.next = Some(u);
+                    }
+                }
             }
         }
         // Loads from the generator's limit up can't be measured: search below it, and stop
@@ -430,6 +435,59 @@ impl Search {
             }
         }
         a
+    }
+
+    /// The failure curve's shape as a prior. A server that sheds load past its capacity
+    /// `c` fails `e = 1 − c/λ` of the requests (the bounded-queue shape of
+    /// [`crate::failure`]), so one point failing an `error-rate<ℓ` rule by shedding
+    /// (`e` well above `ℓ`) locates the boundary `c / (1 − ℓ)` by itself, which no
+    /// generic surrogate can read from a margin. When such points exist, the GP search
+    /// checks that estimate directly: a point just below it, then just above it, if
+    /// both lie inside the bracket and have not been measured; the GP decides the rest
+    /// (a latency rule that breaks first shows up as a failure of the first check).
+    fn shedding_probe(&self, usable: &[&Evidence], b: &Bracket) -> Option<f64> {
+        let mut est: Vec<f64> = usable
+            .iter()
+            .filter(|e| !e.pass())
+            .flat_map(|e| {
+                e.outcome.slo.iter().filter_map(move |v| {
+                    let limit = v.slo.limit / 100.0;
+                    let obs = v.observed? / 100.0;
+                    let upper = matches!(
+                        v.slo.op,
+                        perf_core::slo::SloOp::Lt | perf_core::slo::SloOp::Le
+                    );
+                    (v.slo.metric == perf_core::slo::SloMetric::ErrorRate
+                        && v.slo.endpoint.is_none()
+                        && upper
+                        && obs >= 3.0 * limit.max(0.001)
+                        && obs < 0.95)
+                        .then(|| e.outcome.rate * (1.0 - obs) / (1.0 - limit))
+                })
+            })
+            .collect();
+        if est.is_empty() {
+            return None;
+        }
+        est.sort_by(f64::total_cmp);
+        let guess = est[est.len() / 2];
+        let t = self.p.tolerance;
+        let near = |rate: f64| {
+            usable
+                .iter()
+                .find(|e| (e.outcome.rate / rate - 1.0).abs() <= 0.3 * t)
+                .map(|e| e.pass())
+        };
+        let inside = |rate: f64| {
+            let u = self.u(rate);
+            u > b.lo + 1e-9 && u < b.hi - 1e-9 && (0.0..=1.0).contains(&u)
+        };
+        let (below, above) = (guess * (1.0 - 0.6 * t), guess * (1.0 + 0.6 * t));
+        match (near(below), near(above)) {
+            (None, _) if inside(below) => Some(self.u(below)),
+            (Some(true), None) if inside(above) => Some(self.u(above)),
+            _ => None,
+        }
     }
 
     /// The highest clear pass below the lowest clear failure, as the posterior's window.
