@@ -7,6 +7,8 @@
 //! - [`record`]: the per-endpoint µs histograms and the per-second timeline.
 //! - [`probe`]: [`probe::LoadProbe`], the seam the breaking-point search drives.
 //! - [`summary`], [`results`]: the result directory's types, writer and reader.
+//! - `browser` (feature `engine`): headless Chromium checks through chromedriver,
+//!   [`browser::Page`] steps and their page timings.
 //! - `engine` (feature `engine`, on by default): [`engine::run_point`] with Goose, the
 //!   open model, resource sampling, signals; [`scenario::ScenarioSpec`] and the
 //!   [`engine::http`] helpers scenario files use.
@@ -31,6 +33,8 @@ pub mod slo;
 pub mod summary;
 
 #[cfg(feature = "engine")]
+pub mod browser;
+#[cfg(feature = "engine")]
 pub mod engine;
 #[cfg(feature = "engine")]
 pub mod scenario;
@@ -44,6 +48,7 @@ pub use summary::{EndpointSummary, PointDetail, PointRow, TimelineRow};
 /// What scenario files import.
 #[cfg(feature = "engine")]
 pub mod prelude {
+    pub use crate::browser::{Page, StepError};
     pub use crate::engine::ctx::{param, random_below};
     pub use crate::engine::http;
     pub use crate::params::{ParamSpec, Params};

@@ -192,7 +192,9 @@ impl Recorder {
         let mut rows: Vec<TimelineRow> = merged
             .iter()
             .map(|(name, acc)| {
-                all.merge(acc);
+                if !is_browser(name) {
+                    all.merge(acc);
+                }
                 TimelineRow::from_summary(sec, &acc.summary(name, 1.0))
             })
             .collect();
@@ -218,6 +220,12 @@ impl Recorder {
     pub fn timeline(&self) -> Vec<TimelineRow> {
         lock(&self.timeline).clone()
     }
+}
+
+/// Endpoint names of browser checks: `PAGE <step>` (page load) and `CHECK <step>` (a
+/// failed action).
+pub fn is_browser(name: &str) -> bool {
+    name.starts_with("PAGE ") || name.starts_with("CHECK ")
 }
 
 /// The aggregate of several endpoints' accumulators.

@@ -29,6 +29,8 @@ pub struct ScenarioSpec {
     /// Builds the Goose scenario. Its transactions should make one request each, so the
     /// open model's rate is a request rate.
     pub build: BuildFn,
+    /// Browser steps, run by browser users (`perf-scenarios browser`, `--browser-users`).
+    pub browser: Option<crate::browser::Journey>,
 }
 
 impl ScenarioSpec {
@@ -42,6 +44,7 @@ impl ScenarioSpec {
             default_duration: Duration::from_secs(10),
             default_slo: "",
             build,
+            browser: None,
         }
     }
 
@@ -60,10 +63,42 @@ impl ScenarioSpec {
         self
     }
 
+    /// Adds browser steps: an `fn(&mut Page) -> BoxFuture<Result<(), StepError>>` that
+    /// drives one headless Chromium session through a user journey.
+    #[must_use]
+    pub fn browser(mut self, journey: crate::browser::Journey) -> Self {
+        self.browser = Some(journey);
+        self
+    }
+
     /// Sets the default SLOs.
     #[must_use]
     pub fn slo(mut self, slo: &'static str) -> Self {
         self.default_slo = slo;
         self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::browser::{Page, StepError};
+
+    fn journey(
+        _: &mut Page,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), StepError>> + Send + '_>>
+    {
+        Box::pin(async { Ok(()) })
+    }
+
+    fn build(_: &Params) -> Result<Scenario, GooseError> {
+        Ok(goose::prelude::scenario!("x"))
+    }
+
+    #[test]
+    fn browser_steps_are_kept() {
+        let s = ScenarioSpec::new("x", "y", build).browser(journey);
+        assert!(s.browser.is_some());
+        assert!(s.clone().browser.is_some());
     }
 }

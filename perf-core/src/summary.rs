@@ -206,7 +206,14 @@ pub struct Measured {
 impl Measured {
     /// From the recorder's merged histograms over a window of `secs`.
     pub fn new(endpoints: BTreeMap<String, Acc>, secs: f64) -> Self {
-        let all = aggregate(endpoints.values());
+        // Page timings from browser users are endpoints of their own, not requests of
+        // the protocol load: the aggregate (and `runs.csv`) counts protocol requests.
+        let all = aggregate(
+            endpoints
+                .iter()
+                .filter(|(name, _)| !crate::record::is_browser(name))
+                .map(|(_, a)| a),
+        );
         Self {
             endpoints,
             all,

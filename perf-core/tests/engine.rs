@@ -54,6 +54,7 @@ fn point(site: &SiteHandle, model: LoadModel, secs: u64, slo: &str) -> PointOutc
         seed: 7,
         timeout: Duration::from_secs(5),
         target: Target::InProcess,
+        browser: None,
         goose_report_dir: None,
     };
     let rt = tokio::runtime::Builder::new_multi_thread()

@@ -92,6 +92,17 @@ pub struct PointSpec {
     pub target: Target,
     /// Folder for Goose's own HTML report of the point (turns Goose's metrics on).
     pub goose_report_dir: Option<PathBuf>,
+    /// Browser users running the scenario's browser steps during the point.
+    pub browser: Option<BrowserLoad>,
+}
+
+/// Browser users during a point: their sessions and the steps they run.
+#[derive(Debug, Clone)]
+pub struct BrowserLoad {
+    /// The sessions.
+    pub browsers: Arc<crate::browser::Browsers>,
+    /// The scenario's browser steps.
+    pub journey: crate::browser::Journey,
 }
 
 /// What a point measured.
@@ -103,6 +114,8 @@ pub struct PointOutcome {
     pub timeline: Vec<TimelineRow>,
     /// The signal that interrupted it, if any.
     pub interrupted: Option<i32>,
+    /// Every browser step run during the point.
+    pub browser: Vec<crate::browser::CheckRecord>,
 }
 
 /// Checks that the URL is http(s) with a host, and that something accepts connections
@@ -361,9 +374,29 @@ pub async fn run_point(spec: &PointSpec) -> Result<PointOutcome, EngineError> {
         spec.target,
         stop_rx,
     ));
+    let (browser_stop, browser_task) = match &spec.browser {
+        Some(b) => {
+            let (tx, rx) = tokio::sync::watch::channel(false);
+            let rec = recorder.clone();
+            let on_step: crate::browser::OnStep = Arc::new(move |r| record_step(&rec, r));
+            let b = b.clone();
+            let task = tokio::spawn(async move {
+                crate::browser::run_journeys(&b.browsers, b.journey, None, rx, on_step).await
+            });
+            (Some(tx), Some(task))
+        }
+        None => (None, None),
+    };
     let attack = GooseAttack::initialize_with_config(config)?.register_scenario(scenario);
     let result = attack.execute().await;
     let _ = stop_tx.send(());
+    if let Some(tx) = browser_stop {
+        let _ = tx.send(true);
+    }
+    let browser = match browser_task {
+        Some(t) => t.await.unwrap_or_default(),
+        None => Vec::new(),
+    };
     let resources = sampler.await.unwrap_or_default();
     RunCtx::clear();
     drop(ctx);
@@ -373,14 +406,35 @@ pub async fn run_point(spec: &PointSpec) -> Result<PointOutcome, EngineError> {
             return Err(e.into());
         }
     }
-    Ok(summarize(
+    let mut outcome = summarize(
         spec,
         &recorder,
         pacer.as_deref(),
         resources,
         interrupted,
         started_at,
-    ))
+    );
+    outcome.browser = browser;
+    Ok(outcome)
+}
+
+/// A browser step into the point's histograms: a page load as `PAGE <step>` (its load
+/// event time, or the step's time when it failed), a failed action as `CHECK <step>`.
+pub fn record_step(rec: &Recorder, r: &crate::browser::CheckRecord) {
+    let us = |ms: f64| (ms * 1000.0).max(1.0) as u64;
+    match (&r.timing, r.ok) {
+        (Some(t), _) => rec.record(&format!("PAGE {}", r.step), us(t.load_ms), r.ok, r.done),
+        (None, false) if !r.step.contains(' ') => {
+            rec.record(&format!("PAGE {}", r.step), us(r.elapsed_ms), false, r.done)
+        }
+        (None, false) => rec.record(
+            &format!("CHECK {}", r.step),
+            us(r.elapsed_ms),
+            false,
+            r.done,
+        ),
+        (None, true) => {}
+    }
 }
 
 async fn sample_loop(
@@ -544,5 +598,6 @@ fn summarize(
         detail,
         timeline: rec.timeline(),
         interrupted,
+        browser: Vec::new(),
     }
 }

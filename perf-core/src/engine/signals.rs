@@ -20,6 +20,7 @@ fn on_signal(sig: i32) {
         .is_err()
     {
         eprintln!("second signal: exiting now");
+        crate::browser::driver::kill_all();
         std::process::exit(128 + sig);
     }
     let name = if sig == SIGINT { "SIGINT" } else { "SIGTERM" };
