@@ -1,5 +1,6 @@
 //! `browse`: a visitor reading HTML pages: home, product list pages, product details
-//! and searches.
+//! and searches. Its browser steps open the home page, wait for the product grid its
+//! JavaScript fetches and renders, then a product page.
 
 use perf_core::prelude::*;
 
@@ -10,6 +11,17 @@ pub fn spec() -> ScenarioSpec {
         .param(ParamSpec::int("search_weight", "searches per 10 page views (search costs 3x)", 1, 0, 10))
         .load(50.0, Duration::from_secs(15))
         .slo("p95<500ms,error-rate<1%")
+        .browser(journey)
+}
+
+/// Home (whose grid comes from /api/items through JavaScript), then a product.
+fn journey(page: &mut Page) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), StepError>> + Send + '_>> {
+    Box::pin(async move {
+        page.goto("home", "/").await?;
+        page.wait_for("#featured a.card").await?;
+        page.goto("product", &format!("/products/{}", 1 + random_below(1000))).await?;
+        page.expect_text("#product", "Add to cart").await
+    })
 }
 
 fn build(p: &Params) -> Result<Scenario, GooseError> {

@@ -1,5 +1,6 @@
 //! `checkout`: each user signs in once (session cookie), then repeats the buying flow:
-//! add items to the cart, view the cart, open checkout, place the order.
+//! add items to the cart, view the cart, open checkout, place the order. Its browser
+//! steps walk the same flow in Chromium: sign in, add a product, checkout, confirmation.
 
 use perf_core::prelude::*;
 
@@ -8,6 +9,26 @@ pub fn spec() -> ScenarioSpec {
         .param(ParamSpec::int("items", "items added to the cart per order", 2, 1, 20))
         .load(20.0, Duration::from_secs(15))
         .slo("p95<500ms,error-rate<1%")
+        .browser(journey)
+}
+
+/// The buying flow in a browser: every page load is timed, the order must be confirmed.
+fn journey(page: &mut Page) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), StepError>> + Send + '_>> {
+    Box::pin(async move {
+        page.goto("login page", "/login?next=/cart").await?;
+        page.fill("#username", "browser").await?;
+        page.fill("#password", "secret").await?;
+        page.click_and_load("sign in", "#login").await?;
+        page.goto("product", &format!("/products/{}", 1 + random_below(1000))).await?;
+        page.click_and_load("add to cart", "#add-to-cart").await?;
+        page.wait_for("#cart").await?;
+        page.click_and_load("checkout", "#to-checkout").await?;
+        page.fill("#name", "Browser User").await?;
+        page.fill("#address", "1 Loopback Road").await?;
+        page.fill("#card", "4111 1111 1111 1111").await?;
+        page.click_and_load("place order", "#place-order").await?;
+        page.expect_text("#order-confirmation", "confirmed").await
+    })
 }
 
 fn build(p: &Params) -> Result<Scenario, GooseError> {

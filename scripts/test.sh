@@ -8,6 +8,18 @@ cd "$(dirname "$0")/.."
 
 step() { printf '\n==> %s\n' "$*"; }
 
+# Browser checks run for real: Debian's Chromium and chromedriver.
+if ! command -v chromedriver >/dev/null || ! command -v chromium >/dev/null; then
+  step "installing chromium and chromium-driver (browser tests)"
+  if [ "$(id -u)" = 0 ]; then
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null
+  else
+    echo "error: the browser tests need Chromium and chromedriver: run 'sudo apt-get install chromium chromium-driver'" >&2
+    exit 1
+  fi
+fi
+
 step "format"
 cargo fmt --all --check
 step "lints"

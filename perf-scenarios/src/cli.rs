@@ -14,6 +14,8 @@ const EXAMPLES: &str = "Examples:
   perf-scenarios run checkout --users 20 --think 500ms --param items=3
   perf-scenarios sweep api --rate 100,200,400,800 --param size=1k,64k --site-workers 4 --site-service-time-ms 10
   perf-scenarios run browse --rate 50 --host http://127.0.0.1:8080
+  perf-scenarios browser checkout --iterations 3
+  perf-scenarios run checkout --rate 20 --browser-users 2
   perf-scenarios search api --slo \"p95<30ms,error-rate<1%\" --range 50..5000 --site-workers 4 --site-service-time-ms 10
 
 Exit codes: 0 success, 1 runtime failure, 2 bad usage or input, 99 an SLO failed,
@@ -46,10 +48,25 @@ pub enum Cmd {
     Predict(PredictArgs),
     /// Fit the Universal Scalability Law to a CSV of concurrency and throughput.
     Usl(UslArgs),
+    /// Run a scenario's browser steps in headless Chromium (no protocol load) and print
+    /// the page timings; writes browser.csv.
+    Browser(BrowserArgs),
     /// Find the highest arrival rate meeting the SLOs in as few load runs as possible
     /// (Gaussian-process search; bisect and ramp for comparison).
     #[command(allow_negative_numbers = true)]
     Search(SearchArgs),
+}
+
+/// `browser`.
+#[derive(Debug, Args)]
+pub struct BrowserArgs {
+    /// Scenario name (see `list`); it must have browser steps.
+    pub scenario: String,
+    /// Journeys per browser user.
+    #[arg(long, value_parser = positive_count, default_value_t = 3)]
+    pub iterations: usize,
+    #[command(flatten)]
+    pub common: CommonArgs,
 }
 
 /// `search`.
@@ -210,6 +227,17 @@ pub struct CommonArgs {
     /// Also write Goose's own HTML report for each point (turns Goose's metrics on).
     #[arg(long)]
     pub goose_report: bool,
+    /// Browser users running the scenario's browser steps in headless Chromium during
+    /// each point (`browser`: at once) [default: 0; 1 for `browser`].
+    #[arg(long, value_name = "K", value_parser = clap::value_parser!(u16).range(0..=64))]
+    pub browser_users: Option<u16>,
+    /// A running WebDriver server for the browser users; without it chromedriver is
+    /// started from PATH.
+    #[arg(long, value_name = "URL")]
+    pub webdriver: Option<String>,
+    /// How long a browser step may wait for a page or an element.
+    #[arg(long, value_parser = positive_duration, default_value = "10s")]
+    pub browser_step_timeout: Duration,
     #[command(flatten)]
     pub site: SiteArgs,
 }

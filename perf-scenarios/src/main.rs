@@ -1,6 +1,7 @@
 //! `perf-scenarios`: parse the command line, run, print errors with their chain, exit
 //! with the contract's code.
 
+mod browser_cmd;
 mod cli;
 mod list;
 mod mainjob;

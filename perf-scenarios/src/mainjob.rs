@@ -78,6 +78,7 @@ pub fn run() -> Result<u8, Fail> {
         seed: 1,
         target_pid: None,
         goose_report: false,
+        browser: None,
     };
     let done = execute(&plan, &opts)?;
     if let Some(sig) = done.interrupted {
@@ -127,5 +128,27 @@ pub fn run() -> Result<u8, Fail> {
             100.0 * (e / capacity - 1.0)
         );
     }
-    Ok(crate::search::exit_code(&report, interrupted))
+    if interrupted.is_some() {
+        return Ok(crate::search::exit_code(&report, interrupted));
+    }
+    browser_check(opts)?;
+    Ok(crate::search::exit_code(&report, None))
+}
+
+/// The `checkout` flow in headless Chromium, when chromedriver is installed.
+fn browser_check(mut opts: ExecOpts) -> Result<(), Fail> {
+    if perf_core::browser::driver::find_on_path("chromedriver").is_none() {
+        println!(
+            "\nbrowser checks skipped: chromedriver is not installed (install with: apt-get install chromium chromium-driver)"
+        );
+        return Ok(());
+    }
+    println!("\nbrowser check: the checkout flow in headless Chromium, twice");
+    opts.browser = Some(perf_core::browser::BrowserParams::default());
+    let scenario = registry::find("checkout").map_err(|e| usage(anyhow::anyhow!(e)))?;
+    let run = crate::browser_cmd::execute(&scenario, 2, &opts)?;
+    let pages = run.records.iter().filter(|r| r.timing.is_some()).count();
+    let failed = run.records.iter().filter(|r| !r.ok).count();
+    println!("browser check: {pages} page loads, {failed} failed check(s)");
+    Ok(())
 }

@@ -52,6 +52,14 @@ impl Progress {
             host.to_string()
         };
         let slos: Vec<&str> = h.slos.iter().map(|s| s.rule.as_str()).collect();
+        if h.points == 0 {
+            println!("scenario {} → {target}: browser steps only", h.scenario);
+            println!("results: {}", dir.display());
+            return Self {
+                bar: None,
+                total: 0,
+            };
+        }
         println!(
             "scenario {} → {target}: {} point(s) of {:.0}s; SLO {}",
             h.scenario,
@@ -133,7 +141,9 @@ impl Progress {
         if let Some(b) = self.bar.take() {
             b.finish_and_clear();
         }
-        println!("{}", table(outcomes));
+        if !outcomes.is_empty() {
+            println!("{}", table(outcomes));
+        }
         if let Some(sig) = interrupted {
             println!("interrupted by signal {sig}: {} point(s) written, the last one marked complete=false", outcomes.len());
         }

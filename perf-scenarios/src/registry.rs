@@ -23,6 +23,12 @@ mod tests {
     fn every_file_is_registered_under_its_own_name_and_builds() {
         let all = all();
         let names: Vec<&str> = all.iter().map(|s| s.name).collect();
+        for with_browser in ["browse", "checkout"] {
+            assert!(
+                find(with_browser).unwrap().browser.is_some(),
+                "{with_browser} has browser steps"
+            );
+        }
         for required in ["api", "browse", "checkout", "static"] {
             assert!(
                 names.contains(&required),

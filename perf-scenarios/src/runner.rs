@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use anyhow::{anyhow, Context};
 use dummy_site::SiteParams;
-use perf_core::engine::{self, signals, PointOutcome, PointSpec, Target};
+use perf_core::engine::{self, signals, BrowserLoad, PointOutcome, PointSpec, Target};
 use perf_core::params::{grid, split_assignment};
 use perf_core::scenario::ScenarioSpec;
 use perf_core::ResultsWriter;
@@ -66,6 +66,7 @@ pub fn run(cli: Cli) -> Result<u8, Fail> {
         Some(Cmd::Predict(a)) => models::predict(&a),
         Some(Cmd::Usl(a)) => models::usl(&a),
         Some(Cmd::Search(a)) => search::run(&a),
+        Some(Cmd::Browser(a)) => crate::browser_cmd::run(&a),
     }
 }
 
@@ -106,6 +107,8 @@ pub struct ExecOpts {
     pub target_pid: Option<u32>,
     /// Write Goose's HTML report per point.
     pub goose_report: bool,
+    /// Browser users during each point.
+    pub browser: Option<perf_core::browser::BrowserParams>,
 }
 
 impl ExecOpts {
@@ -120,8 +123,24 @@ impl ExecOpts {
             seed: c.seed,
             target_pid: c.target_pid,
             goose_report: c.goose_report,
+            browser: browser_params(c, 0),
         }
     }
+}
+
+/// Browser options from the command line: `None` without browser users (`default` is
+/// the count when `--browser-users` is not given).
+pub(crate) fn browser_params(
+    c: &CommonArgs,
+    default: u16,
+) -> Option<perf_core::browser::BrowserParams> {
+    let users = c.browser_users.unwrap_or(default);
+    (users > 0).then(|| perf_core::browser::BrowserParams {
+        users: users as usize,
+        webdriver: c.webdriver.clone(),
+        step_timeout: c.browser_step_timeout,
+        ..perf_core::browser::BrowserParams::default()
+    })
 }
 
 pub(crate) fn overrides(raw: &[String]) -> Result<Vec<(String, String)>, Fail> {
@@ -266,6 +285,7 @@ pub struct Session {
     ui: output::Progress,
     outcomes: Vec<PointOutcome>,
     interrupted: Option<i32>,
+    browsers: Option<BrowserLoad>,
 }
 
 impl std::fmt::Debug for Session {
@@ -324,6 +344,27 @@ impl Session {
             .build()
             .context("cannot start the runtime")
             .map_err(runtime)?;
+        let browsers = match &opts.browser {
+            None => None,
+            Some(b) => {
+                let journey = scenario.browser.ok_or_else(|| {
+                    usage(anyhow!(
+                        "--browser-users: scenario '{}' has no browser steps (checkout and browse have)",
+                        scenario.name
+                    ))
+                })?;
+                let started = rt.block_on(b.start(&host)).map_err(runtime)?;
+                println!(
+                    "browser users: {} headless Chromium session(s), started in {:.0} ms each (median)",
+                    started.pages.len(),
+                    median(&started.start_ms)
+                );
+                Some(BrowserLoad {
+                    browsers: std::sync::Arc::new(started),
+                    journey,
+                })
+            }
+        };
         let ui = output::Progress::new(
             output::Header {
                 scenario: scenario.name,
@@ -348,6 +389,7 @@ impl Session {
             ui,
             outcomes: Vec::new(),
             interrupted: signals::received(),
+            browsers,
         })
     }
 
@@ -380,6 +422,7 @@ impl Session {
             seed: self.opts.seed,
             timeout: self.opts.timeout,
             target: self.target,
+            browser: self.browsers.clone(),
             goose_report_dir: self.opts.goose_report.then(|| {
                 self.writer
                     .dir()
@@ -394,15 +437,36 @@ impl Session {
         self.writer
             .write_point(&outcome.detail, &outcome.timeline)
             .map_err(runtime)?;
+        if self.browsers.is_some() {
+            perf_core::browser::write_csv(self.writer.dir(), index, &outcome.browser)
+                .context("cannot write browser.csv")
+                .map_err(runtime)?;
+        }
         self.ui.end_point(&outcome);
         self.interrupted = outcome.interrupted;
         self.outcomes.push(outcome);
         Ok(self.outcomes.last().expect("just pushed"))
     }
 
-    /// Prints the table, stops the embedded site, and returns what was run.
+    /// The browser users, if any.
+    pub fn browsers(&self) -> Option<&BrowserLoad> {
+        self.browsers.as_ref()
+    }
+
+    /// Runs `f` on the session's runtime.
+    pub fn block_on<F: std::future::Future>(&self, f: F) -> F::Output {
+        self.rt.block_on(f)
+    }
+
+    /// Prints the table, closes the browsers, stops the embedded site, and returns what
+    /// was run.
     pub fn finish(mut self) -> Executed {
         self.ui.finish(&self.outcomes, self.interrupted);
+        if let Some(b) = self.browsers.take() {
+            if let Ok(browsers) = std::sync::Arc::try_unwrap(b.browsers) {
+                self.rt.block_on(browsers.close());
+            }
+        }
         drop(self.site.take());
         Executed {
             dir: self.writer.dir().to_path_buf(),
@@ -410,6 +474,12 @@ impl Session {
             interrupted: self.interrupted,
         }
     }
+}
+
+fn median(v: &[f64]) -> f64 {
+    let mut s = v.to_vec();
+    s.sort_by(f64::total_cmp);
+    s.get(s.len() / 2).copied().unwrap_or(0.0)
 }
 
 /// Runs every point of a plan, writing each as it completes.
