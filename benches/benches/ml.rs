@@ -1,6 +1,7 @@
 //! Model fitting cost: each latency candidate on 50 load points, the whole `fit` (every
-//! candidate cross-validated, the failure model, the capacity), and the failure model on
-//! 1,000,000 sampled requests.
+//! candidate cross-validated, the failure model, the capacity), the failure model on
+//! 1,000,000 sampled requests, and one step of the breaking-point search (GP fit and
+//! 600 posterior draws) against a whole synthetic search with bisection as reference.
 //!
 //! `cargo bench -p benches --bench ml`
 
@@ -103,5 +104,41 @@ fn failure(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, latency, failure);
+fn search(c: &mut Criterion) {
+    use perf_core::parse_slos;
+    use perf_ml::search::posterior::boundary_posterior;
+    use perf_ml::search::{synthetic::SyntheticTarget, SearchParams, Strategy};
+    // Six points of a margin rising through zero near u = 0.6, as after a few runs.
+    let data = [
+        (0.5, -0.9),
+        (0.75, 2.1),
+        (0.62, 0.08),
+        (0.58, -0.25),
+        (0.25, -2.4),
+        (0.6, -0.05),
+    ];
+    let mut g = c.benchmark_group("search");
+    g.bench_function("gp_posterior_6_points_600_draws", |b| {
+        b.iter(|| boundary_posterior(black_box(&data), 0.1, (Some(0.58), Some(0.75)), 600, 1))
+    });
+    let slos = parse_slos("p95<60ms,error-rate<1%").unwrap();
+    for strategy in [Strategy::Gp, Strategy::Bisect] {
+        g.bench_function(format!("whole_synthetic_search_{strategy}"), |b| {
+            b.iter(|| {
+                let mut t = SyntheticTarget::new(400.0, 10.0, slos.clone())
+                    .noise(0.05)
+                    .seed(3);
+                SearchParams::new(10.0, 1000.0)
+                    .strategy(strategy)
+                    .check()
+                    .unwrap()
+                    .run(&mut t)
+                    .unwrap()
+            })
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, latency, failure, search);
 criterion_main!(benches);

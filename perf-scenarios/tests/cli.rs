@@ -498,7 +498,14 @@ fn main_job_with_no_arguments_finds_the_sites_capacity() {
         "{stdout}"
     );
     let dirs = result_dirs(&dir.path().join("results"));
-    assert_eq!(dirs.len(), 2, "the sweep's and the search's");
+    // The sweep's, the search's and the browser check's (scripts/test.sh installs
+    // chromedriver, so the main job's browser check runs here).
+    assert_eq!(dirs.len(), 3, "{dirs:?}");
+    assert!(
+        stdout.contains("browser check: 12 page loads, 0 failed check(s)"),
+        "{stdout}"
+    );
+    assert!(dirs[2].join("browser.csv").exists());
     assert!(stdout.contains("results written to results/"), "{stdout}");
     // The search ends the job: its breaking point agrees with the capacity formula.
     let found: f64 = stdout
