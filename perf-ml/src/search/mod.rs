@@ -34,7 +34,15 @@
 //! whole curve, which pays off when several crossings matter, not one; constrained
 //! expected improvement (egobox-ego) looks for the best objective value, and the
 //! interval we need would still have to come from the margin's GP, as here. Until three
-//! points exist a GP is not identifiable, so the first steps bisect the bracket.
+//! points exist a GP is not identifiable, so the first steps bisect the bracket (by
+//! regula falsi once a pass and a failure exist).
+//!
+//! The failure curve's shape is used as a prior where it helps most: a server that sheds
+//! load past its capacity `c` fails `1 − c/λ` of the requests, so one point that fails an
+//! `error-rate<ℓ` rule by shedding locates the boundary `c/(1 − ℓ)` by itself. The
+//! search then measures just below and just above that estimate (inside the bracket)
+//! before it goes on with the GP; on a sharp knee, where a smooth surrogate learns
+//! little from each side, this is what makes it beat bisection (BENCHMARKS.md).
 //!
 //! # Stopping
 //!
