@@ -8,23 +8,16 @@ use std::process::{Command, Output, Stdio};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-const BIN: &str = env!("CARGO_BIN_EXE_perf-scenarios");
+mod common;
+
+use common::{cmd, col, csv_rows, num, result_dirs, run};
+
 static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
 
 fn serial() -> std::sync::MutexGuard<'static, ()> {
     ONE_AT_A_TIME
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner)
-}
-
-fn cmd(out: &Path, args: &[&str]) -> Command {
-    let mut c = Command::new(BIN);
-    c.args(args).arg("--out").arg(out).stdin(Stdio::null());
-    c
-}
-
-fn run(out: &Path, args: &[&str]) -> Output {
-    cmd(out, args).output().unwrap()
 }
 
 fn text(o: &Output) -> String {
@@ -63,27 +56,7 @@ fn assert_no_leftovers() {
 
 /// `browser.csv` of the only results directory, as (header, rows).
 fn browser_csv(out: &Path) -> (Vec<String>, Vec<Vec<String>>) {
-    let dir = std::fs::read_dir(out)
-        .unwrap()
-        .flatten()
-        .next()
-        .unwrap()
-        .path();
-    let mut r = csv::Reader::from_path(dir.join("browser.csv")).unwrap();
-    let h = r.headers().unwrap().iter().map(String::from).collect();
-    let rows = r
-        .records()
-        .map(|x| x.unwrap().iter().map(String::from).collect())
-        .collect();
-    (h, rows)
-}
-
-fn col<'a>(h: &[String], row: &'a [String], name: &str) -> &'a str {
-    &row[h.iter().position(|c| c == name).unwrap()]
-}
-
-fn num(h: &[String], row: &[String], name: &str) -> f64 {
-    col(h, row, name).parse().unwrap()
+    csv_rows(&result_dirs(out)[0].join("browser.csv"))
 }
 
 #[test]
@@ -232,7 +205,8 @@ fn browser_users_run_during_protocol_load_into_the_same_results() {
         "{slo:?}"
     );
     let (h, rows) = browser_csv(out.path());
-    let users: std::collections::BTreeSet<&str> = rows.iter().map(|r| col(&h, r, "user")).collect();
+    let users: std::collections::BTreeSet<String> =
+        rows.iter().map(|r| col(&h, r, "user")).collect();
     assert_eq!(users.len(), 2, "both browser users ran: {rows:?}");
     assert_no_leftovers();
 }

@@ -1,47 +1,12 @@
 //! The perf-scenarios binary end to end: real attacks on the embedded site, the result
 //! files of the contract, exit codes, bad input, signals, and a target that dies.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-const BIN: &str = env!("CARGO_BIN_EXE_perf-scenarios");
+mod common;
 
-fn cmd(out: &Path, args: &[&str]) -> Command {
-    let mut c = Command::new(BIN);
-    c.args(args).arg("--out").arg(out).stdin(Stdio::null());
-    c
-}
-
-fn run(out: &Path, args: &[&str]) -> Output {
-    cmd(out, args).output().unwrap()
-}
-
-fn result_dirs(out: &Path) -> Vec<PathBuf> {
-    let mut v: Vec<PathBuf> = std::fs::read_dir(out)
-        .map(|d| d.flatten().map(|e| e.path()).collect())
-        .unwrap_or_default();
-    v.sort();
-    v
-}
-
-fn csv_rows(path: &Path) -> (Vec<String>, Vec<Vec<String>>) {
-    let mut r = csv::Reader::from_path(path).unwrap();
-    let h = r.headers().unwrap().iter().map(String::from).collect();
-    let rows = r
-        .records()
-        .map(|x| x.unwrap().iter().map(String::from).collect())
-        .collect();
-    (h, rows)
-}
-
-fn col(h: &[String], row: &[String], name: &str) -> String {
-    row[h
-        .iter()
-        .position(|c| c == name)
-        .unwrap_or_else(|| panic!("no column {name}"))]
-    .clone()
-}
+use common::{cmd, col, csv_rows, result_dirs, run, BIN};
 
 #[test]
 fn sweep_writes_every_contract_column_and_file() {

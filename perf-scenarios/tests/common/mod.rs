@@ -1,0 +1,51 @@
+//! Helpers shared by the binary's integration tests: run it, find its results, read
+//! its CSV files.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_perf-scenarios");
+
+pub fn cmd(out: &Path, args: &[&str]) -> Command {
+    let mut c = Command::new(BIN);
+    c.args(args).arg("--out").arg(out).stdin(Stdio::null());
+    c
+}
+
+pub fn run(out: &Path, args: &[&str]) -> Output {
+    cmd(out, args).output().unwrap()
+}
+
+pub fn result_dirs(out: &Path) -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(out)
+        .map(|d| d.flatten().map(|e| e.path()).collect())
+        .unwrap_or_default();
+    v.sort();
+    v
+}
+
+pub fn csv_rows(path: &Path) -> (Vec<String>, Vec<Vec<String>>) {
+    let mut r = csv::Reader::from_path(path).unwrap();
+    let h = r.headers().unwrap().iter().map(String::from).collect();
+    let rows = r
+        .records()
+        .map(|x| x.unwrap().iter().map(String::from).collect())
+        .collect();
+    (h, rows)
+}
+
+pub fn col(h: &[String], row: &[String], name: &str) -> String {
+    row[h
+        .iter()
+        .position(|c| c == name)
+        .unwrap_or_else(|| panic!("no column {name}"))]
+    .clone()
+}
+
+/// A cell as a number.
+pub fn num(h: &[String], row: &[String], name: &str) -> f64 {
+    col(h, row, name)
+        .parse()
+        .unwrap_or_else(|_| panic!("column {name} is not a number in {row:?}"))
+}
