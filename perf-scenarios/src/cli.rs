@@ -233,13 +233,24 @@ pub struct CommonArgs {
     pub browser_users: Option<u16>,
     /// A running WebDriver server for the browser users; without it chromedriver is
     /// started from PATH.
-    #[arg(long, value_name = "URL")]
+    #[arg(long, value_name = "URL", value_parser = webdriver_url)]
     pub webdriver: Option<String>,
     /// How long a browser step may wait for a page or an element.
     #[arg(long, value_parser = positive_duration, default_value = "10s")]
     pub browser_step_timeout: Duration,
     #[command(flatten)]
     pub site: SiteArgs,
+}
+
+fn webdriver_url(s: &str) -> Result<String, String> {
+    let rest = s
+        .strip_prefix("http://")
+        .or_else(|| s.strip_prefix("https://"))
+        .ok_or("must be an http:// or https:// URL, such as http://127.0.0.1:9515")?;
+    if rest.split(['/', ':']).next().is_none_or(str::is_empty) {
+        return Err("the URL has no host, such as http://127.0.0.1:9515".into());
+    }
+    Ok(s.trim_end_matches('/').to_string())
 }
 
 fn positive_rate(s: &str) -> Result<f64, String> {

@@ -242,6 +242,23 @@ fn a_missing_or_broken_chromedriver_is_one_clear_line() {
     assert_eq!(o.status.code(), Some(1), "{all}");
     assert!(all.contains("would not start: it exited at start"), "{all}");
     assert!(all.contains("cannot open display"), "{all}");
+    // A WebDriver URL that is not one, and one where nothing listens.
+    let o = run(
+        out.path(),
+        &["browser", "checkout", "--webdriver", "notaurl"],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(text(&o).contains("--webdriver"), "{}", text(&o));
+    let o = run(
+        out.path(),
+        &["browser", "checkout", "--webdriver", "http://127.0.0.1:1"],
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(
+        text(&o).contains("cannot start a Chromium session through http://127.0.0.1:1"),
+        "{}",
+        text(&o)
+    );
     // A scenario without browser steps.
     let o = run(out.path(), &["browser", "api"]);
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
