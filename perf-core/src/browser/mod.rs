@@ -231,6 +231,8 @@ pub struct CheckRecord {
     pub ok: bool,
     /// Why it failed.
     pub error: Option<String>,
+    /// Whether the step loads a page.
+    pub page_load: bool,
     /// Timings, for navigations.
     pub timing: Option<PageTiming>,
     /// Wall time of the step, ms.
@@ -277,6 +279,7 @@ pub async fn run_journeys(
                         step: s.name,
                         ok: s.ok,
                         error: s.error,
+                        page_load: s.page_load,
                         timing: s.timing,
                         elapsed_ms: s.elapsed_ms,
                         at_s: s.done.duration_since(t0).as_secs_f64(),

@@ -18,6 +18,8 @@ pub struct StepRecord {
     pub ok: bool,
     /// Why it failed.
     pub error: Option<String>,
+    /// Whether the step loads a page (`goto`, `click_and_load`), rather than acting on one.
+    pub page_load: bool,
     /// The page's own timings, for a navigation.
     pub timing: Option<PageTiming>,
     /// Wall time of the step as WebDriver saw it, ms.
@@ -68,9 +70,16 @@ impl Page {
         std::mem::take(&mut self.steps)
     }
 
-    fn record(&mut self, name: &str, t0: Instant, r: &Result<Option<PageTiming>, String>) {
+    fn record(
+        &mut self,
+        name: &str,
+        page_load: bool,
+        t0: Instant,
+        r: &Result<Option<PageTiming>, String>,
+    ) {
         self.steps.push(StepRecord {
             name: name.to_string(),
+            page_load,
             ok: r.is_ok(),
             error: r.as_ref().err().cloned(),
             timing: r.as_ref().ok().copied().flatten(),
@@ -82,16 +91,17 @@ impl Page {
     fn finish<T>(
         &mut self,
         name: &str,
+        page_load: bool,
         t0: Instant,
         r: Result<(T, Option<PageTiming>), String>,
     ) -> Result<T, StepError> {
         match r {
             Ok((v, timing)) => {
-                self.record(name, t0, &Ok(timing));
+                self.record(name, page_load, t0, &Ok(timing));
                 Ok(v)
             }
             Err(reason) => {
-                self.record(name, t0, &Err(reason.clone()));
+                self.record(name, page_load, t0, &Err(reason.clone()));
                 Err(StepError {
                     step: name.to_string(),
                     reason,
@@ -124,7 +134,7 @@ impl Page {
             Ok((t, Some(t)))
         }
         .await;
-        self.finish(step, t0, r)
+        self.finish(step, true, t0, r)
     }
 
     async fn element(&self, css: &str) -> Result<fantoccini::elements::Element, String> {
@@ -145,7 +155,7 @@ impl Page {
     pub async fn wait_for(&mut self, css: &str) -> Result<(), StepError> {
         let t0 = Instant::now();
         let r = self.element(css).await.map(|_| ((), None));
-        self.finish(&format!("wait for {css}"), t0, r)
+        self.finish(&format!("wait for {css}"), false, t0, r)
     }
 
     /// Clicks the element matching `css`.
@@ -157,7 +167,7 @@ impl Page {
             Ok(((), None))
         }
         .await;
-        self.finish(&format!("click {css}"), t0, r)
+        self.finish(&format!("click {css}"), false, t0, r)
     }
 
     /// Clicks the element matching `css`, which navigates (a link, a form's submit
@@ -196,7 +206,7 @@ impl Page {
             Ok((t, Some(t)))
         }
         .await;
-        self.finish(step, t0, r)
+        self.finish(step, true, t0, r)
     }
 
     /// Types `text` into the element matching `css` (after clearing it).
@@ -209,7 +219,7 @@ impl Page {
             Ok(((), None))
         }
         .await;
-        self.finish(&format!("fill {css}"), t0, r)
+        self.finish(&format!("fill {css}"), false, t0, r)
     }
 
     /// Checks that the element matching `css` contains `needle` in its text.
@@ -228,7 +238,7 @@ impl Page {
             }
         }
         .await;
-        self.finish(&format!("expect {css}"), t0, r)
+        self.finish(&format!("expect {css}"), false, t0, r)
     }
 
     /// Ends the session (Chromium quits).

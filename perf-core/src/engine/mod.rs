@@ -424,7 +424,7 @@ pub fn record_step(rec: &Recorder, r: &crate::browser::CheckRecord) {
     let us = |ms: f64| (ms * 1000.0).max(1.0) as u64;
     match (&r.timing, r.ok) {
         (Some(t), _) => rec.record(&format!("PAGE {}", r.step), us(t.load_ms), r.ok, r.done),
-        (None, false) if !r.step.contains(' ') => {
+        (None, false) if r.page_load => {
             rec.record(&format!("PAGE {}", r.step), us(r.elapsed_ms), false, r.done)
         }
         (None, false) => rec.record(
@@ -599,5 +599,38 @@ fn summarize(
         timeline: rec.timeline(),
         interrupted,
         browser: Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod browser_step_tests {
+    use super::*;
+    use crate::browser::CheckRecord;
+
+    fn step(name: &str, page_load: bool, ok: bool) -> CheckRecord {
+        CheckRecord {
+            user: 0,
+            iteration: 0,
+            step: name.into(),
+            ok,
+            error: (!ok).then(|| "why".into()),
+            page_load,
+            timing: None,
+            elapsed_ms: 12.0,
+            at_s: 0.0,
+            done: Instant::now(),
+        }
+    }
+
+    #[test]
+    fn failed_page_loads_and_failed_actions_are_told_apart_by_kind_not_name() {
+        let rec = Recorder::new();
+        let now = Instant::now();
+        rec.open_window(now - Duration::from_secs(1), now + Duration::from_secs(60));
+        record_step(&rec, &step("sign in", true, false));
+        record_step(&rec, &step("click #add", false, false));
+        record_step(&rec, &step("fill #name", false, true));
+        let names: Vec<String> = rec.merged().keys().cloned().collect();
+        assert_eq!(names, ["CHECK click #add", "PAGE sign in"]);
     }
 }
