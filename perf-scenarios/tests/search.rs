@@ -6,9 +6,12 @@
 //! and p95 jumps to about 50 ms, so the breaking point is the capacity formula's.
 
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 
-const BIN: &str = env!("CARGO_BIN_EXE_perf-scenarios");
+mod common;
+
+use common::{result_dirs, run};
+
 const SITE: [&str; 6] = [
     "--site-workers",
     "4",
@@ -19,15 +22,10 @@ const SITE: [&str; 6] = [
 ];
 
 fn search(out: &Path, args: &[&str]) -> Output {
-    Command::new(BIN)
-        .arg("search")
-        .args(args)
-        .args(SITE)
-        .arg("--out")
-        .arg(out)
-        .stdin(Stdio::null())
-        .output()
-        .unwrap()
+    let mut all = vec!["search"];
+    all.extend_from_slice(args);
+    all.extend_from_slice(&SITE);
+    run(out, &all)
 }
 
 fn text(o: &Output) -> (String, String) {
@@ -38,13 +36,9 @@ fn text(o: &Output) -> (String, String) {
 }
 
 fn only_dir(out: &Path) -> std::path::PathBuf {
-    let mut v: Vec<_> = std::fs::read_dir(out)
-        .unwrap()
-        .flatten()
-        .map(|e| e.path())
-        .collect();
+    let v = result_dirs(out);
     assert_eq!(v.len(), 1, "{v:?}");
-    v.remove(0)
+    v[0].clone()
 }
 
 #[test]
