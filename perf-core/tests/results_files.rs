@@ -89,3 +89,42 @@ fn unwritable_output_is_an_error_not_a_panic() {
         .to_string()
         .contains("invalid JSON"));
 }
+
+#[test]
+fn timeline_reads_back_and_bad_cells_name_line_and_column() {
+    use perf_core::results::{read_timeline, TIMELINE_COLUMNS};
+    let d = tempfile::tempdir().unwrap();
+    let p = d.path().join("timeline.csv");
+    let h = TIMELINE_COLUMNS.join(",");
+    fs::write(
+        &p,
+        format!("{h}\n0,0,get item,30,1,5100,5900,6100,7000\n0,0,ALL,80,1,5000,6000,6200,9000\n"),
+    )
+    .unwrap();
+    let rows = read_timeline(&p).unwrap();
+    assert_eq!(rows.len(), 2);
+    assert_eq!(
+        (
+            rows[0].point,
+            rows[0].row.endpoint.as_str(),
+            rows[0].row.p95_us
+        ),
+        (0, "get item", 5900)
+    );
+    fs::write(&p, format!("{h}\n")).unwrap();
+    assert!(
+        read_timeline(&p).unwrap().is_empty(),
+        "a header alone is an empty timeline"
+    );
+    fs::write(&p, format!("{h}\n0,0,ALL,80,1,5000,-3,6200,9000\n")).unwrap();
+    let e = read_timeline(&p).unwrap_err().to_string();
+    assert!(
+        e.contains("timeline.csv:2:")
+            && e.contains("'p95_us' (column 7)")
+            && e.contains("got '-3'"),
+        "{e}"
+    );
+    fs::write(&p, "point,second\n0,1\n").unwrap();
+    let e = read_timeline(&p).unwrap_err().to_string();
+    assert!(e.contains("missing column 'endpoint'"), "{e}");
+}

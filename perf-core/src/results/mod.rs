@@ -1,15 +1,18 @@
 //! The results directory of the contract, `results/<run-id>/`:
 //! `runs.csv` (one row per point), `points/<n>.json`, `timeline.csv` (per second, per
 //! endpoint) and `resources.csv`. [`ResultsWriter`] appends and flushes each point as it
-//! completes, so an interrupted run keeps everything measured; [`read_runs`] reads
-//! `runs.csv` back with errors that name file, line and column.
+//! completes, so an interrupted run keeps everything measured; [`read_runs`],
+//! [`read_timeline`] and [`read_point`] read them back with errors that name file, line
+//! and column.
 
 use std::fs::{self, File};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use crate::params::Params;
-use crate::summary::{PointDetail, PointRow};
+use crate::summary::PointDetail;
+
+mod read;
+pub use read::{read_point, read_runs, read_timeline, TimelineEntry};
 
 /// Columns of `runs.csv` before the scenario's parameter columns.
 pub const RUNS_COLUMNS: [&str; 25] = [
@@ -288,184 +291,4 @@ impl ResultsWriter {
             .map_err(w_err(&json_path))?;
         Ok(())
     }
-}
-
-/// Reads one `points/<n>.json`.
-pub fn read_point(path: &Path) -> Result<PointDetail, ResultsError> {
-    let text = fs::read(path).map_err(|source| ResultsError::Read {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    serde_json::from_slice(&text).map_err(|source| ResultsError::Json {
-        path: path.to_path_buf(),
-        source,
-    })
-}
-
-struct Row<'a> {
-    path: &'a Path,
-    line: u64,
-    rec: &'a csv::StringRecord,
-    cols: &'a [String],
-}
-
-impl Row<'_> {
-    fn cell(&self, name: &str) -> Result<(&str, usize), ResultsError> {
-        let i = self.cols.iter().position(|c| c == name).ok_or_else(|| {
-            ResultsError::MissingColumn {
-                path: self.path.to_path_buf(),
-                column: name.to_string(),
-            }
-        })?;
-        Ok((self.rec.get(i).unwrap_or("").trim(), i))
-    }
-
-    fn bad(&self, name: &str, index: usize, value: &str, reason: &'static str) -> ResultsError {
-        ResultsError::BadCell {
-            path: self.path.to_path_buf(),
-            line: self.line,
-            column: name.to_string(),
-            index: index + 1,
-            value: value.to_string(),
-            reason,
-        }
-    }
-
-    fn text(&self, name: &str) -> Result<String, ResultsError> {
-        Ok(self.cell(name)?.0.to_string())
-    }
-
-    fn f64(&self, name: &str) -> Result<f64, ResultsError> {
-        let (v, i) = self.cell(name)?;
-        match v.parse::<f64>() {
-            Ok(x) if x.is_finite() => Ok(x),
-            Ok(_) => Err(self.bad(name, i, v, "expected a finite number (not NaN or infinity)")),
-            Err(_) => Err(self.bad(name, i, v, "expected a number")),
-        }
-    }
-
-    fn opt_f64(&self, name: &str) -> Result<Option<f64>, ResultsError> {
-        let (v, _) = self.cell(name)?;
-        if v.is_empty() {
-            Ok(None)
-        } else {
-            self.f64(name).map(Some)
-        }
-    }
-
-    fn u64(&self, name: &str) -> Result<u64, ResultsError> {
-        let (v, i) = self.cell(name)?;
-        v.parse::<u64>()
-            .map_err(|_| self.bad(name, i, v, "expected a whole number of at least 0"))
-    }
-
-    fn bool(&self, name: &str) -> Result<bool, ResultsError> {
-        let (v, i) = self.cell(name)?;
-        match v {
-            "true" => Ok(true),
-            "false" => Ok(false),
-            _ => Err(self.bad(name, i, v, "expected true or false")),
-        }
-    }
-}
-
-/// Reads `runs.csv`. Parameter columns are every column after the contract's.
-pub fn read_runs(path: &Path) -> Result<Vec<PointRow>, ResultsError> {
-    let file = File::open(path).map_err(|source| ResultsError::Read {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    let mut rdr = csv::ReaderBuilder::new().flexible(false).from_reader(file);
-    let malformed = |e: csv::Error| ResultsError::Malformed {
-        path: path.to_path_buf(),
-        line: e.position().map_or(1, |p| p.line()),
-        reason: e.to_string(),
-    };
-    let cols: Vec<String> = rdr
-        .headers()
-        .map_err(malformed)?
-        .iter()
-        .map(|s| s.trim().to_string())
-        .collect();
-    if cols.iter().all(String::is_empty) {
-        return Err(ResultsError::Empty {
-            path: path.to_path_buf(),
-        });
-    }
-    for c in RUNS_COLUMNS
-        .iter()
-        .filter(|c| !matches!(**c, "point" | "started_at"))
-    {
-        if !cols.iter().any(|h| h == c) {
-            return Err(ResultsError::MissingColumn {
-                path: path.to_path_buf(),
-                column: c.to_string(),
-            });
-        }
-    }
-    let param_cols: Vec<(usize, String)> = cols
-        .iter()
-        .enumerate()
-        .filter(|(_, c)| !RUNS_COLUMNS.contains(&c.as_str()))
-        .map(|(i, c)| (i, c.clone()))
-        .collect();
-    let mut out = Vec::new();
-    for rec in rdr.records() {
-        let rec = rec.map_err(malformed)?;
-        let line = rec.position().map_or(0, |p| p.line());
-        let row = Row {
-            path,
-            line,
-            rec: &rec,
-            cols: &cols,
-        };
-        let mut overrides = Vec::new();
-        for (i, name) in &param_cols {
-            let v = rec.get(*i).unwrap_or("").trim();
-            match v.parse::<f64>() {
-                Ok(x) if x.is_finite() => overrides.push((name.clone(), x)),
-                _ => {
-                    return Err(row.bad(name, *i, v, "expected a finite number (parameter value)"))
-                }
-            }
-        }
-        out.push(PointRow {
-            run_id: row.text("run_id")?,
-            scenario: row.text("scenario")?,
-            model: match row.text("model")?.as_str() {
-                m @ ("open" | "closed") => m.to_string(),
-                other => {
-                    let (_, i) = row.cell("model")?;
-                    return Err(row.bad("model", i, other, "expected open or closed"));
-                }
-            },
-            users: row.u64("users")?,
-            target_rps: row.opt_f64("target_rps")?,
-            duration_s: row.f64("duration_s")?,
-            achieved_rps: row.f64("achieved_rps")?,
-            requests: row.u64("requests")?,
-            failures: row.u64("failures")?,
-            error_rate: row.f64("error_rate")?,
-            p50_us: row.u64("p50_us")?,
-            p90_us: row.u64("p90_us")?,
-            p95_us: row.u64("p95_us")?,
-            p99_us: row.u64("p99_us")?,
-            max_us: row.u64("max_us")?,
-            mean_us: row.f64("mean_us")?,
-            dropped_iterations: row.u64("dropped_iterations")?,
-            sut_cpu_pct: row.opt_f64("sut_cpu_pct")?,
-            sut_rss_mb: row.opt_f64("sut_rss_mb")?,
-            gen_cpu_pct: row.f64("gen_cpu_pct")?,
-            generator_saturated: row.bool("generator_saturated")?,
-            slo_pass: row.bool("slo_pass")?,
-            complete: row.bool("complete")?,
-            params: Params::from_values(overrides),
-        });
-    }
-    if out.is_empty() {
-        return Err(ResultsError::Empty {
-            path: path.to_path_buf(),
-        });
-    }
-    Ok(out)
 }
