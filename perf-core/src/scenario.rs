@@ -31,6 +31,18 @@ pub struct ScenarioSpec {
     pub build: BuildFn,
     /// Browser steps, run by browser users (`perf-scenarios browser`, `--browser-users`).
     pub browser: Option<crate::browser::Journey>,
+    /// The CI gate's short profile (`perf-scenarios gate`); see [`ScenarioSpec::gate_profile`].
+    pub gate: Option<GateProfile>,
+}
+
+/// The load points `perf-scenarios gate` runs: open-model rates, each for `duration`,
+/// with the parameters' defaults.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GateProfile {
+    /// Arrival rates, requests per second, in order.
+    pub rates: Vec<f64>,
+    /// Length of each point.
+    pub duration: Duration,
 }
 
 impl ScenarioSpec {
@@ -45,7 +57,27 @@ impl ScenarioSpec {
             default_slo: "",
             build,
             browser: None,
+            gate: None,
         }
+    }
+
+    /// Sets the CI gate's profile: a few short open-model points.
+    #[must_use]
+    pub fn gate(mut self, rates: &[f64], duration: Duration) -> Self {
+        self.gate = Some(GateProfile {
+            rates: rates.to_vec(),
+            duration,
+        });
+        self
+    }
+
+    /// The gate profile: the one set with [`ScenarioSpec::gate`], else half and all of the
+    /// default rate for 10 s each.
+    pub fn gate_profile(&self) -> GateProfile {
+        self.gate.clone().unwrap_or_else(|| GateProfile {
+            rates: vec![self.default_rate / 2.0, self.default_rate],
+            duration: Duration::from_secs(10),
+        })
     }
 
     /// Adds a parameter.
