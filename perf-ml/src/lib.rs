@@ -9,6 +9,7 @@
 //! - [`cv`]: cross-validation grouped by load point.
 //! - [`search`]: the breaking-point search (Gaussian process, bisection, ramp) over a
 //!   [`perf_core::probe::LoadProbe`].
+//! - [`gate`]: the regression gate ([`gate::GateParams`] → [`gate::Gate`], baselines).
 //! - [`fit`]: [`fit::fit_and_save`] and [`fit::predict`]; [`model_file`]: versioned
 //!   model files.
 //!
@@ -26,6 +27,7 @@ pub mod data;
 mod error;
 pub mod failure;
 pub mod fit;
+pub mod gate;
 pub mod latency;
 pub mod model_file;
 pub mod search;

@@ -1,0 +1,133 @@
+//! What the gate compares: per point and endpoint, the request and failure counts and
+//! the per-second latency percentiles ([`RunSample`]), read from a results directory.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use perf_core::results::{read_point, read_runs, read_timeline};
+use perf_core::summary::Environment;
+use serde::{Deserialize, Serialize};
+
+use super::GateError;
+
+/// One second of one endpoint.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Second {
+    /// Requests completed in the second.
+    pub requests: u64,
+    /// Median latency, µs.
+    pub p50_us: u64,
+    /// 95th percentile, µs.
+    pub p95_us: u64,
+}
+
+/// One endpoint of one point.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EndpointSample {
+    /// Requests in the measured window.
+    pub requests: u64,
+    /// Failed requests.
+    pub failures: u64,
+    /// Per-second figures, in order.
+    pub seconds: Vec<Second>,
+}
+
+/// One load point.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PointSample {
+    /// What was run: `open 100 req/s for 10 s, size=1024 write_ratio=0.1`.
+    pub config: String,
+    /// Per endpoint, `ALL` included; browser checks are not judged.
+    pub endpoints: BTreeMap<String, EndpointSample>,
+}
+
+/// A whole run: scenario, environment and points.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunSample {
+    /// The scenario.
+    pub scenario: String,
+    /// Where it ran (of its first point).
+    pub environment: Environment,
+    /// The points, in order.
+    pub points: Vec<PointSample>,
+}
+
+/// The configuration string two points must share to be compared.
+pub fn config_of(p: &perf_core::LoadPoint) -> String {
+    let model = match &p.model {
+        perf_core::LoadModel::Open { rate, .. } => format!("open {rate} req/s"),
+        perf_core::LoadModel::Closed { users, think, .. } => {
+            format!("closed {users} users, think {} ms", think.as_millis())
+        }
+    };
+    format!(
+        "{model} for {} s, {}",
+        p.duration.as_secs_f64(),
+        if p.params.iter().next().is_none() {
+            "no parameters".to_string()
+        } else {
+            p.params.to_string()
+        }
+    )
+}
+
+impl RunSample {
+    /// Reads `runs.csv`, `timeline.csv` and `points/<n>.json` of a results directory.
+    /// A directory with no points, or with no requests at all, is [`GateError::Empty`].
+    pub fn from_dir(dir: &Path) -> Result<Self, GateError> {
+        let empty = |why: &str| GateError::Empty {
+            what: format!("{}: {why}", dir.display()),
+        };
+        let runs_path = dir.join("runs.csv");
+        if !runs_path.exists() {
+            return Err(empty("no runs.csv (not a results directory)"));
+        }
+        let rows = match read_runs(&runs_path) {
+            Err(perf_core::ResultsError::Empty { .. }) => return Err(empty("no load points")),
+            r => r?,
+        };
+        if rows.iter().all(|r| r.requests == 0) {
+            return Err(empty("no requests in any load point"));
+        }
+        let timeline = read_timeline(&dir.join("timeline.csv"))?;
+        let mut points = Vec::new();
+        let mut environment = None;
+        for (i, row) in rows.iter().enumerate() {
+            let detail = read_point(&dir.join("points").join(format!("{i}.json")))?;
+            environment.get_or_insert_with(|| detail.environment.clone());
+            let mut endpoints = BTreeMap::new();
+            for e in detail.endpoints.iter().chain(std::iter::once(&detail.all)) {
+                if perf_core::record::is_browser(&e.name) {
+                    continue;
+                }
+                let seconds = timeline
+                    .iter()
+                    .filter(|t| t.point == i && t.row.endpoint == e.name && t.row.requests > 0)
+                    .map(|t| Second {
+                        requests: t.row.requests,
+                        p50_us: t.row.p50_us,
+                        p95_us: t.row.p95_us,
+                    })
+                    .collect();
+                endpoints.insert(
+                    e.name.clone(),
+                    EndpointSample {
+                        requests: e.requests,
+                        failures: e.failures,
+                        seconds,
+                    },
+                );
+            }
+            debug_assert_eq!(row.scenario, detail.row.scenario);
+            points.push(PointSample {
+                config: config_of(&detail.config),
+                endpoints,
+            });
+        }
+        Ok(Self {
+            scenario: rows[0].scenario.clone(),
+            environment: environment.expect("at least one point"),
+            points,
+        })
+    }
+}
