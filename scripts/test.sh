@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite, on a fresh machine: installs what the tests need when it is
-# missing, then checks formatting and lints, runs every test, and compiles the benches.
+# missing, then checks formatting and lints, runs every test, runs the load gate against
+# the committed baseline, and compiles the benches.
 #
 #   bash scripts/test.sh
 set -euo pipefail
@@ -26,5 +27,7 @@ step "lints"
 cargo clippy --workspace --all-targets --release -- -D warnings
 step "tests (release: the load tests measure real throughput)"
 cargo test --workspace --release
+step "load gate: api against the committed baseline (embedded dummy site, ~30 s)"
+cargo run -q -p perf-scenarios --release -- gate api --baseline scenarios/baselines/api.json --out target/ci-gate
 step "benches compile"
 cargo bench --workspace --no-run

@@ -17,8 +17,11 @@ const EXAMPLES: &str = "Examples:
   perf-scenarios browser checkout --iterations 3
   perf-scenarios run checkout --rate 20 --browser-users 2
   perf-scenarios search api --slo \"p95<30ms,error-rate<1%\" --range 50..5000 --site-workers 4 --site-service-time-ms 10
+  perf-scenarios gate api --baseline scenarios/baselines/api.json
+  perf-scenarios compare results/A results/B
+  perf-scenarios bench-gate --baseline main
 
-Exit codes: 0 success, 1 runtime failure, 2 bad usage or input, 99 an SLO failed,
+Exit codes: 0 success, 1 runtime failure, 2 bad usage or input, 99 an SLO or gate failed,
 130/143 interrupted by SIGINT/SIGTERM (everything measured so far is written).";
 
 /// Load tests written in Rust, driven by Goose, against a bundled dummy site or any host.
@@ -55,6 +58,83 @@ pub enum Cmd {
     /// (Gaussian-process search; bisect and ramp for comparison).
     #[command(allow_negative_numbers = true)]
     Search(SearchArgs),
+    /// CI gate: run the scenario's gate profile and compare it with a baseline; exit 0
+    /// when it passes, 99 on a regression (`--save-baseline` writes the baseline instead).
+    #[command(allow_negative_numbers = true)]
+    Gate(GateArgs),
+    /// Compare two results directories with the gate's statistics (A is the reference).
+    #[command(allow_negative_numbers = true)]
+    Compare(CompareArgs),
+    /// Compare criterion's latest estimates with a saved criterion baseline; exit 99 on a
+    /// slowdown beyond the threshold.
+    #[command(allow_negative_numbers = true)]
+    BenchGate(BenchGateArgs),
+}
+
+/// The gate's statistics.
+#[derive(Debug, Args)]
+pub struct GateStats {
+    /// Noise threshold: a latency change fails only when its whole 95% interval is beyond
+    /// this: 10% or 0.1.
+    #[arg(long, value_parser = crate::search::tolerance, default_value = "10%", allow_hyphen_values = true)]
+    pub threshold: f64,
+    /// Significance level of the latency test (one-sided Mann-Whitney U).
+    #[arg(long, default_value_t = 0.05)]
+    pub alpha: f64,
+    /// Significance level of the error-rate test (one-sided two-proportion z-test).
+    #[arg(long, default_value_t = 0.01)]
+    pub error_alpha: f64,
+    /// Smallest rise in error rate that fails: 0.5% or 0.005.
+    #[arg(long, value_parser = crate::search::tolerance, default_value = "0.5%", allow_hyphen_values = true)]
+    pub min_error_rise: f64,
+    /// Seed of the bootstrap intervals.
+    #[arg(long, default_value_t = 1)]
+    pub bootstrap_seed: u64,
+}
+
+/// `gate`.
+#[derive(Debug, Args)]
+pub struct GateArgs {
+    /// Scenario name (see `list`).
+    pub scenario: String,
+    /// The baseline file, such as scenarios/baselines/api.json.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: PathBuf,
+    /// Write the baseline from this run (no comparison).
+    #[arg(long)]
+    pub save_baseline: bool,
+    #[command(flatten)]
+    pub stats: GateStats,
+    #[command(flatten)]
+    pub common: CommonArgs,
+}
+
+/// `compare`.
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    /// The reference results directory.
+    pub a: PathBuf,
+    /// The results directory judged against it.
+    pub b: PathBuf,
+    /// Also write the findings as JSON here.
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+    #[command(flatten)]
+    pub stats: GateStats,
+}
+
+/// `bench-gate`.
+#[derive(Debug, Args)]
+pub struct BenchGateArgs {
+    /// The criterion baseline saved with `cargo bench -p benches -- --save-baseline NAME`.
+    #[arg(long, value_name = "NAME")]
+    pub baseline: String,
+    /// criterion's output folder.
+    #[arg(long, value_name = "DIR", default_value = "target/criterion")]
+    pub criterion_dir: PathBuf,
+    /// Slowdown of the median that fails (when the two intervals do not overlap): 10% or 0.1.
+    #[arg(long, value_parser = crate::search::tolerance, default_value = "10%", allow_hyphen_values = true)]
+    pub threshold: f64,
 }
 
 /// `browser`.

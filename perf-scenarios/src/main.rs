@@ -1,8 +1,10 @@
 //! `perf-scenarios`: parse the command line, run, print errors with their chain, exit
 //! with the contract's code.
 
+mod bench_gate;
 mod browser_cmd;
 mod cli;
+mod gate_cmd;
 mod list;
 mod mainjob;
 mod models;

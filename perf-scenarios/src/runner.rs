@@ -67,6 +67,9 @@ pub fn run(cli: Cli) -> Result<u8, Fail> {
         Some(Cmd::Usl(a)) => models::usl(&a),
         Some(Cmd::Search(a)) => search::run(&a),
         Some(Cmd::Browser(a)) => crate::browser_cmd::run(&a),
+        Some(Cmd::Gate(a)) => crate::gate_cmd::gate(&a),
+        Some(Cmd::Compare(a)) => crate::gate_cmd::compare(&a),
+        Some(Cmd::BenchGate(a)) => crate::bench_gate::run(&a),
     }
 }
 
@@ -154,7 +157,7 @@ pub(crate) fn slos(spec: &ScenarioSpec, given: &Option<String>) -> Result<Vec<Sl
         .map_err(|e| usage(anyhow!("--slo: {e}")))
 }
 
-fn open(spec: &ScenarioSpec, rate: Option<f64>, c: &CommonArgs) -> LoadModel {
+pub(crate) fn open(spec: &ScenarioSpec, rate: Option<f64>, c: &CommonArgs) -> LoadModel {
     let rate = rate.unwrap_or(spec.default_rate);
     LoadModel::Open {
         rate,

@@ -1,0 +1,251 @@
+//! `gate`, `compare` and `bench-gate` end to end: baselines saved from real runs of the
+//! embedded dummy site, faults injected with `--site-*` options, and every bad baseline,
+//! run and criterion folder answered with one clear line and exit 2.
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+mod common;
+
+use common::{result_dirs, run};
+
+fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+fn gate(out: &Path, baseline: &Path, extra: &[&str]) -> Output {
+    let mut args = vec!["gate", "api", "--baseline", baseline.to_str().unwrap()];
+    args.extend_from_slice(extra);
+    run(out, &args)
+}
+
+fn newest(out: &Path) -> PathBuf {
+    result_dirs(out).pop().expect("a results directory")
+}
+
+#[test]
+fn baseline_then_unchanged_passes_and_injected_faults_fail() {
+    let d = tempfile::tempdir().unwrap();
+    let out = d.path().join("results");
+    let base = d.path().join("baselines/api.json");
+    let o = gate(&out, &base, &["--save-baseline", "--duration", "6s"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(text(&o).contains("baseline written"), "{}", text(&o));
+    let saved: serde_json::Value = serde_json::from_slice(&std::fs::read(&base).unwrap()).unwrap();
+    assert_eq!(saved["schema"], 1);
+    assert_eq!(saved["run"]["points"].as_array().unwrap().len(), 2);
+    let first = newest(&out);
+
+    let o = gate(&out, &base, &["--duration", "6s"]);
+    let t = text(&o);
+    assert_eq!(o.status.code(), Some(0), "{t}");
+    assert!(
+        t.contains("gate: PASS") && t.contains("Mann-Whitney"),
+        "{t}"
+    );
+    assert!(!t.contains("warning: the environment differs"), "{t}");
+    let unchanged = newest(&out);
+    assert!(unchanged.join("gate.json").is_file());
+
+    let o = gate(
+        &out,
+        &base,
+        &[
+            "--duration",
+            "6s",
+            "--site-extra-latency-ms",
+            "3",
+            "--site-error-rate",
+            "0.05",
+        ],
+    );
+    let t = text(&o);
+    assert_eq!(o.status.code(), Some(99), "{t}");
+    assert!(
+        t.contains("target extra_latency_ms: baseline 0.0, now 3.0"),
+        "{t}"
+    );
+    let regressed = |metric: &str| {
+        t.lines()
+            .any(|l| l.contains(" ALL ") && l.contains(metric) && l.ends_with("REGRESSED"))
+    };
+    assert!(regressed("p50") && regressed("error rate"), "{t}");
+    let faulty = newest(&out);
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(faulty.join("gate.json")).unwrap()).unwrap();
+    assert!(report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|f| f["verdict"] == "regressed"));
+
+    // compare: the same statistics on two results directories.
+    let o = compare(&first, &unchanged);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let o = compare(&first, &faulty);
+    assert_eq!(o.status.code(), Some(99), "{}", text(&o));
+    assert!(text(&o).contains("gate: FAIL"), "{}", text(&o));
+}
+
+/// Exit 2 and the error is one line (the last on stderr, after any progress lines).
+fn expect_usage(o: &Output, needle: &str) {
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{}", text(o));
+    let last = err.trim().lines().last().unwrap_or_default();
+    assert!(
+        last.starts_with("error: ") && last.contains(needle),
+        "wanted '{needle}' in the last line of: {err}"
+    );
+}
+
+/// `compare` (which has no `--out`).
+fn compare(a: &Path, b: &Path) -> Output {
+    std::process::Command::new(common::BIN)
+        .args(["compare", a.to_str().unwrap(), b.to_str().unwrap()])
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn bad_baselines_are_refused_before_any_load() {
+    let d = tempfile::tempdir().unwrap();
+    let out = d.path().join("results");
+    let base = d.path().join("api.json");
+    let committed = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../scenarios/baselines/api.json"
+    );
+    let mut v: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(committed).unwrap()).unwrap();
+
+    v["schema"] = 99.into();
+    std::fs::write(&base, v.to_string()).unwrap();
+    expect_usage(
+        &gate(&out, &base, &[]),
+        "baseline schema version 99, this build reads version 1",
+    );
+
+    let good = std::fs::read_to_string(committed).unwrap();
+    std::fs::write(&base, &good[..good.len() / 2]).unwrap();
+    expect_usage(&gate(&out, &base, &[]), "corrupted baseline: invalid JSON");
+
+    std::fs::write(&base, "{\"schema\": 1, \"run\": {\"points\": 3}}").unwrap();
+    expect_usage(&gate(&out, &base, &[]), "corrupted baseline");
+
+    expect_usage(&gate(&out, &d.path().join("none.json"), &[]), "cannot read");
+    expect_usage(&gate(&out, &base, &["--alpha", "2"]), "gate setting alpha");
+    assert!(result_dirs(&out).is_empty(), "no load was run");
+    for o in [
+        gate(&out, &base, &[]),
+        gate(&out, &d.path().join("none.json"), &[]),
+    ] {
+        assert_eq!(
+            String::from_utf8_lossy(&o.stderr).trim().lines().count(),
+            1,
+            "one line"
+        );
+    }
+}
+
+#[test]
+fn an_endpoint_missing_from_the_run_is_bad_input() {
+    let d = tempfile::tempdir().unwrap();
+    let out = d.path().join("results");
+    let base = d.path().join("api.json");
+    let o = gate(&out, &base, &["--save-baseline", "--duration", "2s"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let mut v: serde_json::Value = serde_json::from_slice(&std::fs::read(&base).unwrap()).unwrap();
+    let all = v["run"]["points"][1]["endpoints"]["ALL"].clone();
+    v["run"]["points"][1]["endpoints"]["GET /api/ghost"] = all;
+    std::fs::write(&base, v.to_string()).unwrap();
+    expect_usage(
+        &gate(&out, &base, &["--duration", "2s"]),
+        "point 1: endpoint 'GET /api/ghost' is in the baseline but not in this run",
+    );
+    // A profile that no longer matches the baseline is bad input too.
+    expect_usage(
+        &gate(&out, &base, &["--duration", "3s"]),
+        "point 0: the baseline ran open 100 req/s for 2 s",
+    );
+}
+
+#[test]
+fn empty_and_foreign_result_directories_are_bad_input() {
+    let d = tempfile::tempdir().unwrap();
+    let empty = d.path().join("empty");
+    std::fs::create_dir_all(&empty).unwrap();
+    let cols = perf_core::results::RUNS_COLUMNS.join(",");
+    std::fs::write(empty.join("runs.csv"), format!("{cols}\n")).unwrap();
+    let other = d.path().join("other");
+    std::fs::create_dir_all(&other).unwrap();
+    let o = compare(&empty, &empty);
+    expect_usage(&o, "empty run");
+    expect_usage(&o, "no load points");
+    let o = compare(&other, &empty);
+    expect_usage(&o, "no runs.csv (not a results directory)");
+}
+
+fn estimates(dir: &Path, median: f64, half: f64) {
+    std::fs::create_dir_all(dir).unwrap();
+    let e = |p: f64| serde_json::json!({"confidence_interval": {"confidence_level": 0.95, "lower_bound": p - half, "upper_bound": p + half}, "point_estimate": p, "standard_error": half / 2.0});
+    let body = serde_json::json!({"mean": e(median), "median": e(median), "median_abs_dev": e(1.0), "slope": null, "std_dev": e(1.0)});
+    std::fs::write(dir.join("estimates.json"), body.to_string()).unwrap();
+}
+
+#[test]
+fn bench_gate_reads_criterion_estimates() {
+    let d = tempfile::tempdir().unwrap();
+    let crit = d.path().join("criterion");
+    estimates(&crit.join("ingest/read_runs/main"), 1000.0, 10.0);
+    estimates(&crit.join("ingest/read_runs/new"), 1030.0, 10.0);
+    estimates(&crit.join("ml/fit/main"), 5000.0, 50.0);
+    estimates(&crit.join("ml/fit/new"), 5100.0, 50.0);
+    estimates(&crit.join("ml/only_new/new"), 10.0, 1.0);
+    let bg = |extra: &[&str]| {
+        let mut a = vec!["bench-gate", "--criterion-dir", crit.to_str().unwrap()];
+        a.extend_from_slice(extra);
+        std::process::Command::new(common::BIN)
+            .args(&a)
+            .output()
+            .unwrap()
+    };
+    let o = bg(&["--baseline", "main"]);
+    let t = text(&o);
+    assert_eq!(o.status.code(), Some(0), "{t}");
+    assert!(
+        t.contains("ingest/read_runs")
+            && t.contains("+3.0%")
+            && t.contains("1 benchmark(s) have no baseline"),
+        "{t}"
+    );
+
+    estimates(&crit.join("ml/fit/new"), 6000.0, 50.0);
+    let o = bg(&["--baseline", "main"]);
+    assert_eq!(o.status.code(), Some(99), "{}", text(&o));
+    assert!(text(&o).contains("SLOWER"), "{}", text(&o));
+    let o = bg(&["--baseline", "main", "--threshold", "25%"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+
+    expect_usage(&bg(&["--baseline", "nope"]), "no benchmark under");
+    expect_usage(
+        &bg(&["--baseline", "new"]),
+        "must be a criterion baseline name",
+    );
+    std::fs::write(crit.join("ml/fit/main/estimates.json"), "{\"median\": 3}").unwrap();
+    expect_usage(&bg(&["--baseline", "main"]), "not criterion estimates");
+    let o = std::process::Command::new(common::BIN)
+        .args([
+            "bench-gate",
+            "--baseline",
+            "main",
+            "--criterion-dir",
+            "/nonexistent/x",
+        ])
+        .output()
+        .unwrap();
+    expect_usage(&o, "--criterion-dir /nonexistent/x: no such folder");
+}
