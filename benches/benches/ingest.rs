@@ -1,6 +1,6 @@
 //! Result ingestion and the recorder's hot path: `read_runs` on a 10,000-point
-//! `runs.csv` against the csv crate reading the same file into strings (the floor for
-//! any reader), and the recorder's per-request `record` plus the merge and percentiles
+//! `runs.csv` and `read_timeline` on an hour of timeline (18,000 rows), each against the
+//! csv crate reading the same file into strings (the floor for any reader), and the recorder's per-request `record` plus the merge and percentiles
 //! at the end of a point, against one plain HdrHistogram `record`.
 //!
 //! `cargo bench -p benches --bench ingest`
@@ -65,6 +65,54 @@ fn ingest(c: &mut Criterion) {
     g.bench_function("reference_csv_strings", |b| {
         b.iter(|| {
             let mut r = csv::Reader::from_path(black_box(f.path())).unwrap();
+            r.records().map(|x| x.unwrap().len()).sum::<usize>()
+        })
+    });
+    g.finish();
+
+    // An hour of timeline: 3,600 seconds × 5 rows (four endpoints and ALL).
+    let t = tempfile::NamedTempFile::new().unwrap();
+    let mut w = csv::Writer::from_path(t.path()).unwrap();
+    w.write_record(perf_core::results::TIMELINE_COLUMNS)
+        .unwrap();
+    for s in 0..3600u64 {
+        for (k, ep) in [
+            "GET /api/items",
+            "GET /api/items/{id}",
+            "GET /api/payload",
+            "POST /api/orders",
+            "ALL",
+        ]
+        .iter()
+        .enumerate()
+        {
+            let base = 5000 + 100 * k as u64 + s % 17;
+            let row = [
+                0,
+                s,
+                0,
+                40 + s % 7,
+                s % 3,
+                base,
+                base + 900,
+                base + 1400,
+                base + 4000,
+            ]
+            .map(|v| v.to_string());
+            let mut row = row.to_vec();
+            row[2] = ep.to_string();
+            w.write_record(&row).unwrap();
+        }
+    }
+    w.flush().unwrap();
+    let mut g = c.benchmark_group("ingest_timeline_18k_rows");
+    g.throughput(Throughput::Elements(18_000));
+    g.bench_function("read_timeline", |b| {
+        b.iter(|| perf_core::results::read_timeline(black_box(t.path())).unwrap())
+    });
+    g.bench_function("reference_csv_strings", |b| {
+        b.iter(|| {
+            let mut r = csv::Reader::from_path(black_box(t.path())).unwrap();
             r.records().map(|x| x.unwrap().len()).sum::<usize>()
         })
     });
