@@ -86,7 +86,25 @@ pub fn gate(a: &GateArgs) -> Result<u8, Fail> {
             baseline.created_at
         );
     }
-    let report = gate.compare(&baseline.run, &current).map_err(gate_fail)?;
+    let mut report = gate.compare(&baseline.run, &current).map_err(gate_fail)?;
+    for i in 0..a.confirm_runs {
+        if report.passed() {
+            break;
+        }
+        let n = report.regressions().count();
+        println!(
+            "{n} regression(s) found; confirmation run {} of {} (a regression must reproduce)",
+            i + 1,
+            a.confirm_runs
+        );
+        let again = execute(&plan, &opts)?;
+        if let Some(sig) = again.interrupted {
+            return Ok(signals::exit_code(sig));
+        }
+        let rerun = RunSample::from_dir(&again.dir).map_err(gate_fail)?;
+        let second = gate.compare(&baseline.run, &rerun).map_err(gate_fail)?;
+        report.confirm_with(&second);
+    }
     let path = done.dir.join("gate.json");
     std::fs::write(
         &path,

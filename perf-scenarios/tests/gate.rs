@@ -69,12 +69,20 @@ fn baseline_then_unchanged_passes_and_injected_faults_fail() {
         t.contains("target extra_latency_ms: baseline 0.0, now 3.0"),
         "{t}"
     );
+    assert!(
+        t.contains("confirmation run 1 of 1") && t.contains("regression(s) reproduced"),
+        "{t}"
+    );
     let regressed = |metric: &str| {
         t.lines()
             .any(|l| l.contains(" ALL ") && l.contains(metric) && l.ends_with("REGRESSED"))
     };
     assert!(regressed("p50") && regressed("error rate"), "{t}");
-    let faulty = newest(&out);
+    // The gate.json is in the first run's directory; the confirmation run has its own.
+    let faulty = result_dirs(&out)
+        .into_iter()
+        .rfind(|d| d.join("gate.json").is_file())
+        .unwrap();
     let report: serde_json::Value =
         serde_json::from_slice(&std::fs::read(faulty.join("gate.json")).unwrap()).unwrap();
     assert!(report["findings"]

@@ -21,6 +21,8 @@ pub enum Verdict {
     Improved,
     /// Too few seconds with enough requests to test.
     TooFewSamples,
+    /// Regressed in the first run but not in the confirmation run: passes.
+    NotConfirmed,
 }
 
 impl Verdict {
@@ -32,6 +34,7 @@ impl Verdict {
             Self::Regressed => "REGRESSED",
             Self::Improved => "improved",
             Self::TooFewSamples => "too few samples",
+            Self::NotConfirmed => "not confirmed",
         }
     }
 }
@@ -83,6 +86,34 @@ impl GateReport {
     /// Whether the gate passes.
     pub fn passed(&self) -> bool {
         self.regressions().next().is_none()
+    }
+
+    /// Keeps a regression only when `rerun` (a confirmation run of the same profile)
+    /// regressed on the same point, endpoint and metric; the others become
+    /// [`Verdict::NotConfirmed`]. A slowdown of the machine that lasts one run (another
+    /// job on the same cores) does not fail the gate; a real regression persists.
+    pub fn confirm_with(&mut self, rerun: &GateReport) {
+        let mut dropped = 0;
+        for f in self
+            .findings
+            .iter_mut()
+            .filter(|f| f.verdict == Verdict::Regressed)
+        {
+            let again = rerun.findings.iter().any(|g| {
+                g.point == f.point
+                    && g.endpoint == f.endpoint
+                    && g.metric == f.metric
+                    && g.verdict == Verdict::Regressed
+            });
+            if !again {
+                f.verdict = Verdict::NotConfirmed;
+                dropped += 1;
+            }
+        }
+        let kept = self.regressions().count();
+        self.notes.push(format!(
+            "confirmation run: {kept} regression(s) reproduced, {dropped} did not (not confirmed: pass)"
+        ));
     }
 }
 

@@ -248,3 +248,32 @@ fn environment_differences_are_listed() {
         ]
     );
 }
+
+#[test]
+fn a_regression_must_reproduce_in_the_confirmation_run() {
+    let base = run(1, 5.0, 0.05, 0.0);
+    let slow = run(2, 6.5, 0.05, 0.0);
+    let mut first = gate().compare(&base, &slow).unwrap();
+    let n = first.regressions().count();
+    assert!(n > 0);
+    // The slowdown was the machine's, for one run: the rerun is clean.
+    first.confirm_with(&gate().compare(&base, &run(3, 5.0, 0.05, 0.0)).unwrap());
+    assert!(first.passed());
+    assert_eq!(
+        first
+            .findings
+            .iter()
+            .filter(|f| f.verdict == Verdict::NotConfirmed)
+            .count(),
+        n
+    );
+    assert!(first
+        .notes
+        .last()
+        .unwrap()
+        .contains("0 regression(s) reproduced"));
+    // A real regression persists.
+    let mut again = gate().compare(&base, &slow).unwrap();
+    again.confirm_with(&gate().compare(&base, &run(4, 6.5, 0.05, 0.0)).unwrap());
+    assert!(!again.passed());
+}
