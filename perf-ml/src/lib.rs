@@ -22,6 +22,7 @@
 //! # Ok::<(), perf_ml::MlError>(())
 //! ```
 
+pub mod analyze;
 pub mod cv;
 pub mod data;
 mod error;
@@ -30,6 +31,7 @@ pub mod fit;
 pub mod gate;
 pub mod latency;
 pub mod model_file;
+pub mod report;
 pub mod search;
 pub mod usl;
 

@@ -20,6 +20,7 @@ const EXAMPLES: &str = "Examples:
   perf-scenarios gate api --baseline scenarios/baselines/api.json
   perf-scenarios compare results/A results/B
   perf-scenarios bench-gate --baseline main
+  perf-scenarios report results/20261123-101500-api --growth 5%/week --current 300rps
 
 Exit codes: 0 success, 1 runtime failure, 2 bad usage or input, 99 an SLO or gate failed,
 130/143 interrupted by SIGINT/SIGTERM (everything measured so far is written).";
@@ -69,6 +70,38 @@ pub enum Cmd {
     /// slowdown beyond the threshold.
     #[command(allow_negative_numbers = true)]
     BenchGate(BenchGateArgs),
+    /// Analyse a results directory (anomalies, drift, capacity, bottlenecks, insights) and
+    /// write report.html (self-contained, with charts) and report.json into it.
+    Report(ReportArgs),
+}
+
+/// `report`.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// The results directory (results/<run-id>).
+    #[arg(value_name = "RESULTS_DIR")]
+    pub dir: PathBuf,
+    /// Where `fit` wrote the models.
+    #[arg(long, value_name = "DIR", default_value = "models")]
+    pub models: PathBuf,
+    /// Earlier results directories to test latency drift against (repeatable).
+    #[arg(long, value_name = "DIR")]
+    pub history: Vec<PathBuf>,
+    /// A search.json for the breaking point [default: the directory's own].
+    #[arg(long, value_name = "FILE")]
+    pub search: Option<PathBuf>,
+    /// Today's traffic, for the date the SLO breaks: 300rps.
+    #[arg(long, value_parser = perf_ml::analyze::capacity::parse_rate, value_name = "RATE")]
+    pub current: Option<f64>,
+    /// Traffic growth: 5%/week, 1%/day, 10%/month.
+    #[arg(long, value_parser = perf_ml::analyze::capacity::parse_growth, value_name = "RATE", allow_hyphen_values = true)]
+    pub growth: Option<f64>,
+    /// A rate to size replicas for: 1000rps.
+    #[arg(long, value_parser = perf_ml::analyze::capacity::parse_rate, value_name = "RATE")]
+    pub target_rate: Option<f64>,
+    /// Seed of the permutation importance and k-means.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
 }
 
 /// The gate's statistics.
@@ -103,6 +136,10 @@ pub struct GateArgs {
     /// Write the baseline from this run (no comparison).
     #[arg(long)]
     pub save_baseline: bool,
+    /// When regressions are found, re-run the profile this many times; a regression
+    /// fails the gate only if it reproduces in every run (0: fail on the first run).
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(0..=5))]
+    pub confirm_runs: u32,
     #[command(flatten)]
     pub stats: GateStats,
     #[command(flatten)]

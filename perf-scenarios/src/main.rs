@@ -10,6 +10,7 @@ mod mainjob;
 mod models;
 mod output;
 mod registry;
+mod report_cmd;
 mod runner;
 mod search;
 mod site_args;

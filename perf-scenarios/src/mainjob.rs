@@ -1,6 +1,7 @@
 //! The main job (no arguments): the embedded dummy site with a known capacity, a short
 //! sweep of `api` that crosses it, the table, models fitted to it, and a Gaussian-process
-//! search for the breaking point printed next to the capacity formula.
+//! search for the breaking point printed next to the capacity formula, a browser check,
+//! and the report (report.html) of it all.
 
 use std::time::Duration;
 
@@ -120,7 +121,7 @@ pub fn run() -> Result<u8, Fail> {
             .check()
             .expect("valid search"),
     };
-    let (report, interrupted) = crate::search::execute(&search, &opts)?;
+    let (report, interrupted, search_dir) = crate::search::execute(&search, &opts)?;
     if let Some(e) = report.estimate {
         println!(
             "found {e:.0} req/s in {} runs; the site's capacity by formula is {capacity:.0} req/s ({:+.1}%)",
@@ -132,6 +133,19 @@ pub fn run() -> Result<u8, Fail> {
         return Ok(crate::search::exit_code(&report, interrupted));
     }
     browser_check(opts)?;
+    println!("\nreport: the sweep, its models and the search");
+    let page = crate::report_cmd::write(&perf_ml::report::ReportParams {
+        dir: done.dir.clone(),
+        models: "models".into(),
+        history: Vec::new(),
+        search: Some(search_dir.join("search.json")),
+        current: None,
+        growth: None,
+        target_rate: None,
+        seed: 1,
+        today: chrono::Local::now().date_naive(),
+    })?;
+    println!("report written to {}", page.display());
     Ok(crate::search::exit_code(&report, None))
 }
 

@@ -70,6 +70,7 @@ pub fn run(cli: Cli) -> Result<u8, Fail> {
         Some(Cmd::Gate(a)) => crate::gate_cmd::gate(&a),
         Some(Cmd::Compare(a)) => crate::gate_cmd::compare(&a),
         Some(Cmd::BenchGate(a)) => crate::bench_gate::run(&a),
+        Some(Cmd::Report(a)) => crate::report_cmd::run(&a),
     }
 }
 

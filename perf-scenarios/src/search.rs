@@ -122,7 +122,7 @@ pub fn run(a: &SearchArgs) -> Result<u8, Fail> {
         max_users: a.common.max_users,
         search,
     };
-    let (report, done) = execute(&plan, &ExecOpts::from_common(&a.common))?;
+    let (report, done, _) = execute(&plan, &ExecOpts::from_common(&a.common))?;
     Ok(exit_code(&report, done))
 }
 
@@ -138,8 +138,12 @@ pub fn exit_code(report: &SearchReport, interrupted: Option<i32>) -> u8 {
     }
 }
 
-/// Runs a search, prints its report and writes `search.json`.
-pub fn execute(plan: &SearchPlan, opts: &ExecOpts) -> Result<(SearchReport, Option<i32>), Fail> {
+/// Runs a search, prints its report and writes `search.json`; returns the report, the
+/// signal that stopped it, and the results directory.
+pub fn execute(
+    plan: &SearchPlan,
+    opts: &ExecOpts,
+) -> Result<(SearchReport, Option<i32>, std::path::PathBuf), Fail> {
     let p = plan.search.params();
     let mut session = Session::open(&plan.scenario, &plan.slos, p.max_runs, plan.duration, opts)?;
     session.ui().note(&format!(
@@ -181,7 +185,7 @@ pub fn execute(plan: &SearchPlan, opts: &ExecOpts) -> Result<(SearchReport, Opti
     std::fs::write(&path, json + "\n")
         .map_err(|e| runtime(anyhow!(e).context(format!("cannot write {}", path.display()))))?;
     println!("search written to {}", path.display());
-    Ok((report, done.interrupted))
+    Ok((report, done.interrupted, dir))
 }
 
 /// Parses `LOW..HIGH` in requests per second.

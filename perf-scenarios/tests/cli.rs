@@ -1,6 +1,7 @@
 //! The perf-scenarios binary end to end: real attacks on the embedded site, the result
 //! files of the contract, exit codes, bad input, signals, and a target that dies.
 
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -491,4 +492,103 @@ fn main_job_with_no_arguments_finds_the_sites_capacity() {
         errors[..4].iter().all(|e| *e < 0.01) && errors[4] > 0.1,
         "{errors:?}"
     );
+    // It ends with the report of the sweep, its model and the search.
+    let page = dirs[0].join("report.html");
+    assert!(
+        stdout.contains(&format!(
+            "report written to {}",
+            Path::new("results")
+                .join(dirs[0].file_name().unwrap())
+                .join("report.html")
+                .display()
+        )),
+        "{stdout}"
+    );
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dirs[0].join("report.json")).unwrap()).unwrap();
+    for section in [
+        "model",
+        "breaking_point",
+        "timeline",
+        "resources",
+        "planning",
+        "breaks_first",
+        "clusters",
+    ] {
+        assert!(
+            report[section]["value"].is_object() || report[section]["value"].is_array(),
+            "{section}: {}",
+            report[section]
+        );
+    }
+    // Sleep-bound workers: latency rises while the site's CPU idles, and the queue sheds.
+    let kinds: Vec<&str> = report["bottlenecks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["kind"].as_str().unwrap())
+        .collect();
+    assert!(kinds.contains(&"queueing"), "{kinds:?}");
+    render_in_chromium(&page);
+}
+
+/// Opens the report in headless Chromium (no network: every host resolves to nothing):
+/// no console error, every chart in the rendered DOM, and a screenshot in
+/// target/tmp/report.png for people to look at.
+fn render_in_chromium(page: &Path) {
+    let html = std::fs::read_to_string(page).unwrap();
+    for fetch in ["src=\"http", "href=\"http", "url(http", "<script"] {
+        assert!(
+            !html.contains(fetch),
+            "the report must be self-contained: found {fetch}"
+        );
+    }
+    let url = format!("file://{}", page.canonicalize().unwrap().display());
+    let shot = Path::new(env!("CARGO_TARGET_TMPDIR")).join("report.png");
+    let chromium = |extra: &[&str]| {
+        Command::new("chromium")
+            .args([
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--enable-logging=stderr",
+                "--v=0",
+            ])
+            .arg("--host-resolver-rules=MAP * ~NOTFOUND")
+            .args(extra)
+            .arg(&url)
+            .output()
+            .expect("chromium (scripts/test.sh installs it)")
+    };
+    let o = chromium(&[
+        "--window-size=1200,5000",
+        &format!("--screenshot={}", shot.display()),
+    ]);
+    let log = String::from_utf8_lossy(&o.stderr);
+    let console: Vec<&str> = log
+        .lines()
+        .filter(|l| l.contains("CONSOLE") || l.contains("Uncaught") || l.contains("net::ERR"))
+        .collect();
+    assert!(console.is_empty(), "console errors: {console:?}");
+    assert!(
+        std::fs::metadata(&shot)
+            .map(|m| m.len() > 20_000)
+            .unwrap_or(false),
+        "no screenshot: {log}"
+    );
+    let dom = String::from_utf8_lossy(&chromium(&["--dump-dom"]).stdout).into_owned();
+    for id in [
+        "chart-latency",
+        "chart-errors",
+        "chart-timeline-0",
+        "chart-resources",
+    ] {
+        assert!(dom.contains(&format!("id=\"{id}\"")), "{id} not rendered");
+    }
+    assert!(
+        dom.matches("<svg").count() >= 9,
+        "charts rendered: {}",
+        dom.matches("<svg").count()
+    );
+    println!("report screenshot: {}", shot.display());
 }

@@ -1,0 +1,222 @@
+//! Capacity planning from a fitted model file: the highest load meeting a p95 limit and
+//! an error limit (with the range the model's 90% prediction interval allows), peak
+//! concurrency and maximum throughput from the scalability law (closed-model data),
+//! replicas for a target rate, and the date steady traffic growth breaks the SLO.
+
+use serde::{Deserialize, Serialize};
+
+use crate::latency::Predict;
+use crate::model_file::ModelFile;
+
+/// Capacity at an SLO.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Capacity {
+    /// The p95 limit, µs.
+    pub p95_limit_us: f64,
+    /// The error-rate limit (fraction).
+    pub error_limit: f64,
+    /// Highest load meeting both by the model's central prediction.
+    pub load: f64,
+    /// The same with the 90% interval's upper (pessimistic) and lower (optimistic) p95.
+    pub interval: (f64, f64),
+    /// Whether the answer is above the highest trained load (an extrapolation).
+    pub extrapolated: bool,
+}
+
+/// The highest load (log-spaced scan of 400 steps over a decade below to 4× above the
+/// trained range, then bisection) at which `ok(load)` holds; `None` when the lowest fails.
+fn highest(lo: f64, hi: f64, ok: impl Fn(f64) -> bool) -> Option<f64> {
+    let steps = 400;
+    let at = |i: usize| lo * (hi / lo).powf(i as f64 / steps as f64);
+    if !ok(lo) {
+        return None;
+    }
+    let first_fail = (1..=steps).find(|i| !ok(at(*i)));
+    let Some(f) = first_fail else {
+        return Some(hi);
+    };
+    let (mut a, mut b) = (at(f - 1), at(f));
+    for _ in 0..40 {
+        let m = (a * b).sqrt();
+        if ok(m) {
+            a = m;
+        } else {
+            b = m;
+        }
+    }
+    Some(a)
+}
+
+/// Capacity of the model's scenario at `p95_limit_us` and `error_limit`.
+pub fn capacity_at_slo(m: &ModelFile, p95_limit_us: f64, error_limit: f64) -> Option<Capacity> {
+    let (lo, hi) = m.training.load_range;
+    let (lo, hi) = (lo / 10.0, hi * 4.0);
+    let params = &m.training.default_params;
+    let q = m.chosen_cv().map_or((0.0, 0.0), |c| c.log_resid_q[1]);
+    let pass = |load: f64, factor: f64| {
+        let p95 = m.latency.predict(load, params)[1] * factor;
+        p95 <= p95_limit_us && m.failure.probability(load, params) <= error_limit
+    };
+    let load = highest(lo, hi, |l| pass(l, 1.0))?;
+    let pessimistic = highest(lo, hi, |l| pass(l, q.1.exp())).unwrap_or(lo);
+    let optimistic = highest(lo, hi, |l| pass(l, q.0.exp())).unwrap_or(load);
+    Some(Capacity {
+        p95_limit_us,
+        error_limit,
+        load,
+        interval: (pessimistic.min(load), optimistic.max(load)),
+        extrapolated: load > m.training.load_range.1,
+    })
+}
+
+/// Replicas needed for a target rate.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Replicas {
+    /// The rate to serve.
+    pub target: f64,
+    /// One replica's capacity at the SLO.
+    pub per_replica: f64,
+    /// Replicas needed, assuming replicas add capacity linearly (a load balancer in
+    /// front, no shared bottleneck).
+    pub replicas: u32,
+}
+
+/// `ceil(target / per_replica)`, at least 1.
+pub fn replicas_for(target: f64, per_replica: f64) -> Replicas {
+    Replicas {
+        target,
+        per_replica,
+        replicas: ((target / per_replica).ceil() as u32).max(1),
+    }
+}
+
+/// When steady growth reaches the capacity.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Runway {
+    /// Today's traffic.
+    pub current: f64,
+    /// Growth per week (0.05 = 5%).
+    pub weekly_growth: f64,
+    /// The capacity it grows into.
+    pub capacity: f64,
+    /// Weeks until the capacity is reached (0 when already there).
+    pub weeks: f64,
+    /// That date (YYYY-MM-DD), `None` when the traffic does not grow.
+    pub date: Option<String>,
+}
+
+/// `weeks = ln(capacity / current) / ln(1 + growth)` from `today`.
+pub fn runway(current: f64, weekly_growth: f64, capacity: f64, today: chrono::NaiveDate) -> Runway {
+    let weeks = if current >= capacity {
+        0.0
+    } else if weekly_growth <= 0.0 {
+        f64::INFINITY
+    } else {
+        (capacity / current).ln() / (1.0 + weekly_growth).ln()
+    };
+    let date = weeks.is_finite().then(|| {
+        (today + chrono::Duration::days((weeks * 7.0).floor() as i64))
+            .format("%Y-%m-%d")
+            .to_string()
+    });
+    Runway {
+        current,
+        weekly_growth,
+        capacity,
+        weeks,
+        date,
+    }
+}
+
+/// Parses a growth rate: `5%/week`, `1%/day`, `10%/month` (30 days), `0.05` (per
+/// week); returns it per week.
+pub fn parse_growth(s: &str) -> Result<f64, String> {
+    let t = s.trim();
+    let (num, per_days) = match t.split_once('/') {
+        Some((n, unit)) => {
+            let days = match unit.trim() {
+                "day" | "d" => 1.0,
+                "week" | "w" | "wk" => 7.0,
+                "month" | "mo" => 30.0,
+                "year" | "y" => 365.0,
+                other => {
+                    return Err(format!(
+                        "unknown period '{other}'; use /day, /week, /month or /year"
+                    ))
+                }
+            };
+            (n.trim(), days)
+        }
+        None => (t, 7.0),
+    };
+    let v = match num.strip_suffix('%') {
+        Some(p) => p.trim().parse::<f64>().map(|v| v / 100.0),
+        None => num.parse::<f64>(),
+    }
+    .map_err(|_| format!("'{s}' is not a growth rate such as 5%/week"))?;
+    if !(v.is_finite() && v > -1.0 && v <= 10.0) {
+        return Err(format!(
+            "'{s}': growth must be above -100% and at most 1000% per period"
+        ));
+    }
+    Ok((1.0 + v).powf(7.0 / per_days) - 1.0)
+}
+
+/// Parses a rate such as `300rps`, `300 req/s` or `300`.
+pub fn parse_rate(s: &str) -> Result<f64, String> {
+    let t = s.trim();
+    let num = t
+        .strip_suffix("rps")
+        .or_else(|| t.strip_suffix("req/s"))
+        .unwrap_or(t)
+        .trim();
+    match num.parse::<f64>() {
+        Ok(v) if v.is_finite() && v > 0.0 => Ok(v),
+        _ => Err(format!("'{s}' is not a rate such as 300rps")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn growth_and_rates_parse() {
+        assert!((parse_growth("5%/week").unwrap() - 0.05).abs() < 1e-12);
+        assert!((parse_growth("1%/day").unwrap() - (1.01f64.powi(7) - 1.0)).abs() < 1e-12);
+        assert!((parse_growth("0.05").unwrap() - 0.05).abs() < 1e-12);
+        assert!(parse_growth("5%/fortnight")
+            .unwrap_err()
+            .contains("unknown period"));
+        assert!(parse_growth("fast").is_err());
+        assert!(parse_growth("-100%/week").is_err());
+        assert_eq!(parse_rate("300rps").unwrap(), 300.0);
+        assert_eq!(parse_rate("300 req/s").unwrap(), 300.0);
+        assert!(parse_rate("0rps").is_err() && parse_rate("lots").is_err());
+    }
+
+    #[test]
+    fn runway_of_5_percent_a_week() {
+        let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
+        // 300 → 400 at 5%/week: ln(4/3)/ln(1.05) = 5.896 weeks = 41 days after 23 Nov.
+        let r = runway(300.0, 0.05, 400.0, today);
+        assert!((r.weeks - 5.896).abs() < 1e-3);
+        assert_eq!(r.date.as_deref(), Some("2027-01-03"));
+        assert_eq!(runway(500.0, 0.05, 400.0, today).weeks, 0.0);
+        assert_eq!(runway(300.0, 0.0, 400.0, today).date, None);
+    }
+
+    #[test]
+    fn replicas_round_up() {
+        assert_eq!(replicas_for(1000.0, 400.0).replicas, 3);
+        assert_eq!(replicas_for(10.0, 400.0).replicas, 1);
+    }
+
+    #[test]
+    fn highest_finds_the_edge() {
+        let h = highest(1.0, 1000.0, |l| l <= 123.0).unwrap();
+        assert!((h - 123.0).abs() < 1e-6);
+        assert_eq!(highest(1.0, 1000.0, |_| true), Some(1000.0));
+        assert_eq!(highest(1.0, 1000.0, |_| false), None);
+    }
+}

@@ -1,0 +1,47 @@
+//! `report`: every analysis of a results directory as `report.html` (self-contained,
+//! SVG charts) and `report.json`.
+
+use std::path::Path;
+
+use anyhow::anyhow;
+use perf_ml::report::ReportParams;
+
+use crate::cli::ReportArgs;
+use crate::runner::{runtime, usage, Fail};
+
+/// `report`.
+pub fn run(a: &ReportArgs) -> Result<u8, Fail> {
+    if a.current.is_some() != a.growth.is_some() {
+        return Err(usage(anyhow!(
+            "--current and --growth go together (such as --growth 5%/week --current 300rps)"
+        )));
+    }
+    let path = write(&ReportParams {
+        dir: a.dir.clone(),
+        models: a.models.clone(),
+        history: a.history.clone(),
+        search: a.search.clone(),
+        current: a.current,
+        growth: a.growth,
+        target_rate: a.target_rate,
+        seed: a.seed,
+        today: chrono::Local::now().date_naive(),
+    })?;
+    println!("report written to {}", path.display());
+    Ok(0)
+}
+
+/// Builds and writes the report; a directory without points is bad input (exit 2).
+pub fn write(p: &ReportParams) -> Result<std::path::PathBuf, Fail> {
+    if !p.dir.join("runs.csv").is_file() {
+        return Err(usage(anyhow!(
+            "{}: no runs.csv (not a results directory)",
+            p.dir.display()
+        )));
+    }
+    let report = p.build().map_err(|e| usage(anyhow!(e)))?;
+    for (name, why) in report.missing_sections() {
+        println!("report: no {name}: {why}");
+    }
+    report.write(Path::new(&p.dir)).map_err(runtime)
+}
