@@ -10,6 +10,9 @@
 //! - [`search`]: the breaking-point search (Gaussian process, bisection, ramp) over a
 //!   [`perf_core::probe::LoadProbe`].
 //! - [`gate`]: the regression gate ([`gate::GateParams`] → [`gate::Gate`], baselines).
+//! - [`analyze`]: anomalies, drift, capacity planning, bottlenecks, insights;
+//!   [`report`]: all of them for one results directory as `report.json` and a
+//!   self-contained `report.html` ([`report::ReportParams`] → [`report::Report`]).
 //! - [`fit`]: [`fit::fit_and_save`] and [`fit::predict`]; [`model_file`]: versioned
 //!   model files.
 //!
