@@ -86,24 +86,35 @@ impl Row<'_> {
     }
 }
 
-/// Reads `runs.csv`. Parameter columns are every column after the contract's.
-pub fn read_runs(path: &Path) -> Result<Vec<PointRow>, ResultsError> {
+/// A CSV error as [`ResultsError::Malformed`], with the line it happened on.
+fn malformed(path: &Path, e: csv::Error) -> ResultsError {
+    ResultsError::Malformed {
+        path: path.to_path_buf(),
+        line: e.position().map_or(1, |p| p.line()),
+        reason: e.to_string(),
+    }
+}
+
+/// Opens a result CSV and reads its header (trimmed column names).
+fn open_csv(path: &Path) -> Result<(csv::Reader<File>, Vec<String>), ResultsError> {
     let file = File::open(path).map_err(|source| ResultsError::Read {
         path: path.to_path_buf(),
         source,
     })?;
     let mut rdr = csv::ReaderBuilder::new().flexible(false).from_reader(file);
-    let malformed = |e: csv::Error| ResultsError::Malformed {
-        path: path.to_path_buf(),
-        line: e.position().map_or(1, |p| p.line()),
-        reason: e.to_string(),
-    };
-    let cols: Vec<String> = rdr
+    let cols = rdr
         .headers()
-        .map_err(malformed)?
+        .map_err(|e| malformed(path, e))?
         .iter()
         .map(|s| s.trim().to_string())
         .collect();
+    Ok((rdr, cols))
+}
+
+/// Reads `runs.csv`. Parameter columns are every column after the contract's.
+pub fn read_runs(path: &Path) -> Result<Vec<PointRow>, ResultsError> {
+    let (mut rdr, cols) = open_csv(path)?;
+    let malformed = |e: csv::Error| malformed(path, e);
     if cols.iter().all(String::is_empty) {
         return Err(ResultsError::Empty {
             path: path.to_path_buf(),
@@ -199,22 +210,8 @@ pub struct TimelineEntry {
 /// Reads `timeline.csv` (per point, per second, per endpoint). A header with no rows is
 /// an empty timeline, not an error: a point shorter than a second has none.
 pub fn read_timeline(path: &Path) -> Result<Vec<TimelineEntry>, ResultsError> {
-    let file = File::open(path).map_err(|source| ResultsError::Read {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    let mut rdr = csv::ReaderBuilder::new().flexible(false).from_reader(file);
-    let malformed = |e: csv::Error| ResultsError::Malformed {
-        path: path.to_path_buf(),
-        line: e.position().map_or(1, |p| p.line()),
-        reason: e.to_string(),
-    };
-    let cols: Vec<String> = rdr
-        .headers()
-        .map_err(malformed)?
-        .iter()
-        .map(|s| s.trim().to_string())
-        .collect();
+    let (mut rdr, cols) = open_csv(path)?;
+    let malformed = |e: csv::Error| malformed(path, e);
     if let Some(c) = TIMELINE_COLUMNS
         .iter()
         .find(|c| !cols.iter().any(|h| h == *c))
