@@ -218,6 +218,35 @@ fn ticks(timeline: &[TimelineEntry], point: usize) -> Vec<Tick> {
         .collect()
 }
 
+/// The model as the report shows it: its curves over the trained range ±20%.
+fn model_view(path: &Path, m: &ModelFile) -> ModelView {
+    let (lo, hi) = m.training.load_range;
+    let (lo, hi) = (lo * 0.8, hi * 1.2);
+    let q = m.chosen_cv().map_or((0.0, 0.0), |c| c.log_resid_q[1]);
+    let params = &m.training.default_params;
+    let loads: Vec<f64> = (0..=80)
+        .map(|i| lo + (hi - lo) * f64::from(i) / 80.0)
+        .collect();
+    ModelView {
+        path: path.display().to_string(),
+        version: m.version,
+        chosen: m.chosen.clone(),
+        cv_mape_p95: m.chosen_cv().map(|c| c.mape[1]),
+        p95_curve: loads
+            .iter()
+            .map(|l| {
+                let p = m.latency.predict(*l, params)[1];
+                (*l, p, p * q.0.exp(), p * q.1.exp())
+            })
+            .collect(),
+        failure_curve: loads
+            .iter()
+            .map(|l| (*l, m.failure.probability(*l, params)))
+            .collect(),
+        stale: None,
+    }
+}
+
 impl ReportParams {
     /// Reads the directory and runs every analysis its files allow. Fails only when
     /// `runs.csv` cannot be read or holds no points.
@@ -260,7 +289,13 @@ impl ReportParams {
             ),
         };
 
-        let model = self.model(&scenario);
+        let loaded = self.load_model(&scenario);
+        let model = Section::from(
+            loaded
+                .as_ref()
+                .map_err(Clone::clone)
+                .map(|(path, m)| model_view(path, m)),
+        );
         let levels = {
             let mut l: Vec<f64> = points.iter().map(load_of).collect();
             l.sort_by(f64::total_cmp);
@@ -338,7 +373,6 @@ impl ReportParams {
             }
         }
 
-        let loaded = self.load_model(&scenario);
         let planning = match (&loaded, limits) {
             (Err(why), _) => Section::missing(why.clone()),
             (_, None) => Section::missing("the run has no p95 or error-rate SLO to plan against"),
@@ -478,36 +512,6 @@ impl ReportParams {
         })?;
         let m = ModelFile::load(&path).map_err(|e| format!("cannot use the model: {e}"))?;
         Ok((path, m))
-    }
-
-    fn model(&self, scenario: &str) -> Section<ModelView> {
-        Section::from(self.load_model(scenario).map(|(path, m)| {
-            let (lo, hi) = m.training.load_range;
-            let (lo, hi) = (lo * 0.8, hi * 1.2);
-            let q = m.chosen_cv().map_or((0.0, 0.0), |c| c.log_resid_q[1]);
-            let params = &m.training.default_params;
-            let loads: Vec<f64> = (0..=80)
-                .map(|i| lo + (hi - lo) * f64::from(i) / 80.0)
-                .collect();
-            ModelView {
-                path: path.display().to_string(),
-                version: m.version,
-                chosen: m.chosen.clone(),
-                cv_mape_p95: m.chosen_cv().map(|c| c.mape[1]),
-                p95_curve: loads
-                    .iter()
-                    .map(|l| {
-                        let p = m.latency.predict(*l, params)[1];
-                        (*l, p, p * q.0.exp(), p * q.1.exp())
-                    })
-                    .collect(),
-                failure_curve: loads
-                    .iter()
-                    .map(|l| (*l, m.failure.probability(*l, params)))
-                    .collect(),
-                stale: None,
-            }
-        }))
     }
 
     fn breaking_point(&self) -> Section<(f64, f64, f64, f64)> {
