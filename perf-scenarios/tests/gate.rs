@@ -146,6 +146,13 @@ fn bad_baselines_are_refused_before_any_load() {
 
     expect_usage(&gate(&out, &d.path().join("none.json"), &[]), "cannot read");
     expect_usage(&gate(&out, &base, &["--alpha", "2"]), "gate setting alpha");
+    expect_usage(
+        &gate(&out, &base, &["--threshold", "-5%"]),
+        "gate setting threshold",
+    );
+    let o = gate(&out, &base, &["--confirm-runs", "9"]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(text(&o).contains("9 is not in 0..=5"), "{}", text(&o));
     assert!(result_dirs(&out).is_empty(), "no load was run");
     for o in [
         gate(&out, &base, &[]),
