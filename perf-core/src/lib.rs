@@ -6,7 +6,8 @@
 //! - [`load`]: [`LoadModel`] (open arrival-rate or closed users) and [`LoadPoint`].
 //! - [`record`]: the per-endpoint µs histograms and the per-second timeline.
 //! - [`probe`]: [`probe::LoadProbe`], the seam the breaking-point search drives.
-//! - [`summary`], [`results`]: the result directory's types, writer and reader.
+//! - [`summary`], [`results`]: the result directory's types, writer and reader;
+//!   [`atomic`]: every file written whole or not at all.
 //! - `browser` (feature `engine`): headless Chromium checks through chromedriver,
 //!   [`browser::Page`] steps and their page timings.
 //! - `engine` (feature `engine`, on by default): [`engine::run_point`] with Goose, the
@@ -24,6 +25,7 @@
 //! # Ok::<(), perf_core::slo::SloError>(())
 //! ```
 
+pub mod atomic;
 pub mod load;
 pub mod params;
 pub mod probe;

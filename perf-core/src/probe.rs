@@ -118,6 +118,8 @@ mod tests {
             name: "GET /x".into(),
             requests: 1000,
             failures: (1000.0 * error_rate) as u64,
+            unfinished: 0,
+            after_window: 0,
             error_rate,
             rps: 100.0,
             mean_us: 900.0,

@@ -3,6 +3,13 @@
 //! it takes is never contended except for the once-a-second harvest of the current
 //! second's histograms into the timeline, which keeps the timeline bounded whatever the
 //! request rate.
+//!
+//! A request of a transaction that started inside the point is *counted*: it takes an
+//! [`InFlight`] ticket when it is sent and ends in the results however it ends. Answered
+//! or failed, it is recorded with its duration, also when it finishes after the window
+//! (in the grace period: it counts in the point, not in its throughput); still in flight
+//! when the point gives up on it, the ticket is dropped and records a failure of kind
+//! *unfinished* with the time it had waited so far.
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;
@@ -28,6 +35,11 @@ pub struct Acc {
     pub failures: u64,
     /// Slowest request, exact (the histogram keeps 3 significant digits).
     pub max_us: u64,
+    /// Of the failures, requests still in flight when the point ended (timed as far as
+    /// they got).
+    pub unfinished: u64,
+    /// Requests that finished after the window's end (in the grace period).
+    pub after_window: u64,
 }
 
 impl Acc {
@@ -36,14 +48,21 @@ impl Acc {
             hist: Histogram::new_with_bounds(1, MAX_US, sigfig).expect("valid bounds"),
             failures: 0,
             max_us: 0,
+            unfinished: 0,
+            after_window: 0,
         }
     }
 
-    fn record(&mut self, us: u64, ok: bool) {
+    fn record(&mut self, us: u64, end: End) {
         let _ = self.hist.record(us.clamp(1, MAX_US));
         self.max_us = self.max_us.max(us);
-        if !ok {
-            self.failures += 1;
+        match end {
+            End::Ok => {}
+            End::Failed => self.failures += 1,
+            End::Unfinished => {
+                self.failures += 1;
+                self.unfinished += 1;
+            }
         }
     }
 
@@ -51,6 +70,16 @@ impl Acc {
         let _ = self.hist.add(&other.hist);
         self.failures += other.failures;
         self.max_us = self.max_us.max(other.max_us);
+        self.unfinished += other.unfinished;
+        self.after_window += other.after_window;
+    }
+
+    /// Requests that finished inside the window (answered or failed): the throughput's
+    /// numerator.
+    pub fn finished_in_window(&self) -> u64 {
+        self.count()
+            .saturating_sub(self.unfinished)
+            .saturating_sub(self.after_window)
     }
 
     /// Requests recorded.
@@ -77,13 +106,37 @@ impl Acc {
             } else {
                 self.failures as f64 / n as f64
             },
-            rps: if secs > 0.0 { n as f64 / secs } else { 0.0 },
+            rps: if secs > 0.0 {
+                self.finished_in_window() as f64 / secs
+            } else {
+                0.0
+            },
             mean_us: if n == 0 { 0.0 } else { self.hist.mean() },
             p50_us: q(50.0),
             p90_us: q(90.0),
             p95_us: q(95.0),
             p99_us: q(99.0),
             max_us: self.max_us,
+            unfinished: self.unfinished,
+            after_window: self.after_window,
+        }
+    }
+}
+
+/// How a request ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum End {
+    Ok,
+    Failed,
+    Unfinished,
+}
+
+impl End {
+    fn of(ok: bool) -> Self {
+        if ok {
+            End::Ok
+        } else {
+            End::Failed
         }
     }
 }
@@ -94,14 +147,21 @@ struct Shard {
     second: BTreeMap<String, Acc>,
 }
 
-fn record_into(map: &mut BTreeMap<String, Acc>, name: &str, us: u64, ok: bool, sigfig: u8) {
-    match map.get_mut(name) {
-        Some(a) => a.record(us, ok),
-        None => {
-            let mut a = Acc::new(sigfig);
-            a.record(us, ok);
-            map.insert(name.to_string(), a);
-        }
+fn record_into(
+    map: &mut BTreeMap<String, Acc>,
+    name: &str,
+    us: u64,
+    end: End,
+    late: bool,
+    sigfig: u8,
+) {
+    let a = match map.get_mut(name) {
+        Some(a) => a,
+        None => map.entry(name.to_string()).or_insert_with(|| Acc::new(sigfig)),
+    };
+    a.record(us, end);
+    if late && end != End::Unfinished {
+        a.after_window += 1;
     }
 }
 
@@ -154,12 +214,27 @@ impl Recorder {
         self.window.get().copied()
     }
 
-    /// Records a request of `endpoint` that took `us` µs and finished at `done`.
+    /// Records a request of `endpoint` that took `us` µs and finished at `done`, when
+    /// `done` is inside the window (browser steps; requests of the load use [`InFlight`]).
     pub fn record(&self, endpoint: &str, us: u64, ok: bool, done: Instant) {
         match self.window() {
             Some((from, to)) if done >= from && done < to => {}
             _ => return,
         }
+        self.store(endpoint, us, End::of(ok), false);
+    }
+
+    /// A counted request of `endpoint` sent now: it will be recorded however it ends.
+    pub fn begin(self: &Arc<Self>, endpoint: &str) -> InFlight {
+        InFlight {
+            rec: self.clone(),
+            endpoint: endpoint.to_string(),
+            started: Instant::now(),
+            ended: false,
+        }
+    }
+
+    fn store(&self, endpoint: &str, us: u64, end: End, late: bool) {
         LOCAL.with(|l| {
             let mut l = l.borrow_mut();
             if l.as_ref().is_none_or(|(id, _)| *id != self.id) {
@@ -169,8 +244,8 @@ impl Recorder {
             }
             let (_, shard) = l.as_ref().expect("set above");
             let mut s = lock(shard);
-            record_into(&mut s.point, endpoint, us, ok, 3);
-            record_into(&mut s.second, endpoint, us, ok, 2);
+            record_into(&mut s.point, endpoint, us, end, late, 3);
+            record_into(&mut s.second, endpoint, us, end, late, 2);
         });
     }
 
@@ -219,6 +294,46 @@ impl Recorder {
     /// The timeline so far.
     pub fn timeline(&self) -> Vec<TimelineRow> {
         lock(&self.timeline).clone()
+    }
+}
+
+/// A counted request in flight (from [`Recorder::begin`]). [`InFlight::end`] records it
+/// with its duration; dropped without it (the point gave up on the request at the end of
+/// its grace period, or the request's future was cancelled), it records a failure of
+/// kind unfinished, timed up to the drop.
+#[derive(Debug)]
+pub struct InFlight {
+    rec: Arc<Recorder>,
+    endpoint: String,
+    started: Instant,
+    ended: bool,
+}
+
+impl InFlight {
+    /// When the request was sent.
+    pub fn started(&self) -> Instant {
+        self.started
+    }
+
+    /// The request ended now, successfully or not.
+    pub fn end(mut self, ok: bool) {
+        self.ended = true;
+        self.finish(End::of(ok));
+    }
+
+    fn finish(&self, end: End) {
+        let done = Instant::now();
+        let us = done.duration_since(self.started).as_micros() as u64;
+        let late = self.rec.window().is_some_and(|(_, to)| done >= to);
+        self.rec.store(&self.endpoint, us, end, late);
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        if !self.ended {
+            self.finish(End::Unfinished);
+        }
     }
 }
 

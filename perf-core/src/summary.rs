@@ -15,13 +15,21 @@ use crate::slo::{SloSource, SloVerdict};
 pub struct EndpointSummary {
     /// `GET /api/items`, or `ALL`.
     pub name: String,
-    /// Requests finished in the window.
+    /// Requests of the point: every request sent by a transaction that started in the
+    /// window, however it ended.
     pub requests: u64,
-    /// Of which failed.
+    /// Of which failed (unfinished ones included).
     pub failures: u64,
+    /// Of the failures, requests still in flight when the grace period ended.
+    #[serde(default)]
+    pub unfinished: u64,
+    /// Requests that finished after the window, in the grace period (counted in
+    /// `requests`, not in `rps`).
+    #[serde(default)]
+    pub after_window: u64,
     /// `failures / requests`, a fraction.
     pub error_rate: f64,
-    /// Requests per second.
+    /// Requests finished inside the window, per second.
     pub rps: f64,
     /// Mean latency, µs.
     pub mean_us: f64,
@@ -44,7 +52,8 @@ pub struct TimelineRow {
     pub second: u64,
     /// Endpoint, or `ALL`.
     pub endpoint: String,
-    /// Requests finished in that second.
+    /// Requests finished in that second (the last second also holds the ones that
+    /// finished in the grace period or never).
     pub requests: u64,
     /// Of which failed.
     pub failures: u64,
@@ -106,12 +115,16 @@ pub struct PointRow {
     pub target_rps: Option<f64>,
     /// Measured window, seconds.
     pub duration_s: f64,
-    /// Requests finished per second in the window.
+    /// Requests that finished inside the window, per second (answered or failed).
     pub achieved_rps: f64,
-    /// Requests finished.
+    /// Requests of the point: sent by a transaction that started in the window, however
+    /// they ended.
     pub requests: u64,
-    /// Of which failed.
+    /// Of which failed (unfinished ones included).
     pub failures: u64,
+    /// Of the failures, requests still in flight at the end of the grace period.
+    #[serde(default)]
+    pub unfinished: u64,
     /// `failures / requests`, a fraction.
     pub error_rate: f64,
     /// Median latency, µs.
@@ -163,8 +176,15 @@ pub struct PointDetail {
     pub slo: Vec<SloVerdict>,
     /// Why the point is marked generator-saturated (empty when it is not).
     pub saturation: Vec<String>,
-    /// Open-model starts scheduled in the window.
+    /// Open-model starts scheduled in the window (up to the signal, when interrupted):
+    /// each one sent its requests or is in `dropped_iterations`.
     pub scheduled_iterations: u64,
+    /// Why the point cannot pass whatever its SLOs say (no request finished), if so.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub not_passed: Option<String>,
+    /// The grace period in-flight requests had after the window, seconds.
+    #[serde(default)]
+    pub grace_s: f64,
     /// Resource samples of this point.
     pub resources: Vec<ResourceSample>,
     /// Where and with what it ran.
@@ -266,6 +286,9 @@ impl SloSource for Measured {
             .map(|a| 100.0 * a.failures as f64 / a.count() as f64)
     }
     fn rps(&self, ep: Option<&str>) -> Option<f64> {
-        Some(self.acc(ep).map_or(0.0, |a| a.count() as f64 / self.secs))
+        Some(
+            self.acc(ep)
+                .map_or(0.0, |a| a.finished_in_window() as f64 / self.secs),
+        )
     }
 }

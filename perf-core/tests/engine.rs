@@ -37,6 +37,16 @@ fn site(workers: usize, service_ms: f64, queue: usize) -> SiteHandle {
 }
 
 fn point(site: &SiteHandle, model: LoadModel, secs: u64, slo: &str) -> PointOutcome {
+    point_with_grace(site, model, secs, slo, Duration::from_secs(5)).0
+}
+
+fn point_with_grace(
+    site: &SiteHandle,
+    model: LoadModel,
+    secs: u64,
+    slo: &str,
+    grace: Duration,
+) -> (PointOutcome, Duration) {
     let _one = ONE_AT_A_TIME
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
@@ -53,6 +63,7 @@ fn point(site: &SiteHandle, model: LoadModel, secs: u64, slo: &str) -> PointOutc
         slos: parse_slos(slo).unwrap(),
         seed: 7,
         timeout: Duration::from_secs(5),
+        grace,
         target: Target::InProcess,
         browser: None,
         goose_report_dir: None,
@@ -61,7 +72,9 @@ fn point(site: &SiteHandle, model: LoadModel, secs: u64, slo: &str) -> PointOutc
         .enable_all()
         .build()
         .unwrap();
-    rt.block_on(run_point(&spec)).unwrap()
+    let started = std::time::Instant::now();
+    let outcome = rt.block_on(run_point(&spec)).unwrap();
+    (outcome, started.elapsed())
 }
 
 fn open(rate: f64) -> LoadModel {
@@ -207,4 +220,96 @@ fn too_few_users_for_a_healthy_target_is_flagged_as_generator_saturation() {
         "{:?}",
         o.detail.saturation
     );
+}
+
+/// Every scheduled start is in the results: sent (answered, failed or unfinished) or
+/// dropped; and the timeline's seconds add up to the point's totals.
+fn assert_every_start_accounted(o: &PointOutcome) {
+    let r = &o.detail.row;
+    assert_eq!(
+        r.requests + r.dropped_iterations,
+        o.detail.scheduled_iterations,
+        "requests {} + dropped {} vs scheduled {}",
+        r.requests,
+        r.dropped_iterations,
+        o.detail.scheduled_iterations
+    );
+    let all = o.timeline.iter().filter(|t| t.endpoint == "ALL");
+    let (n, f) = all.fold((0, 0), |(n, f), t| (n + t.requests, f + t.failures));
+    assert_eq!((n, f), (r.requests, r.failures), "timeline totals");
+}
+
+#[test]
+fn a_target_that_never_answers_leaves_unfinished_failures_and_never_passes() {
+    let s = SiteParams {
+        stall_at_s: Some(0.0),
+        stall_for_s: 30.0,
+        ..SiteParams::default()
+    }
+    .check()
+    .unwrap()
+    .start("127.0.0.1:0".parse().unwrap())
+    .unwrap();
+    // 10 users for 40 starts: once all 10 hang, the other starts find no free user.
+    let model = LoadModel::Open {
+        rate: 20.0,
+        max_users: 10,
+    };
+    let (o, took) = point_with_grace(&s, model, 2, "", Duration::from_millis(500));
+    let r = &o.detail.row;
+    println!(
+        "stalled: requests {}, unfinished {}, dropped {}, ended in {:?}: {:?}",
+        r.requests,
+        r.unfinished,
+        r.dropped_iterations,
+        took,
+        o.detail.not_passed
+    );
+    assert_eq!(o.detail.scheduled_iterations, 40);
+    assert_every_start_accounted(&o);
+    assert_eq!((r.requests, r.dropped_iterations), (10, 30));
+    assert_eq!((r.unfinished, r.failures), (r.requests, r.requests));
+    assert_eq!(r.error_rate, 1.0);
+    assert!(!r.slo_pass, "no SLO, but nothing finished: it cannot pass");
+    assert!(r.complete);
+    assert!(o.detail.not_passed.as_deref().unwrap().contains("no request finished"));
+    // Unfinished requests are timed up to the end of the grace period.
+    assert!(r.max_us >= 2_000_000, "max {} µs", r.max_us);
+    assert!(
+        took < Duration::from_secs(5),
+        "the grace period bounds the point, not the 5 s request timeout or the 30 s stall: {took:?}",
+    );
+}
+
+#[test]
+fn overload_without_shedding_counts_stragglers_in_the_point_not_in_its_throughput() {
+    // 2 workers × 10 ms = 200 req/s behind an unbounded queue: offered 300 req/s for
+    // 3 s, a backlog of about 300 requests is still queued when the window ends.
+    let s = SiteParams {
+        workers: 2,
+        service_time_ms: 10.0,
+        queue: 100_000,
+        queue_timeout_ms: 60_000,
+        ..SiteParams::default()
+    }
+    .check()
+    .unwrap()
+    .start("127.0.0.1:0".parse().unwrap())
+    .unwrap();
+    let (o, _) = point_with_grace(&s, open(300.0), 3, "", Duration::from_secs(5));
+    let r = &o.detail.row;
+    let after = o.detail.all.after_window;
+    println!(
+        "latency-bound overload: requests {}, after the window {after}, achieved {:.1}, p95 {} µs",
+        r.requests, r.achieved_rps, r.p95_us
+    );
+    assert_every_start_accounted(&o);
+    assert_eq!(r.unfinished, 0, "the backlog drains within the grace period");
+    assert!(after > 100, "the backlog finishes after the window: {after}");
+    assert!(
+        (r.achieved_rps - 200.0).abs() < 25.0,
+        "throughput is what finished in the window, not what was started: {}",
+        r.achieved_rps
+    );
+    assert!(r.p95_us > 500_000, "queued requests wait: p95 {} µs", r.p95_us);
 }

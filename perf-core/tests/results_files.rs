@@ -6,7 +6,7 @@ use std::fs;
 use perf_core::results::{read_point, read_runs, RUNS_COLUMNS};
 use perf_core::{ResultsError, ResultsWriter};
 
-const GOOD: &str = "20261122-api,api,open,200,100.000,3.000,99.900,300,3,0.010000,6771,7087,7187,11151,27903,6905.8,0,1.2,45.0,4.7,false,true,true,0,2026-11-22T10:09:29Z,1024,0.1";
+const GOOD: &str = "20261122-api,api,open,200,100.000,3.000,99.900,300,3,0,0.010000,6771,7087,7187,11151,27903,6905.8,0,1.2,45.0,4.7,false,true,true,0,2026-11-22T10:09:29Z,1024,0.1";
 
 fn header() -> String {
     let mut h: Vec<&str> = RUNS_COLUMNS.to_vec();
@@ -32,6 +32,32 @@ fn reads_a_good_file_with_parameters() {
     assert!(rows[0].slo_pass && !rows[0].generator_saturated);
 }
 
+#[test]
+fn results_written_before_unfinished_requests_were_counted_still_read() {
+    let d = tempfile::tempdir().unwrap();
+    let old_header = header().replace(",unfinished,", ",");
+    let old_row = GOOD.replace("300,3,0,0.010000", "300,3,0.010000");
+    let p = write(&d, &format!("{old_header}\n{old_row}\n"));
+    let rows = read_runs(&p).unwrap();
+    assert_eq!((rows[0].failures, rows[0].unfinished), (3, 0));
+    assert_eq!(rows[0].params.get("size"), 1024.0, "not taken for a parameter");
+}
+
+#[test]
+fn a_row_cut_off_while_written_is_left_out_and_the_whole_rows_stay() {
+    let d = tempfile::tempdir().unwrap();
+    let cut = &GOOD[..GOOD.len() / 2];
+    let p = write(&d, &format!("{}\n{GOOD}\n{cut}", header()));
+    let rows = read_runs(&p).unwrap();
+    assert_eq!(rows.len(), 1);
+    // A last line without its newline but whole is a row.
+    let p = write(&d, &format!("{}\n{GOOD}\n{GOOD}", header()));
+    assert_eq!(read_runs(&p).unwrap().len(), 2);
+    // Cut inside the header: nothing to read, one line saying so.
+    let p = write(&d, &header()[..40]);
+    assert!(read_runs(&p).is_err());
+}
+
 fn err(body: String) -> String {
     let d = tempfile::tempdir().unwrap();
     let p = write(&d, &body);
@@ -46,7 +72,7 @@ fn bad_files_name_file_line_and_column() {
     let h = header();
     let e = err(format!("{h}\n{}\n", GOOD.replace(",7187,", ",fast,")));
     assert!(
-        e.contains(":2:") && e.contains("'p95_us' (column 13)") && e.contains("got 'fast'"),
+        e.contains(":2:") && e.contains("'p95_us' (column 14)") && e.contains("got 'fast'"),
         "{e}"
     );
     let e = err(format!(

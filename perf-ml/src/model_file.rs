@@ -149,7 +149,7 @@ impl ModelFile {
             path: path.clone(),
             source,
         })?;
-        std::fs::write(&path, body).map_err(|source| MlError::Io {
+        perf_core::atomic::write(&path, &body).map_err(|source| MlError::Io {
             path: path.clone(),
             source,
         })?;

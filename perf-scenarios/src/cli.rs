@@ -330,6 +330,11 @@ pub struct CommonArgs {
     /// Per-request timeout.
     #[arg(long, value_parser = positive_duration, default_value = "10s")]
     pub timeout: Duration,
+    /// Time requests still in flight when a point's window ends get to finish; those
+    /// still running then count as failed ("unfinished") with the time they waited (as
+    /// k6's gracefulStop). At most 10m.
+    #[arg(long, value_parser = grace_duration, default_value = "5s")]
+    pub grace: Duration,
     /// Seed of the scenarios' random draws.
     #[arg(
         long = "seed",
@@ -396,6 +401,13 @@ fn count_list(s: &str) -> Result<Counts, String> {
 
 fn any_duration(s: &str) -> Result<Duration, String> {
     perf_core::parse_duration(s).ok_or_else(|| "not a duration; use 500ms, 30s, 2m or 1m30s".into())
+}
+
+fn grace_duration(s: &str) -> Result<Duration, String> {
+    match any_duration(s)? {
+        d if d > Duration::from_secs(600) => Err("must be at most 10m".into()),
+        d => Ok(d),
+    }
 }
 
 fn positive_duration(s: &str) -> Result<Duration, String> {

@@ -106,9 +106,11 @@ pub fn gate(a: &GateArgs) -> Result<u8, Fail> {
         report.confirm_with(&second);
     }
     let path = done.dir.join("gate.json");
-    std::fs::write(
+    perf_core::atomic::write(
         &path,
-        serde_json::to_string_pretty(&report).expect("serializes"),
+        serde_json::to_string_pretty(&report)
+            .expect("serializes")
+            .as_bytes(),
     )
     .with_context(|| format!("cannot write {}", path.display()))
     .map_err(runtime)?;
@@ -128,9 +130,11 @@ pub fn compare(a: &CompareArgs) -> Result<u8, Fail> {
     }
     let report = gate.compare(&ra, &rb).map_err(gate_fail)?;
     if let Some(path) = &a.json {
-        std::fs::write(
+        perf_core::atomic::write(
             path,
-            serde_json::to_string_pretty(&report).expect("serializes"),
+            serde_json::to_string_pretty(&report)
+                .expect("serializes")
+                .as_bytes(),
         )
         .with_context(|| format!("--json: cannot write {}", path.display()))
         .map_err(usage)?;

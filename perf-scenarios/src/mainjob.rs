@@ -76,6 +76,7 @@ pub fn run() -> Result<u8, Fail> {
         target: TargetChoice::Embedded(site),
         out: "results".into(),
         timeout: Duration::from_secs(10),
+        grace: Duration::from_secs(5),
         seed: 1,
         target_pid: None,
         goose_report: false,

@@ -107,16 +107,27 @@ impl Progress {
     pub fn end_point(&mut self, o: &PointOutcome) {
         let r = &o.detail.row;
         let mut line = format!(
-            "  {:>8.1} req/s achieved, p50 {} ms, p95 {} ms, p99 {} ms (n={}), errors {:.2}%, dropped {}{}",
+            "  {:>8.1} req/s achieved, p50 {} ms, p95 {} ms, p99 {} ms (n={}), errors {:.2}%{}, dropped {}{}",
             r.achieved_rps,
             ms(r.p50_us),
             ms(r.p95_us),
             ms(r.p99_us),
             r.requests,
             r.error_rate * 100.0,
+            if r.unfinished > 0 {
+                format!(
+                    " ({} unfinished after the {:.1} s grace period)",
+                    r.unfinished, o.detail.grace_s
+                )
+            } else {
+                String::new()
+            },
             r.dropped_iterations,
             if r.complete { "" } else { " [partial]" }
         );
+        if let Some(why) = &o.detail.not_passed {
+            line.push_str(&format!("\n    FAIL: {why}"));
+        }
         for v in &o.detail.slo {
             line.push_str(&format!(
                 "\n    SLO {}: {} (observed {})",
@@ -145,7 +156,11 @@ impl Progress {
             println!("{}", table(outcomes));
         }
         if let Some(sig) = interrupted {
-            println!("interrupted by signal {sig}: {} point(s) written, the last one marked complete=false", outcomes.len());
+            let partial = outcomes.iter().filter(|o| !o.detail.row.complete).count();
+            println!(
+                "interrupted by signal {sig}: {} point(s) written, {partial} of them partial (complete=false)",
+                outcomes.len()
+            );
         }
     }
 }
@@ -173,6 +188,12 @@ pub fn table(outcomes: &[PointOutcome]) -> String {
         if !r.complete {
             note.push("partial");
         }
+        if o.detail.not_passed.is_some() {
+            note.push("no request finished");
+        }
+        if r.unfinished > 0 {
+            note.push("unfinished requests");
+        }
         rows.push([
             o.detail.index.to_string(),
             load_label(&o.detail.config),
@@ -182,7 +203,7 @@ pub fn table(outcomes: &[PointOutcome]) -> String {
             ms(r.p99_us),
             format!("{:.2}", r.error_rate * 100.0),
             r.dropped_iterations.to_string(),
-            if o.detail.slo.is_empty() {
+            if o.detail.slo.is_empty() && o.detail.not_passed.is_none() {
                 "-".into()
             } else if r.slo_pass {
                 "pass".into()

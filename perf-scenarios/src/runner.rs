@@ -105,6 +105,8 @@ pub struct ExecOpts {
     pub out: PathBuf,
     /// Per-request timeout.
     pub timeout: Duration,
+    /// Grace period for requests in flight at the end of a point.
+    pub grace: Duration,
     /// Scenario seed.
     pub seed: u64,
     /// Local target's pid.
@@ -124,6 +126,7 @@ impl ExecOpts {
             },
             out: c.out.clone(),
             timeout: c.timeout,
+            grace: c.grace,
             seed: c.seed,
             target_pid: c.target_pid,
             goose_report: c.goose_report,
@@ -425,6 +428,7 @@ impl Session {
             slos: self.slos.clone(),
             seed: self.opts.seed,
             timeout: self.opts.timeout,
+            grace: self.opts.grace,
             target: self.target,
             browser: self.browsers.clone(),
             goose_report_dir: self.opts.goose_report.then(|| {

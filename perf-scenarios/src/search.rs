@@ -182,7 +182,7 @@ pub fn execute(
     print!("{report}");
     let json = serde_json::to_string_pretty(&report).expect("serialisable");
     let path = dir.join("search.json");
-    std::fs::write(&path, json + "\n")
+    perf_core::atomic::write(&path, (json + "\n").as_bytes())
         .map_err(|e| runtime(anyhow!(e).context(format!("cannot write {}", path.display()))))?;
     println!("search written to {}", path.display());
     Ok((report, done.interrupted, dir))

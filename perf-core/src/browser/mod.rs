@@ -322,20 +322,16 @@ pub const BROWSER_COLUMNS: [&str; 15] = [
     "at_s",
 ];
 
-/// Appends records of one point to `browser.csv` in `dir` (writes the header first).
+/// Appends records of one point to `browser.csv` in `dir` (writes the header first),
+/// atomically ([`crate::atomic`]).
 pub fn write_csv(
     dir: &std::path::Path,
     point: usize,
     records: &[CheckRecord],
 ) -> std::io::Result<()> {
     let path = dir.join("browser.csv");
-    let new = !path.exists();
-    let f = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(&path)?;
-    let mut w = csv::Writer::from_writer(f);
-    if new {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    if !path.exists() {
         w.write_record(BROWSER_COLUMNS)?;
     }
     let opt = |v: Option<f64>| v.map_or(String::new(), |v| format!("{v:.3}"));
@@ -359,5 +355,6 @@ pub fn write_csv(
             format!("{:.3}", r.at_s),
         ])?;
     }
-    w.flush()
+    let bytes = w.into_inner().map_err(|e| std::io::Error::other(e.to_string()))?;
+    crate::atomic::append(&path, &bytes)
 }

@@ -41,6 +41,23 @@ impl RunCtx {
     }
 }
 
+tokio::task_local! {
+    /// Set while a transaction that counts in the point runs.
+    static COUNTED: ();
+}
+
+/// Runs a transaction whose requests count in the point: each is recorded however it
+/// ends (see [`crate::record::InFlight`]).
+pub(crate) async fn counted<F: std::future::Future>(f: F) -> F::Output {
+    COUNTED.scope((), f).await
+}
+
+/// A ticket for a request sent now, when it belongs to a counted transaction.
+pub(crate) fn begin(endpoint: &str) -> Option<crate::record::InFlight> {
+    COUNTED.try_with(|_| ()).ok()?;
+    current().map(|c| c.recorder.begin(endpoint))
+}
+
 pub(crate) fn current() -> Option<Arc<RunCtx>> {
     CURRENT
         .read()

@@ -1,14 +1,15 @@
 //! Requests for scenario code: each wraps Goose's own request method, reads the whole
 //! body, and records the request's duration (request sent to last body byte, in µs, as
 //! k6's `http_req_duration`) and whether it succeeded (a response status below 400, and
-//! no transport error) under an endpoint name such as `GET /api/items`.
-
-use std::time::Instant;
+//! no transport error) under an endpoint name such as `GET /api/items`. A request of a
+//! transaction that started in the point is counted from the moment it is sent, so one
+//! that never answers still ends in the results (as *unfinished*).
 
 use goose::goose::{GooseResponse, GooseUser, TransactionError};
 use serde::Serialize;
 
-use super::ctx::current;
+use super::ctx;
+pub use crate::record::InFlight;
 
 /// A response, read whole.
 #[derive(Debug, Clone)]
@@ -36,7 +37,7 @@ pub fn endpoint_name(method: &str, path: &str) -> String {
     format!("{method} {}", path.split('?').next().unwrap_or(path))
 }
 
-async fn finish(name: &str, started: Instant, resp: GooseResponse) -> Reply {
+async fn finish(ticket: Option<InFlight>, resp: GooseResponse) -> Reply {
     let mut ok = resp.request.success;
     let status = resp.request.status_code;
     let body = match resp.response {
@@ -52,20 +53,34 @@ async fn finish(name: &str, started: Instant, resp: GooseResponse) -> Reply {
             bytes::Bytes::new()
         }
     };
-    record(name, started, ok);
+    if let Some(t) = ticket {
+        t.end(ok);
+    }
     Reply { status, body, ok }
 }
 
-/// Records a request or check of `name` that started at `started` and ends now.
-pub fn record(name: &str, started: Instant, ok: bool) {
-    let done = Instant::now();
-    if let Some(ctx) = current() {
-        ctx.recorder.record(
-            name,
-            done.duration_since(started).as_micros() as u64,
-            ok,
-            done,
-        );
+/// Starts timing a request or check of `name` (for scenario code that sends requests
+/// of its own): end it with [`InFlight::end`]; dropped without, it counts as
+/// unfinished. `None` outside a counted transaction.
+pub fn begin(name: &str) -> Option<InFlight> {
+    ctx::begin(name)
+}
+
+/// Sends through Goose and reads the reply, timed under `name`. A request Goose refuses
+/// to build ends as a failure before the error is returned.
+async fn send<F>(name: &str, request: F) -> Fetch
+where
+    F: std::future::Future<Output = Result<GooseResponse, Box<TransactionError>>>,
+{
+    let ticket = begin(name);
+    match request.await {
+        Ok(r) => Ok(finish(ticket, r).await),
+        Err(e) => {
+            if let Some(t) = ticket {
+                t.end(false);
+            }
+            Err(e)
+        }
     }
 }
 
@@ -76,23 +91,17 @@ pub async fn get(user: &mut GooseUser, path: &str) -> Fetch {
 
 /// `GET path`, recorded under `name` (for paths with ids: `GET /api/items/{id}`).
 pub async fn get_as(user: &mut GooseUser, path: &str, name: &str) -> Fetch {
-    let t = Instant::now();
-    let r = user.get(path).await?;
-    Ok(finish(name, t, r).await)
+    send(name, user.get(path)).await
 }
 
 /// `POST path` with a JSON body.
 pub async fn post_json<T: Serialize + ?Sized>(user: &mut GooseUser, path: &str, body: &T) -> Fetch {
-    let t = Instant::now();
-    let r = user.post_json(path, body).await?;
-    Ok(finish(&endpoint_name("POST", path), t, r).await)
+    send(&endpoint_name("POST", path), user.post_json(path, body)).await
 }
 
 /// `POST path` with a form body.
 pub async fn post_form<T: Serialize + ?Sized>(user: &mut GooseUser, path: &str, form: &T) -> Fetch {
-    let t = Instant::now();
-    let r = user.post_form(path, form).await?;
-    Ok(finish(&endpoint_name("POST", path), t, r).await)
+    send(&endpoint_name("POST", path), user.post_form(path, form)).await
 }
 
 #[cfg(test)]

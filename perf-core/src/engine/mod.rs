@@ -88,6 +88,9 @@ pub struct PointSpec {
     pub seed: u64,
     /// Per-request timeout.
     pub timeout: Duration,
+    /// How long requests still in flight at the end of the window may take to finish
+    /// before they are counted as unfinished failures (k6's `gracefulStop`).
+    pub grace: Duration,
     /// Where the target runs (for resource sampling).
     pub target: Target,
     /// Folder for Goose's own HTML report of the point (turns Goose's metrics on).
@@ -222,9 +225,41 @@ fn pick(table: &Table) -> goose::goose::TransactionFunction {
         .map_or_else(|| table[0].1.clone(), |(_, f)| f.clone())
 }
 
+/// The phases of the end of a point, shared by the transactions and the supervisor
+/// ([`sample_loop`]): transactions run while `Running`; from `NoNewStarts` (the window is
+/// over, or a signal came) none start; at `Cancel` (the grace period is over) the ones
+/// still running are dropped, and their requests in flight end as unfinished.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Phase {
+    Running,
+    NoNewStarts,
+    Cancel,
+}
+
+/// The most time in-flight requests get after a signal (or the grace period, if shorter).
+const INTERRUPT_GRACE: Duration = Duration::from_secs(2);
+
+/// Runs a counted transaction until it ends or the point cancels it.
+async fn counted_until_cancel(
+    phase: &mut tokio::sync::watch::Receiver<Phase>,
+    f: impl std::future::Future<Output = goose::goose::TransactionResult>,
+) -> goose::goose::TransactionResult {
+    tokio::select! {
+        r = ctx::counted(f) => r,
+        _ = phase.wait_for(|p| *p == Phase::Cancel) => Ok(()),
+    }
+}
+
 /// Wraps each transaction: the open model waits for its scheduled start, the closed
-/// model only marks the start of the measurement.
-fn wrap(scenario: &mut goose::prelude::Scenario, pacer: Option<Arc<Pacer>>, start: Arc<Start>) {
+/// model counts a transaction that starts inside the window. Counted transactions run
+/// until they end or the grace period is over; none starts once the window is over.
+fn wrap(
+    scenario: &mut goose::prelude::Scenario,
+    pacer: Option<Arc<Pacer>>,
+    start: Arc<Start>,
+    duration: Duration,
+    phase: tokio::sync::watch::Receiver<Phase>,
+) {
     let table = weighted_table(scenario);
     for t in scenario
         .transactions
@@ -232,26 +267,43 @@ fn wrap(scenario: &mut goose::prelude::Scenario, pacer: Option<Arc<Pacer>>, star
         .filter(|t| !t.on_start && !t.on_stop)
     {
         let own = t.function.clone();
-        let (pacer, start, table) = (pacer.clone(), start.clone(), table.clone());
+        let (pacer, start, table, phase) =
+            (pacer.clone(), start.clone(), table.clone(), phase.clone());
         t.function = Arc::new(move |user| {
             let inner = table.as_ref().map_or_else(|| own.clone(), pick);
-            let (pacer, start) = (pacer.clone(), start.clone());
+            let (pacer, start, mut phase) = (pacer.clone(), start.clone(), phase.clone());
             Box::pin(async move {
+                let idle = || tokio::time::sleep(Duration::from_millis(100));
+                if *phase.borrow() != Phase::Running {
+                    idle().await;
+                    return Ok(());
+                }
                 match &pacer {
-                    Some(p) => match p.next().await {
-                        Next::Run => {
-                            let r = inner(user).await;
-                            p.done();
-                            r
+                    Some(p) => {
+                        let next = tokio::select! {
+                            n = p.next() => n,
+                            _ = phase.wait_for(|p| *p != Phase::Running) => Next::Done,
+                        };
+                        match next {
+                            Next::Run => {
+                                let r = counted_until_cancel(&mut phase, inner(user)).await;
+                                p.done();
+                                r
+                            }
+                            Next::Done => {
+                                idle().await;
+                                Ok(())
+                            }
                         }
-                        Next::Done => {
-                            tokio::time::sleep(Duration::from_millis(100)).await;
-                            Ok(())
-                        }
-                    },
+                    }
                     None => {
-                        start.mark();
-                        inner(user).await
+                        let from = start.mark();
+                        let now = Instant::now();
+                        if now >= from && now < from + duration {
+                            counted_until_cancel(&mut phase, inner(user)).await
+                        } else {
+                            inner(user).await
+                        }
                     }
                 }
             })
@@ -345,7 +397,14 @@ pub async fn run_point(spec: &PointSpec) -> Result<PointOutcome, EngineError> {
             )
         }
     };
-    wrap(&mut scenario, pacer.clone(), start.clone());
+    let (phase_tx, phase_rx) = tokio::sync::watch::channel(Phase::Running);
+    wrap(
+        &mut scenario,
+        pacer.clone(),
+        start.clone(),
+        *duration,
+        phase_rx,
+    );
     let config = goose_config(
         spec,
         users,
@@ -370,7 +429,11 @@ pub async fn run_point(spec: &PointSpec) -> Result<PointOutcome, EngineError> {
     let sampler = tokio::spawn(sample_loop(
         recorder.clone(),
         t0_of,
-        *duration,
+        Ending {
+            duration: *duration,
+            grace: spec.grace,
+            phase: phase_tx,
+        },
         spec.target,
         stop_rx,
     ));
@@ -437,13 +500,50 @@ pub fn record_step(rec: &Recorder, r: &crate::browser::CheckRecord) {
     }
 }
 
+/// How a point ends: the window's length, the grace period after it, and the phase the
+/// transactions follow.
+struct Ending {
+    duration: Duration,
+    grace: Duration,
+    phase: tokio::sync::watch::Sender<Phase>,
+}
+
+impl Ending {
+    /// Moves the phase on for the time `now`: no new starts after the window or a
+    /// signal; cancel at the end of the grace period (shorter after a signal).
+    fn advance(&self, window: Option<Instant>, now: Instant) {
+        let end = window.map(|t0| t0 + self.duration);
+        let signal = signals::received().map(|_| signals::received_at().unwrap_or(now));
+        let mut deadline = end.map(|e| e + self.grace);
+        if let Some(at) = signal {
+            let cut = at + self.grace.min(INTERRUPT_GRACE);
+            deadline = Some(deadline.map_or(cut, |d| d.min(cut)));
+        }
+        let phase = if deadline.is_some_and(|d| now >= d) {
+            Phase::Cancel
+        } else if signal.is_some() || end.is_some_and(|e| now >= e) {
+            Phase::NoNewStarts
+        } else {
+            Phase::Running
+        };
+        self.phase.send_if_modified(|p| {
+            let moved = phase > *p;
+            if moved {
+                *p = phase;
+            }
+            moved
+        });
+    }
+}
+
 async fn sample_loop(
     rec: Arc<Recorder>,
     t0_of: Box<dyn Fn() -> Option<Instant> + Send>,
-    duration: Duration,
+    ending: Ending,
     target: Target,
     mut stop: tokio::sync::oneshot::Receiver<()>,
 ) -> Vec<ResourceSample> {
+    let duration = ending.duration;
     let mut sampler = resources::Sampler::new(target);
     let mut samples = Vec::new();
     let mut last_sample = Instant::now();
@@ -463,8 +563,11 @@ async fn sample_loop(
             }
         }
         let now = Instant::now();
+        ending.advance(window, now);
         if let Some(t0) = window {
-            while harvested < seconds && now >= t0 + Duration::from_secs(harvested + 1) {
+            // The last second waits for the end of the point: requests that finish in
+            // the grace period, or never, are counted in it.
+            while harvested + 1 < seconds && now >= t0 + Duration::from_secs(harvested + 1) {
                 rec.harvest_second();
                 harvested += 1;
             }
@@ -475,7 +578,7 @@ async fn sample_loop(
         }
     }
     if let Some(t0) = window {
-        // An interrupted point keeps its last partial second.
+        // The last second; an interrupted point keeps its last partial second.
         if harvested < seconds && Instant::now() > t0 + Duration::from_secs(harvested) {
             rec.harvest_second();
         }
@@ -512,8 +615,32 @@ fn summarize(
     let (endpoints, all) = measured.summaries();
     let verdicts: Vec<_> = spec.slos.iter().map(|s| s.evaluate(&measured)).collect();
     let slo_pass = verdicts.iter().all(|v| v.pass);
-    let (busy_drops, lag_drops) = pacer.map_or((0, 0), Pacer::dropped);
-    let scheduled = pacer.map_or(0, Pacer::scheduled);
+    let (mut busy_drops, lag_drops) = pacer.map_or((0, 0), Pacer::dropped);
+    let signal_at = interrupted.map(|_| signals::received_at().unwrap_or_else(Instant::now));
+    // A signal after the window's end leaves a whole point (its stragglers may have had
+    // less grace, and are counted as unfinished if they did not make it).
+    let window_whole = rec
+        .window()
+        .is_some_and(|(_, end)| signal_at.is_none_or(|at| at >= end));
+    let scheduled = match (pacer, signal_at) {
+        (Some(p), Some(at)) if !window_whole => p.scheduled_until(at),
+        (Some(p), _) => p.scheduled(),
+        (None, _) => 0,
+    };
+    busy_drops += pacer.map_or(0, |p| p.unclaimed(scheduled));
+    let finished = all.requests - all.unfinished;
+    let mut not_passed = None;
+    if finished == 0 && (scheduled > 0 || all.requests > 0) {
+        not_passed = Some(format!(
+            "no request finished: {} start(s) scheduled, {} request(s) sent, {} unfinished after the {:.1} s grace period, {} start(s) dropped",
+            scheduled,
+            all.requests,
+            all.unfinished,
+            spec.grace.as_secs_f64(),
+            busy_drops + lag_drops
+        ));
+    }
+    let slo_pass = slo_pass && not_passed.is_none();
     let gen_cpu = mean(resources.iter().map(|r| r.gen_cpu_pct)).unwrap_or(0.0);
     let cores = std::thread::available_parallelism().map_or(1, usize::from) as f64;
     let mut saturation = Vec::new();
@@ -549,6 +676,7 @@ fn summarize(
         achieved_rps: all.rps,
         requests: all.requests,
         failures: all.failures,
+        unfinished: all.unfinished,
         error_rate: all.error_rate,
         p50_us: all.p50_us,
         p90_us: all.p90_us,
@@ -565,13 +693,17 @@ fn summarize(
         gen_cpu_pct: gen_cpu,
         generator_saturated: !saturation.is_empty(),
         slo_pass,
-        complete: interrupted.is_none() && rec.window().is_some(),
+        complete: window_whole,
         params: params.clone(),
     };
+    let signal_name = |s: i32| match s {
+        signals::SIGINT => "SIGINT".to_string(),
+        signals::SIGTERM => "SIGTERM".to_string(),
+        s => format!("signal {s}"),
+    };
     let ended = match interrupted {
-        Some(signals::SIGINT) => "interrupted by SIGINT".to_string(),
-        Some(s) if s == signals::SIGTERM => "interrupted by SIGTERM".to_string(),
-        Some(s) => format!("interrupted by signal {s}"),
+        Some(s) if window_whole => format!("completed ({} after the window)", signal_name(s)),
+        Some(s) => format!("interrupted by {}", signal_name(s)),
         None if rec.window().is_none() => "no transaction started".to_string(),
         None => "completed".to_string(),
     };
@@ -589,6 +721,8 @@ fn summarize(
         slo: verdicts,
         saturation,
         scheduled_iterations: scheduled,
+        not_passed,
+        grace_s: spec.grace.as_secs_f64(),
         resources,
         environment: environment(spec.target),
         started_at,

@@ -65,6 +65,24 @@ impl Pacer {
         (self.duration.as_secs_f64() / self.interval).ceil() as u64
     }
 
+    /// Starts scheduled before `t` (all of them when `t` is after the schedule): the
+    /// starts an interrupted point owed.
+    pub fn scheduled_until(&self, t: Instant) -> u64 {
+        match self.started() {
+            None => 0,
+            Some(t0) => {
+                let due = (t.saturating_duration_since(t0).as_secs_f64() / self.interval).ceil();
+                (due as u64).min(self.scheduled())
+            }
+        }
+    }
+
+    /// Of the first `scheduled` starts, those no user ever reached (every user was busy
+    /// until the point ended): dropped for want of a free user, as k6 counts them.
+    pub fn unclaimed(&self, scheduled: u64) -> u64 {
+        scheduled.saturating_sub(self.next.load(Ordering::Acquire))
+    }
+
     /// Waits for this user's next start.
     pub async fn next(&self) -> Next {
         let t0 = self.t0();

@@ -12,6 +12,7 @@ pub const SIGINT: i32 = 2;
 pub const SIGTERM: i32 = 15;
 
 static RECEIVED: AtomicI32 = AtomicI32::new(0);
+static RECEIVED_AT: OnceLock<std::time::Instant> = OnceLock::new();
 static INSTALLED: OnceLock<Result<(), String>> = OnceLock::new();
 
 fn on_signal(sig: i32) {
@@ -23,6 +24,7 @@ fn on_signal(sig: i32) {
         crate::browser::driver::kill_all();
         std::process::exit(128 + sig);
     }
+    let _ = RECEIVED_AT.set(std::time::Instant::now());
     let name = if sig == SIGINT { "SIGINT" } else { "SIGTERM" };
     eprintln!("{name} received: stopping the load and writing what was measured");
     goose::trigger_killswitch(&format!("{name} received"));
@@ -55,6 +57,11 @@ pub fn received() -> Option<i32> {
         0 => None,
         s => Some(s),
     }
+}
+
+/// When the first signal arrived, if one did.
+pub fn received_at() -> Option<std::time::Instant> {
+    RECEIVED_AT.get().copied()
 }
 
 /// Re-arms Goose's killswitch if a signal came while Goose was resetting it at the start

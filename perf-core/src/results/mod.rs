@@ -1,12 +1,12 @@
 //! The results directory of the contract, `results/<run-id>/`:
 //! `runs.csv` (one row per point), `points/<n>.json`, `timeline.csv` (per second, per
 //! endpoint) and `resources.csv`. [`ResultsWriter`] appends and flushes each point as it
-//! completes, so an interrupted run keeps everything measured; [`read_runs`],
+//! completes (atomically, `runs.csv` last), so a run stopped in any way keeps every
+//! whole point; [`read_runs`],
 //! [`read_timeline`] and [`read_point`] read them back with errors that name file, line
 //! and column.
 
-use std::fs::{self, File};
-use std::io::Write;
+use std::fs;
 use std::path::{Path, PathBuf};
 
 use crate::summary::PointDetail;
@@ -15,7 +15,7 @@ mod read;
 pub use read::{read_point, read_runs, read_timeline, TimelineEntry};
 
 /// Columns of `runs.csv` before the scenario's parameter columns.
-pub const RUNS_COLUMNS: [&str; 25] = [
+pub const RUNS_COLUMNS: [&str; 26] = [
     "run_id",
     "scenario",
     "model",
@@ -25,6 +25,7 @@ pub const RUNS_COLUMNS: [&str; 25] = [
     "achieved_rps",
     "requests",
     "failures",
+    "unfinished",
     "error_rate",
     "p50_us",
     "p90_us",
@@ -131,14 +132,14 @@ pub enum ResultsError {
     },
 }
 
-/// Writes one results directory.
+/// Writes one results directory. Every file is replaced atomically
+/// ([`crate::atomic`]), and a point's `runs.csv` row is added only after its timeline,
+/// resources and `points/<n>.json` are in place: a directory is readable after any stop,
+/// and a point in `runs.csv` is whole.
 #[derive(Debug)]
 pub struct ResultsWriter {
     dir: PathBuf,
     param_names: Vec<String>,
-    runs: csv::Writer<File>,
-    timeline: csv::Writer<File>,
-    resources: csv::Writer<File>,
 }
 
 fn w_err(path: &Path) -> impl FnOnce(std::io::Error) -> ResultsError + '_ {
@@ -159,8 +160,34 @@ fn opt(v: Option<f64>) -> String {
     v.map(|v| format!("{v:.3}")).unwrap_or_default()
 }
 
+/// CSV records as bytes.
+fn csv_bytes<I, R>(path: &Path, records: I) -> Result<Vec<u8>, ResultsError>
+where
+    I: IntoIterator<Item = R>,
+    R: IntoIterator,
+    R::Item: AsRef<[u8]>,
+{
+    let mut w = csv::Writer::from_writer(Vec::new());
+    for r in records {
+        w.write_record(r).map_err(csv_w_err(path))?;
+    }
+    w.into_inner()
+        .map_err(|e| csv_w_err(path)(e.into_error().into()))
+}
+
+/// Appends CSV records to a result file, atomically.
+fn append_csv<I, R>(path: &Path, records: I) -> Result<(), ResultsError>
+where
+    I: IntoIterator<Item = R>,
+    R: IntoIterator,
+    R::Item: AsRef<[u8]>,
+{
+    let bytes = csv_bytes(path, records)?;
+    crate::atomic::append(path, &bytes).map_err(w_err(path))
+}
+
 impl ResultsWriter {
-    /// Creates `<out>/<run_id>/` with headers written; fails if it exists or can't be made.
+    /// Creates `<out>/<run_id>/` with headers written; fails if it can't be made.
     pub fn create(
         out: &Path,
         run_id: &str,
@@ -168,32 +195,18 @@ impl ResultsWriter {
     ) -> Result<Self, ResultsError> {
         let dir = out.join(run_id);
         fs::create_dir_all(dir.join("points")).map_err(w_err(&dir))?;
-        let open = |name: &str, header: Vec<String>| -> Result<csv::Writer<File>, ResultsError> {
+        let header = |name: &str, cols: Vec<String>| -> Result<(), ResultsError> {
             let path = dir.join(name);
-            let file = File::create(&path).map_err(w_err(&path))?;
-            let mut w = csv::Writer::from_writer(file);
-            w.write_record(&header).map_err(csv_w_err(&path))?;
-            w.flush().map_err(w_err(&path))?;
-            Ok(w)
+            let bytes = csv_bytes(&path, [cols])?;
+            crate::atomic::write(&path, &bytes).map_err(w_err(&path))
         };
         let mut runs_header: Vec<String> = RUNS_COLUMNS.iter().map(|s| s.to_string()).collect();
         runs_header.extend(param_names.iter().cloned());
-        let runs = open("runs.csv", runs_header)?;
-        let timeline = open(
-            "timeline.csv",
-            TIMELINE_COLUMNS.iter().map(|s| s.to_string()).collect(),
-        )?;
-        let resources = open(
-            "resources.csv",
-            RESOURCES_COLUMNS.iter().map(|s| s.to_string()).collect(),
-        )?;
-        Ok(Self {
-            dir,
-            param_names,
-            runs,
-            timeline,
-            resources,
-        })
+        let strings = |c: &[&str]| c.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        header("timeline.csv", strings(&TIMELINE_COLUMNS))?;
+        header("resources.csv", strings(&RESOURCES_COLUMNS))?;
+        header("runs.csv", runs_header)?;
+        Ok(Self { dir, param_names })
     }
 
     /// The run's directory.
@@ -201,13 +214,55 @@ impl ResultsWriter {
         &self.dir
     }
 
-    /// Appends a point to every file and writes its JSON; everything is flushed.
+    /// Adds a point: its timeline, resources and JSON first, its `runs.csv` row last,
+    /// each file replaced atomically and synced.
     pub fn write_point(
         &mut self,
         d: &PointDetail,
         timeline: &[crate::summary::TimelineRow],
     ) -> Result<(), ResultsError> {
         let r = &d.row;
+        let tl_path = self.dir.join("timeline.csv");
+        append_csv(
+            &tl_path,
+            timeline.iter().map(|t| {
+                [
+                    d.index.to_string(),
+                    t.second.to_string(),
+                    t.endpoint.clone(),
+                    t.requests.to_string(),
+                    t.failures.to_string(),
+                    t.p50_us.to_string(),
+                    t.p95_us.to_string(),
+                    t.p99_us.to_string(),
+                    t.max_us.to_string(),
+                ]
+            }),
+        )?;
+
+        let res_path = self.dir.join("resources.csv");
+        append_csv(
+            &res_path,
+            d.resources.iter().map(|s| {
+                [
+                    d.index.to_string(),
+                    format!("{:.3}", s.t_s),
+                    format!("{:.2}", s.gen_cpu_pct),
+                    format!("{:.2}", s.gen_rss_mb),
+                    opt(s.sut_cpu_pct),
+                    opt(s.sut_rss_mb),
+                    format!("{:.2}", s.machine_cpu_pct),
+                ]
+            }),
+        )?;
+
+        let json_path = self.dir.join("points").join(format!("{}.json", d.index));
+        let body = serde_json::to_vec_pretty(d).map_err(|e| ResultsError::Json {
+            path: json_path.clone(),
+            source: e,
+        })?;
+        crate::atomic::write(&json_path, &body).map_err(w_err(&json_path))?;
+
         let mut rec = vec![
             r.run_id.clone(),
             r.scenario.clone(),
@@ -218,6 +273,7 @@ impl ResultsWriter {
             format!("{:.3}", r.achieved_rps),
             r.requests.to_string(),
             r.failures.to_string(),
+            r.unfinished.to_string(),
             format!("{:.6}", r.error_rate),
             r.p50_us.to_string(),
             r.p90_us.to_string(),
@@ -240,55 +296,6 @@ impl ResultsWriter {
                 .iter()
                 .map(|n| format!("{}", r.params.get(n))),
         );
-        let runs_path = self.dir.join("runs.csv");
-        self.runs
-            .write_record(&rec)
-            .map_err(csv_w_err(&runs_path))?;
-        self.runs.flush().map_err(w_err(&runs_path))?;
-
-        let tl_path = self.dir.join("timeline.csv");
-        for t in timeline {
-            self.timeline
-                .write_record([
-                    d.index.to_string(),
-                    t.second.to_string(),
-                    t.endpoint.clone(),
-                    t.requests.to_string(),
-                    t.failures.to_string(),
-                    t.p50_us.to_string(),
-                    t.p95_us.to_string(),
-                    t.p99_us.to_string(),
-                    t.max_us.to_string(),
-                ])
-                .map_err(csv_w_err(&tl_path))?;
-        }
-        self.timeline.flush().map_err(w_err(&tl_path))?;
-
-        let res_path = self.dir.join("resources.csv");
-        for s in &d.resources {
-            self.resources
-                .write_record([
-                    d.index.to_string(),
-                    format!("{:.3}", s.t_s),
-                    format!("{:.2}", s.gen_cpu_pct),
-                    format!("{:.2}", s.gen_rss_mb),
-                    opt(s.sut_cpu_pct),
-                    opt(s.sut_rss_mb),
-                    format!("{:.2}", s.machine_cpu_pct),
-                ])
-                .map_err(csv_w_err(&res_path))?;
-        }
-        self.resources.flush().map_err(w_err(&res_path))?;
-
-        let json_path = self.dir.join("points").join(format!("{}.json", d.index));
-        let body = serde_json::to_vec_pretty(d).map_err(|e| ResultsError::Json {
-            path: json_path.clone(),
-            source: e,
-        })?;
-        let mut f = File::create(&json_path).map_err(w_err(&json_path))?;
-        f.write_all(&body)
-            .and_then(|_| f.flush())
-            .map_err(w_err(&json_path))?;
-        Ok(())
+        append_csv(&self.dir.join("runs.csv"), [rec])
     }
 }

@@ -1,6 +1,6 @@
 //! Readers of the result files, with errors that name file, line and column.
 
-use std::fs::{self, File};
+use std::fs;
 use std::path::Path;
 
 use super::{ResultsError, RUNS_COLUMNS, TIMELINE_COLUMNS};
@@ -95,13 +95,28 @@ fn malformed(path: &Path, e: csv::Error) -> ResultsError {
     }
 }
 
-/// Opens a result CSV and reads its header (trimmed column names).
-fn open_csv(path: &Path) -> Result<(csv::Reader<File>, Vec<String>), ResultsError> {
-    let file = File::open(path).map_err(|source| ResultsError::Read {
+/// Opens a result CSV and reads its header (trimmed column names). A last line without
+/// its newline and with fewer fields than the header was cut off while being written
+/// (by a writer that was not atomic, or a copy that stopped): it is left out, with a
+/// warning on stderr, so the whole rows before it stay readable.
+fn open_csv(
+    path: &Path,
+) -> Result<(csv::Reader<std::io::Cursor<Vec<u8>>>, Vec<String>), ResultsError> {
+    let mut bytes = fs::read(path).map_err(|source| ResultsError::Read {
         path: path.to_path_buf(),
         source,
     })?;
-    let mut rdr = csv::ReaderBuilder::new().flexible(false).from_reader(file);
+    if let Some(cut) = partial_last_line(&bytes) {
+        let line = bytes[..cut].iter().filter(|b| **b == b'\n').count() + 1;
+        eprintln!(
+            "warning: {}:{line}: left out an incomplete last line (the file was cut off while it was written)",
+            path.display()
+        );
+        bytes.truncate(cut);
+    }
+    let mut rdr = csv::ReaderBuilder::new()
+        .flexible(false)
+        .from_reader(std::io::Cursor::new(bytes));
     let cols = rdr
         .headers()
         .map_err(|e| malformed(path, e))?
@@ -109,6 +124,27 @@ fn open_csv(path: &Path) -> Result<(csv::Reader<File>, Vec<String>), ResultsErro
         .map(|s| s.trim().to_string())
         .collect();
     Ok((rdr, cols))
+}
+
+/// Where a cut-off last line starts: the file does not end with a newline, it has a
+/// header line before, and the last line has fewer fields than the header.
+fn partial_last_line(bytes: &[u8]) -> Option<usize> {
+    if bytes.is_empty() || bytes.ends_with(b"\n") {
+        return None;
+    }
+    let start = bytes.iter().rposition(|b| *b == b'\n')? + 1;
+    let fields = |line: &[u8]| {
+        csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(line)
+            .records()
+            .next()
+            .and_then(Result::ok)
+            .map_or(0, |r| r.len())
+    };
+    let header_end = bytes.iter().position(|b| *b == b'\n')?;
+    (fields(&bytes[start..]) < fields(&bytes[..header_end])).then_some(start)
 }
 
 /// Reads `runs.csv`. Parameter columns are every column after the contract's.
@@ -122,7 +158,7 @@ pub fn read_runs(path: &Path) -> Result<Vec<PointRow>, ResultsError> {
     }
     for c in RUNS_COLUMNS
         .iter()
-        .filter(|c| !matches!(**c, "point" | "started_at"))
+        .filter(|c| !matches!(**c, "point" | "started_at" | "unfinished"))
     {
         if !cols.iter().any(|h| h == c) {
             return Err(ResultsError::MissingColumn {
@@ -173,6 +209,12 @@ pub fn read_runs(path: &Path) -> Result<Vec<PointRow>, ResultsError> {
             achieved_rps: row.f64("achieved_rps")?,
             requests: row.u64("requests")?,
             failures: row.u64("failures")?,
+            // Results written before unfinished requests were counted have no column.
+            unfinished: if cols.iter().any(|c| c == "unfinished") {
+                row.u64("unfinished")?
+            } else {
+                0
+            },
             error_rate: row.f64("error_rate")?,
             p50_us: row.u64("p50_us")?,
             p90_us: row.u64("p90_us")?,

@@ -85,7 +85,7 @@ impl Baseline {
             std::fs::create_dir_all(dir).map_err(write)?;
         }
         let body = serde_json::to_string_pretty(self).expect("a baseline serializes");
-        std::fs::write(path, body + "\n").map_err(write)
+        perf_core::atomic::write(path, (body + "\n").as_bytes()).map_err(write)
     }
 
     /// What differs between the baseline's environment and target and the current ones,

@@ -634,13 +634,15 @@ impl Report {
             move |source| MlError::Io { path, source }
         };
         let json = dir.join("report.json");
-        std::fs::write(
+        perf_core::atomic::write(
             &json,
-            serde_json::to_string_pretty(self).expect("a report serializes"),
+            serde_json::to_string_pretty(self)
+                .expect("a report serializes")
+                .as_bytes(),
         )
         .map_err(io(&json))?;
         let page = dir.join("report.html");
-        std::fs::write(&page, html::render(self)).map_err(io(&page))?;
+        perf_core::atomic::write(&page, html::render(self).as_bytes()).map_err(io(&page))?;
         Ok(page)
     }
 }
