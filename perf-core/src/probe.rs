@@ -29,8 +29,10 @@ pub struct ProbeOutcome {
     pub endpoints: Vec<EndpointVerdicts>,
     /// The generator could not produce the load: not evidence about the target.
     pub generator_saturated: bool,
-    /// The signal that cut the point short, if any.
+    /// The signal that stopped the run during or after this point, if any.
     pub interrupted: Option<i32>,
+    /// The point was cut short before its window ended: not evidence.
+    pub partial: bool,
 }
 
 impl ProbeOutcome {
@@ -62,6 +64,7 @@ impl ProbeOutcome {
             endpoints,
             generator_saturated: d.row.generator_saturated,
             interrupted,
+            partial: !d.row.complete,
         }
     }
 }

@@ -130,7 +130,7 @@ pub fn run(a: &SearchArgs) -> Result<u8, Fail> {
 /// when interrupted, else 0.
 pub fn exit_code(report: &SearchReport, interrupted: Option<i32>) -> u8 {
     match (report.stop, interrupted) {
-        (_, Some(sig)) | (StopReason::Interrupted(sig), _) => {
+        (_, Some(sig)) | (StopReason::Interrupted { signal: sig }, _) => {
             perf_core::engine::signals::exit_code(sig)
         }
         (StopReason::BreaksBelow, _) => SLO_FAILED,

@@ -285,7 +285,14 @@ fn wrap(
                             _ = phase.wait_for(|p| *p != Phase::Running) => Next::Done,
                         };
                         match next {
-                            Next::Run => {
+                            // A start due after a signal is not part of the point.
+                                Next::Run(due)
+                                    if signals::received_at().is_some_and(|at| due >= at) =>
+                                {
+                                    p.done();
+                                    Ok(())
+                                }
+                            Next::Run(_) => {
                                 let r = counted_until_cancel(&mut phase, inner(user)).await;
                                 p.done();
                                 r

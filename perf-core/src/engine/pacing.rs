@@ -13,8 +13,8 @@ pub const SLACK: Duration = Duration::from_millis(50);
 /// What a user should do next.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Next {
-    /// Run a transaction now.
-    Run,
+    /// Run a transaction now; it was due at this time.
+    Run(Instant),
     /// The schedule is over: idle until the run stops.
     Done,
 }
@@ -108,7 +108,7 @@ impl Pacer {
                 tokio::time::sleep_until(due.into()).await;
             }
             self.busy.fetch_add(1, Ordering::AcqRel);
-            return Next::Run;
+            return Next::Run(due);
         }
     }
 
@@ -145,7 +145,7 @@ mod tests {
             .map(|_| {
                 let (p, runs) = (p.clone(), runs.clone());
                 tokio::spawn(async move {
-                    while p.next().await == Next::Run {
+                    while matches!(p.next().await, Next::Run(_)) {
                         tokio::time::sleep(Duration::from_millis(50)).await;
                         runs.fetch_add(1, Ordering::Relaxed);
                         p.done();
@@ -181,7 +181,7 @@ mod tests {
                 let p = p.clone();
                 tokio::spawn(async move {
                     let mut n = 0;
-                    while p.next().await == Next::Run {
+                    while matches!(p.next().await, Next::Run(_)) {
                         n += 1;
                         tokio::time::sleep(Duration::from_millis(5)).await;
                         p.done();

@@ -122,6 +122,7 @@ mod tests {
             ],
             generator_saturated: false,
             interrupted: None,
+            partial: false,
         };
         assert_eq!(point_margin(&o), Some(5f64.ln()));
         assert_eq!(worst_rule(&o).as_deref(), Some("error-rate<1%"));

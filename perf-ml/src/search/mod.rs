@@ -330,14 +330,17 @@ impl Search {
                 source: Box::new(e),
             })?;
             let interrupted = outcome.interrupted;
-            ev.push(Evidence {
-                u: self.u(rate),
-                margin: margin::point_margin(&outcome).unwrap_or(0.0),
-                outcome,
-            });
+            // A point cut short by a signal measured less than asked: not evidence.
+            if !outcome.partial {
+                ev.push(Evidence {
+                    u: self.u(rate),
+                    margin: margin::point_margin(&outcome).unwrap_or(0.0),
+                    outcome,
+                });
+            }
             if let Some(sig) = interrupted {
                 let a = self.assess(&ev);
-                return Ok(self.report(&ev, a, StopReason::Interrupted(sig), notes));
+                return Ok(self.report(&ev, a, StopReason::Interrupted { signal: sig }, notes));
             }
         }
     }
@@ -625,7 +628,13 @@ impl Search {
         stop: StopReason,
         notes: Vec<String>,
     ) -> SearchReport {
-        report::build(self, ev, a.estimate, a.interval, stop, notes)
+        // Without a measured point there is nothing to estimate from.
+        let (estimate, interval) = if ev.is_empty() {
+            (None, None)
+        } else {
+            (a.estimate, a.interval)
+        };
+        report::build(self, ev, estimate, interval, stop, notes)
     }
 }
 

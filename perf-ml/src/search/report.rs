@@ -27,7 +27,10 @@ pub enum StopReason {
         rate: f64,
     },
     /// A signal stopped it.
-    Interrupted(i32),
+    Interrupted {
+        /// The signal number (2 SIGINT, 15 SIGTERM).
+        signal: i32,
+    },
 }
 
 impl fmt::Display for StopReason {
@@ -42,7 +45,7 @@ impl fmt::Display for StopReason {
                 f,
                 "the generator cannot reach the target's limit: it saturated at {rate:.1} req/s, so loads from there up are not evidence about the target"
             ),
-            Self::Interrupted(sig) => write!(f, "interrupted by signal {sig}"),
+            Self::Interrupted { signal: sig } => write!(f, "interrupted by signal {sig}"),
         }
     }
 }

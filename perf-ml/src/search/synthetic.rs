@@ -174,6 +174,7 @@ impl LoadProbe for SyntheticTarget {
             slo,
             generator_saturated: saturated,
             interrupted: None,
+            partial: false,
         })
     }
 

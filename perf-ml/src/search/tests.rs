@@ -213,3 +213,22 @@ fn bad_parameters_are_refused_with_their_name() {
     let e = search(1.0, 100.0).run(&mut { no_slo }).unwrap_err();
     assert!(e.to_string().contains("needs at least one SLO"), "{e}");
 }
+
+#[test]
+fn every_stop_reason_serializes_with_its_tag() {
+    let all = [
+        StopReason::Converged,
+        StopReason::Budget,
+        StopReason::BreaksBelow,
+        StopReason::HoldsUp,
+        StopReason::FirstFailure,
+        StopReason::GeneratorLimited { rate: 100.0 },
+        StopReason::Interrupted { signal: 2 },
+    ];
+    for r in all {
+        let v = serde_json::to_value(r).expect("serializes");
+        assert!(v["reason"].is_string(), "{v}");
+    }
+    let v = serde_json::to_value(StopReason::Interrupted { signal: 15 }).unwrap();
+    assert_eq!(v, serde_json::json!({"reason": "interrupted", "signal": 15}));
+}
