@@ -238,7 +238,8 @@ impl App {
     }
 
     pub(crate) fn admin(&self, req: &Req) -> Resp {
-        if !req.peer.is_loopback() {
+        // A dual-stack listener sees IPv4 clients as `::ffff:127.0.0.1`.
+        if !req.peer.to_canonical().is_loopback() {
             return json_error(
                 StatusCode::FORBIDDEN,
                 None,

@@ -167,6 +167,7 @@ pub(crate) fn json(status: StatusCode, v: &impl serde::Serialize) -> Resp {
 
 /// A JSON error naming the input at fault: `{"error": "...", "field": "..."}`.
 pub(crate) fn json_error(status: StatusCode, field: Option<&str>, msg: &str) -> Resp {
+    let msg = crate::text::shorten(msg);
     json(status, &serde_json::json!({ "error": msg, "field": field }))
 }
 
@@ -404,6 +405,8 @@ impl App {
             let e: f64 = rng.sample(Exp1);
             ms *= e;
         }
+        // Degradation grows without end: one service is at most ten minutes.
+        let ms = ms.min(600_000.0);
         if let Err(why) = self
             .pool
             .serve(Duration::from_secs_f64(ms / 1000.0), p.work)

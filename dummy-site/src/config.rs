@@ -173,6 +173,25 @@ fn check_ms(option: &str, v: f64) -> Result<(), SiteError> {
     Ok(())
 }
 
+/// A fault option within its bound (the same as the admin route's).
+fn check_fault(option: &str, v: f64) -> Result<(), SiteError> {
+    crate::faults::check_bound(&option.replace('-', "_"), v).map_err(|why| bad(option, v, why))
+}
+
+/// Most milliseconds a timeout option may be: one day.
+const MAX_TIMEOUT_MS: u64 = 86_400_000;
+
+fn check_timeout(option: &str, v: u64) -> Result<(), SiteError> {
+    if v == 0 || v > MAX_TIMEOUT_MS {
+        return Err(bad(
+            option,
+            v,
+            "must be from 1 to 86400000 (one day, in ms)",
+        ));
+    }
+    Ok(())
+}
+
 impl SiteParams {
     /// Validates every parameter; the error names the option and what is wrong.
     pub fn check(&self) -> Result<SiteConfig, SiteError> {
@@ -188,9 +207,7 @@ impl SiteParams {
                 "must be at most 600000 (10 minutes)",
             ));
         }
-        if p.queue_timeout_ms == 0 {
-            return Err(bad("queue-timeout-ms", 0, "must be at least 1"));
-        }
+        check_timeout("queue-timeout-ms", p.queue_timeout_ms)?;
         if !(0.0..=1.0).contains(&p.error_rate) {
             return Err(bad(
                 "error-rate",
@@ -198,11 +215,11 @@ impl SiteParams {
                 "must be a fraction between 0 and 1 (or 0% to 100%)",
             ));
         }
-        check_ms("extra-latency-ms", p.extra_latency_ms)?;
-        check_ms("jitter-ms", p.jitter_ms)?;
-        check_ms("stall-for-s", p.stall_for_s)?;
+        check_fault("extra-latency-ms", p.extra_latency_ms)?;
+        check_fault("jitter-ms", p.jitter_ms)?;
+        check_fault("stall-for-s", p.stall_for_s)?;
         if let Some(at) = p.stall_at_s {
-            check_ms("stall-at-s", at)?;
+            check_fault("stall-at-s", at)?;
             if p.stall_for_s <= 0.0 {
                 return Err(bad(
                     "stall-for-s",
@@ -211,12 +228,17 @@ impl SiteParams {
                 ));
             }
         }
-        check_ms("degradation-pct-per-min", p.degradation_pct_per_min)?;
+        check_fault("degradation-pct-per-min", p.degradation_pct_per_min)?;
         if p.items == 0 || p.items > 1_000_000 {
             return Err(bad("items", p.items, "must be between 1 and 1000000"));
         }
-        if p.header_read_timeout_ms == 0 {
-            return Err(bad("header-read-timeout-ms", 0, "must be at least 1"));
+        check_timeout("header-read-timeout-ms", p.header_read_timeout_ms)?;
+        if p.shutdown_timeout_ms > MAX_TIMEOUT_MS {
+            return Err(bad(
+                "shutdown-timeout-ms",
+                p.shutdown_timeout_ms,
+                "must be at most 86400000 (one day, in ms)",
+            ));
         }
         if p.max_headers == 0 || p.max_headers > 10_000 {
             return Err(bad(

@@ -42,18 +42,62 @@ fn double_option<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option
     Option::<f64>::deserialize(d).map(Some)
 }
 
+/// Most latency a fault may add, ms (one hour): `extra_latency_ms`, `jitter_ms`.
+pub const MAX_LATENCY_MS: f64 = 3_600_000.0;
+/// Latest start and longest length of a stall, s (one day).
+pub const MAX_STALL_S: f64 = 86_400.0;
+/// Fastest degradation, percent of the service time per minute.
+pub const MAX_DEGRADATION_PCT_PER_MIN: f64 = 100_000.0;
+
+/// The bound of a time-like or rate-like fault: `(name, max, reason)`.
+pub(crate) const BOUNDS: [(&str, f64, &str); 5] = [
+    (
+        "extra_latency_ms",
+        MAX_LATENCY_MS,
+        "must be a number from 0 to 3600000 (one hour, in ms)",
+    ),
+    (
+        "jitter_ms",
+        MAX_LATENCY_MS,
+        "must be a number from 0 to 3600000 (one hour, in ms)",
+    ),
+    (
+        "stall_at_s",
+        MAX_STALL_S,
+        "must be a number from 0 to 86400 (one day, in s)",
+    ),
+    (
+        "stall_for_s",
+        MAX_STALL_S,
+        "must be a number from 0 to 86400 (one day, in s)",
+    ),
+    (
+        "degradation_pct_per_min",
+        MAX_DEGRADATION_PCT_PER_MIN,
+        "must be a number from 0 to 100000 (% per minute)",
+    ),
+];
+
+/// Checks a fault value against its bound; `Err(reason)` when out of it.
+pub(crate) fn check_bound(name: &str, v: f64) -> Result<(), &'static str> {
+    let (_, max, reason) = BOUNDS
+        .iter()
+        .find(|(n, _, _)| *n == name)
+        .expect("a known fault");
+    if v.is_finite() && (0.0..=*max).contains(&v) {
+        Ok(())
+    } else {
+        Err(reason)
+    }
+}
+
 /// A patch field with a bad value: `(field, reason)`.
 pub type FieldError = (&'static str, &'static str);
 
 impl FaultsPatch {
     fn validate(&self) -> Result<(), FieldError> {
         fn ms(name: &'static str, v: Option<f64>) -> Result<(), FieldError> {
-            match v {
-                Some(v) if !v.is_finite() || v < 0.0 => {
-                    Err((name, "must be a finite number of at least 0"))
-                }
-                _ => Ok(()),
-            }
+            v.map_or(Ok(()), |v| check_bound(name, v).map_err(|why| (name, why)))
         }
         if let Some(p) = self.error_rate {
             if !(0.0..=1.0).contains(&p) {

@@ -40,6 +40,7 @@ mod pages;
 pub mod pool;
 mod server;
 mod session;
+pub mod text;
 mod web;
 
 pub use api::{MAX_PAGE_SIZE, MAX_PAYLOAD};

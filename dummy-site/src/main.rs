@@ -52,7 +52,11 @@ fn run(cli: Cli) -> Result<(), SiteError> {
 }
 
 fn main() -> ExitCode {
-    match run(Cli::parse()) {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => return dummy_site::text::clap_exit(&e),
+    };
+    match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             let mut msg = format!("error: {e}");
@@ -61,7 +65,7 @@ fn main() -> ExitCode {
                 msg.push_str(&format!(": {s}"));
                 src = s.source();
             }
-            eprintln!("{msg}");
+            eprintln!("{}", dummy_site::text::shorten(&msg));
             // Bad options and unusable addresses are usage errors (2); anything else is 1.
             match e {
                 SiteError::InvalidParam { .. } | SiteError::Bind { .. } => ExitCode::from(2),

@@ -20,11 +20,18 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
-    let cli = cli::Cli::parse();
+    let cli = match cli::Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => return dummy_site::text::clap_exit(&e),
+    };
     match runner::run(cli) {
         Ok(code) => ExitCode::from(code),
         Err(fail) => {
-            eprintln!("error: {:#}", fail.error);
+            // Offending values are quoted at most 100 characters long.
+            eprintln!(
+                "error: {}",
+                dummy_site::text::shorten(&format!("{:#}", fail.error))
+            );
             ExitCode::from(fail.code)
         }
     }
