@@ -33,7 +33,15 @@ impl SiteHandle {
 
     /// `http://<addr>`, without a trailing slash.
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        // A site listening on every address (`0.0.0.0`, `[::]`) is reached on loopback.
+        let mut a = self.addr;
+        if a.ip().is_unspecified() {
+            a.set_ip(match a.ip() {
+                std::net::IpAddr::V4(_) => std::net::Ipv4Addr::LOCALHOST.into(),
+                std::net::IpAddr::V6(_) => std::net::Ipv6Addr::LOCALHOST.into(),
+            });
+        }
+        format!("http://{a}")
     }
 
     /// The site's state: metrics, faults, configuration.

@@ -6,7 +6,7 @@ use anyhow::{anyhow, Context};
 use perf_core::engine::signals;
 use perf_core::{LoadPoint, Params};
 use perf_ml::gate::{
-    environment_differences, Baseline, Finding, Gate, GateError, GateParams, GateReport, RunSample,
+    config_of, environment_differences, Baseline, Finding, Gate, GateError, GateParams, GateReport, RunSample,
 };
 
 use crate::cli::{CompareArgs, GateArgs, GateStats};
@@ -63,6 +63,18 @@ pub fn gate(a: &GateArgs) -> Result<u8, Fail> {
         points,
         stop_on_error_rate: None,
     };
+    // What can be known before any load: the plan matches the baseline, and a new
+    // baseline can be written.
+    match &baseline {
+        Some(b) => {
+            let configs: Vec<String> = plan.points.iter().map(config_of).collect();
+            let configs: Vec<&str> = configs.iter().map(String::as_str).collect();
+            b.run
+                .check_plan(plan.scenario.name, &configs)
+                .map_err(|e| usage(anyhow!("{}: {e}", a.baseline.display())))?;
+        }
+        None => check_writable(&a.baseline)?,
+    }
     let opts = ExecOpts::from_common(&a.common);
     let done = execute(&plan, &opts)?;
     if let Some(sig) = done.interrupted {
@@ -118,6 +130,21 @@ pub fn gate(a: &GateArgs) -> Result<u8, Fail> {
         &report,
         &format!("baseline {}", a.baseline.display()),
     ))
+}
+
+/// Fails (exit 2) when `--save-baseline` could not write `path`: its folder cannot be
+/// made, or a file cannot be created in it.
+fn check_writable(path: &std::path::Path) -> Result<(), Fail> {
+    let bad = |e: std::io::Error| usage(anyhow!("--baseline: cannot write {}: {e}", path.display()));
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
+    std::fs::create_dir_all(dir).map_err(bad)?;
+    if path.is_dir() {
+        return Err(bad(std::io::Error::other("it is a directory")));
+    }
+    tempfile::NamedTempFile::new_in(dir).map(drop).map_err(bad)
 }
 
 /// `compare`.

@@ -10,7 +10,7 @@ pub mod pacing;
 pub mod resources;
 pub mod signals;
 
-use std::net::{TcpStream, ToSocketAddrs};
+use std::net::TcpStream;
 use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
@@ -132,18 +132,18 @@ pub fn check_target(url: &str) -> Result<(), EngineError> {
     if !matches!(parsed.scheme(), "http" | "https") {
         return Err(bad("the scheme must be http or https"));
     }
-    let host = parsed.host_str().ok_or_else(|| bad("it has no host"))?;
-    let port = parsed
-        .port_or_known_default()
-        .ok_or_else(|| bad("it has no port"))?;
+    if parsed.host().is_none() {
+        return Err(bad("it has no host"));
+    }
+    if parsed.port_or_known_default().is_none() {
+        return Err(bad("it has no port"));
+    }
     let unreachable = |source| EngineError::Unreachable {
         url: url.to_string(),
         source,
     };
-    let addrs: Vec<_> = (host, port)
-        .to_socket_addrs()
-        .map_err(unreachable)?
-        .collect();
+    // The URL's own resolver: an IPv6 literal is `[::1]` in the URL but `::1` to connect.
+    let addrs = parsed.socket_addrs(|| None).map_err(unreachable)?;
     let mut last =
         std::io::Error::new(std::io::ErrorKind::NotFound, "the host name has no address");
     for a in addrs {

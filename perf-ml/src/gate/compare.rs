@@ -122,28 +122,11 @@ impl Gate {
     /// different number or configuration of points, an endpoint of the baseline absent
     /// from the current run, an endpoint with no requests.
     pub fn compare(&self, base: &RunSample, current: &RunSample) -> Result<GateReport, GateError> {
-        if base.scenario != current.scenario {
-            return Err(GateError::Mismatch(format!(
-                "the baseline is of scenario '{}', this run of '{}'",
-                base.scenario, current.scenario
-            )));
-        }
-        if base.points.len() != current.points.len() {
-            return Err(GateError::Mismatch(format!(
-                "the baseline has {} load point(s), this run {}; re-create the baseline with --save-baseline",
-                base.points.len(),
-                current.points.len()
-            )));
-        }
+        let configs: Vec<&str> = current.points.iter().map(|p| p.config.as_str()).collect();
+        base.check_plan(&current.scenario, &configs)?;
         let mut findings = Vec::new();
         let mut notes = Vec::new();
         for (i, (b, c)) in base.points.iter().zip(&current.points).enumerate() {
-            if b.config != c.config {
-                return Err(GateError::Mismatch(format!(
-                    "point {i}: the baseline ran {}, this run {}",
-                    b.config, c.config
-                )));
-            }
             for (name, be) in &b.endpoints {
                 let ce = c
                     .endpoints

@@ -72,6 +72,34 @@ pub fn config_of(p: &perf_core::LoadPoint) -> String {
 }
 
 impl RunSample {
+    /// Whether a run of `scenario` with points of these configurations ([`config_of`])
+    /// can be compared with this one: the gate checks the plan with it before running
+    /// any load, and [`crate::gate::Gate::compare`] the run with it after.
+    pub fn check_plan(&self, scenario: &str, configs: &[&str]) -> Result<(), GateError> {
+        if self.scenario != scenario {
+            return Err(GateError::Mismatch(format!(
+                "the baseline is of scenario '{}', this run of '{scenario}'",
+                self.scenario
+            )));
+        }
+        if self.points.len() != configs.len() {
+            return Err(GateError::Mismatch(format!(
+                "the baseline has {} load point(s), this run {}; re-create the baseline with --save-baseline",
+                self.points.len(),
+                configs.len()
+            )));
+        }
+        for (i, (b, c)) in self.points.iter().zip(configs).enumerate() {
+            if b.config != *c {
+                return Err(GateError::Mismatch(format!(
+                    "point {i}: the baseline ran {}, this run {c}; re-create the baseline with --save-baseline",
+                    b.config
+                )));
+            }
+        }
+        Ok(())
+    }
+
     /// Reads `runs.csv`, `timeline.csv` and `points/<n>.json` of a results directory.
     /// A directory with no points, or with no requests at all, is [`GateError::Empty`].
     pub fn from_dir(dir: &Path) -> Result<Self, GateError> {
