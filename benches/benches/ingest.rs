@@ -31,6 +31,7 @@ fn runs_csv(n: usize) -> tempfile::NamedTempFile {
             format!("{:.3}", rate * 0.99),
             format!("{}", (rate * 15.0) as u64),
             "3".into(),
+            "0".into(),
             "0.000200".into(),
             "11000".into(),
             "12000".into(),

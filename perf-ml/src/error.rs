@@ -75,6 +75,14 @@ pub enum MlError {
         #[source]
         source: serde_json::Error,
     },
+    /// A model file whose content cannot be trusted (edited or damaged).
+    #[error("{path}: invalid model file: {reason}")]
+    BadModel {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        reason: String,
+    },
     /// A model file of another schema version.
     #[error("{path}: model schema version {found}, this tool reads version {expected}; refit with `perf-scenarios fit`")]
     Schema {

@@ -67,7 +67,7 @@ pub fn fit(data: &Dataset, seed: u64) -> Result<ModelFile, MlError> {
     };
     Ok(ModelFile {
         schema_version: SCHEMA_VERSION,
-        kind: "perf-ml latency+failure".into(),
+        kind: crate::model_file::MODEL_KIND.into(),
         scenario: data.scenario.clone(),
         version: 0,
         created: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),

@@ -15,6 +15,54 @@ use crate::MlError;
 /// The schema this tool writes and reads.
 pub const SCHEMA_VERSION: u64 = 1;
 
+/// What [`ModelFile::kind`] says of a file `fit` wrote.
+pub const MODEL_KIND: &str = "perf-ml latency+failure";
+
+/// The latency candidates `fit` knows, by the name files use.
+pub const LATENCY_KINDS: [&str; 3] = ["queue_curve", "ridge_poly2", "random_forest"];
+
+/// The name of a latency model's kind.
+fn kind_of(m: &LatencyModel) -> &'static str {
+    match m {
+        LatencyModel::QueueCurve(_) => LATENCY_KINDS[0],
+        LatencyModel::Ridge(_) => LATENCY_KINDS[1],
+        LatencyModel::Forest(_) => LATENCY_KINDS[2],
+    }
+}
+
+/// Checks a chosen model against its kind and its cross-validated scores: the kind is
+/// known and is the model's, its score is there, every interval factor is finite and
+/// ordered.
+fn check_chosen(what: &str, chosen: &str, m: &LatencyModel, cv: &[CvScore]) -> Result<(), String> {
+    if !LATENCY_KINDS.contains(&chosen) {
+        return Err(format!(
+            "{what}: unknown model kind '{chosen}' (known: {})",
+            LATENCY_KINDS.join(", ")
+        ));
+    }
+    if kind_of(m) != chosen {
+        return Err(format!(
+            "{what}: chosen '{chosen}' but the model is a {}",
+            kind_of(m)
+        ));
+    }
+    let score = cv
+        .iter()
+        .find(|c| c.model == chosen)
+        .ok_or_else(|| format!("{what}: no cross-validated error for '{chosen}' (its interval)"))?;
+    let finite = score.mape.iter().chain(&score.rmse_us).all(|v| v.is_finite() && *v >= 0.0);
+    let ordered = score
+        .log_resid_q
+        .iter()
+        .all(|(lo, hi)| lo.is_finite() && hi.is_finite() && lo <= hi);
+    if !finite || !ordered || score.folds == 0 {
+        return Err(format!(
+            "{what}: the cross-validated error of '{chosen}' is not a set of finite numbers with ordered interval factors"
+        ));
+    }
+    Ok(())
+}
+
 /// What the models were trained on.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Training {
@@ -119,10 +167,13 @@ impl ModelFile {
                 path: path.to_path_buf(),
                 source,
             })?;
-        let found = v
-            .get("schema_version")
-            .and_then(serde_json::Value::as_u64)
-            .unwrap_or(0);
+        let Some(found) = v.get("schema_version").and_then(serde_json::Value::as_u64) else {
+            return Err(MlError::BadModel {
+                path: path.to_path_buf(),
+                reason: "not a model file: it has no schema_version (files written by `fit` have)"
+                    .into(),
+            });
+        };
         if found != SCHEMA_VERSION {
             return Err(MlError::Schema {
                 path: path.to_path_buf(),
@@ -130,10 +181,53 @@ impl ModelFile {
                 expected: SCHEMA_VERSION,
             });
         }
-        serde_json::from_value(v).map_err(|source| MlError::Json {
+        if v.get("kind").and_then(serde_json::Value::as_str) != Some(MODEL_KIND) {
+            return Err(MlError::BadModel {
+                path: path.to_path_buf(),
+                reason: format!("its kind is not '{MODEL_KIND}' (not written by `fit`)"),
+            });
+        }
+        let m: Self = serde_json::from_value(v).map_err(|source| MlError::Json {
             path: path.to_path_buf(),
             source,
-        })
+        })?;
+        m.validate().map_err(|reason| MlError::BadModel {
+            path: path.to_path_buf(),
+            reason,
+        })?;
+        Ok(m)
+    }
+
+    /// Checks what a prediction relies on: known kinds, intervals present, finite and
+    /// ordered numbers.
+    pub fn validate(&self) -> Result<(), String> {
+        check_chosen("latency", &self.chosen, &self.latency, &self.latency_cv)?;
+        for e in &self.endpoints {
+            check_chosen(&format!("endpoint '{}'", e.name), &e.chosen, &e.latency, &e.cv)?;
+        }
+        let t = &self.training;
+        let (lo, hi) = t.load_range;
+        if !(lo.is_finite() && hi.is_finite() && 0.0 <= lo && lo <= hi) {
+            return Err(format!("training load range {lo} .. {hi} is not an ordered pair of finite loads"));
+        }
+        if !matches!(t.load_model.as_str(), "open" | "closed") {
+            return Err(format!("training load model '{}' is neither open nor closed", t.load_model));
+        }
+        if t.default_params.len() != t.param_names.len() {
+            return Err(format!(
+                "{} default parameter value(s) for {} parameter(s)",
+                t.default_params.len(),
+                t.param_names.len()
+            ));
+        }
+        let positive = |v: Option<f64>| v.is_none_or(|v| v.is_finite() && v > 0.0);
+        if !positive(self.capacity)
+            || !positive(self.failure_loads.0)
+            || !positive(self.failure_loads.1)
+        {
+            return Err("a capacity or failure load is not a finite number above 0".into());
+        }
+        Ok(())
     }
 
     /// Writes `<root>/<scenario>/v<N>.json` with the next free N and returns its path.

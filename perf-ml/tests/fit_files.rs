@@ -27,7 +27,7 @@ fn write_results(dir: &Path, rows: &[Row]) -> PathBuf {
         let failures = (requests as f64 * r.errors) as u64;
         let (p50, p95, p99) = (r.p50 as u64, (r.p50 * 1.2) as u64, (r.p50 * 1.5) as u64);
         text.push_str(&format!(
-            "run-x,{},open,100,{},5.0,{},{requests},{failures},{},{p50},{p95},{p95},{p99},{p99},{p50},0,10,50,5,false,{},true,{i},2026-11-22T00:00:00Z,{}\n",
+            "run-x,{},open,100,{},5.0,{},{requests},{failures},0,{},{p50},{p95},{p95},{p99},{p99},{p50},0,10,50,5,false,{},true,{i},2026-11-22T00:00:00Z,{}\n",
             r.scenario, r.load, r.load, r.errors, r.errors < 0.01, r.size
         ));
     }
@@ -149,6 +149,48 @@ fn model_files_of_another_schema_or_corrupted_are_refused() {
         ModelFile::load(&tmp.path().join("none.json")),
         Err(MlError::Io { .. })
     ));
+}
+
+#[test]
+fn tampered_model_files_are_refused_with_what_is_wrong() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = write_results(tmp.path(), &queue_rows(300.0));
+    let r = fit_and_save(&[dir], None, &tmp.path().join("m"), 1).unwrap();
+    let good: serde_json::Value = serde_json::from_str(&fs::read_to_string(&r.path).unwrap()).unwrap();
+    let refused = |edit: &dyn Fn(&mut serde_json::Value), needle: &str| {
+        let mut v = good.clone();
+        edit(&mut v);
+        let p = tmp.path().join("tampered.json");
+        fs::write(&p, v.to_string()).unwrap();
+        let e = ModelFile::load(&p).unwrap_err();
+        let text = e.to_string();
+        assert!(matches!(e, MlError::BadModel { .. }), "{text}");
+        assert!(text.contains(needle) && text.lines().count() == 1, "{text}");
+    };
+    refused(&|v| v["chosen"] = "magic".into(), "unknown model kind 'magic'");
+    refused(&|v| v["latency_cv"] = serde_json::json!([]), "no cross-validated error");
+    refused(
+        &|v| {
+            let chosen = v["chosen"].clone();
+            for c in v["latency_cv"].as_array_mut().unwrap() {
+                if c["model"] == chosen {
+                    c["log_resid_q"][1] = serde_json::json!([0.5, -0.5]);
+                }
+            }
+        },
+        "ordered interval factors",
+    );
+    refused(&|v| v["capacity"] = (-5.0).into(), "capacity");
+    refused(&|v| v["kind"] = "something else".into(), "kind");
+    refused(
+        &|v| v["training"]["load_range"] = serde_json::json!([500.0, 100.0]),
+        "load range",
+    );
+    // JSON that is not a model says so, not "schema version 0".
+    let p = tmp.path().join("other.json");
+    fs::write(&p, r#"{"hello": "world"}"#).unwrap();
+    let e = ModelFile::load(&p).unwrap_err().to_string();
+    assert!(e.contains("not a model file") && !e.contains("version 0"), "{e}");
 }
 
 #[test]
