@@ -71,7 +71,12 @@ pub fn gate(a: &GateArgs) -> Result<u8, Fail> {
             let configs: Vec<&str> = configs.iter().map(String::as_str).collect();
             b.run
                 .check_plan(plan.scenario.name, &configs)
-                .map_err(|e| usage(anyhow!("{}: {e}", a.baseline.display())))?;
+                .map_err(|e| {
+                    usage(anyhow!(
+                        "{}: {e}; re-create the baseline with --save-baseline",
+                        a.baseline.display()
+                    ))
+                })?;
         }
         None => check_writable(&a.baseline)?,
     }

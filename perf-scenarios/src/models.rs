@@ -1,7 +1,6 @@
 //! `fit`, `predict` and `usl`: the ML plugin's commands.
 
 use anyhow::anyhow;
-use perf_core::params::split_assignment;
 use perf_ml::fit::{fit_and_save, predict as predict_at};
 use perf_ml::model_file::ModelFile;
 use perf_ml::usl::{fit_usl, read_usl_csv};
@@ -34,8 +33,7 @@ fn ms(us: f64) -> String {
 pub fn predict(a: &PredictArgs) -> Result<u8, Fail> {
     let model = ModelFile::load(&a.model).map_err(ml_fail)?;
     let mut overrides = Vec::new();
-    for raw in &a.params {
-        let (k, v) = split_assignment(raw).map_err(usage)?;
+    for (k, v) in crate::runner::overrides(&a.params)? {
         let v: f64 = v
             .parse()
             .ok()

@@ -151,9 +151,17 @@ pub(crate) fn browser_params(
 }
 
 pub(crate) fn overrides(raw: &[String]) -> Result<Vec<(String, String)>, Fail> {
-    raw.iter()
-        .map(|r| split_assignment(r).map_err(usage))
-        .collect()
+    let mut out: Vec<(String, String)> = Vec::new();
+    for r in raw {
+        let (k, v) = split_assignment(r).map_err(usage)?;
+        if out.iter().any(|(seen, _)| *seen == k) {
+            return Err(usage(anyhow!(
+                "--param '{k}' is given more than once (to try several values, sweep with --param {k}=a,b)"
+            )));
+        }
+        out.push((k, v));
+    }
+    Ok(out)
 }
 
 pub(crate) fn slos(spec: &ScenarioSpec, given: &Option<String>) -> Result<Vec<Slo>, Fail> {
@@ -331,6 +339,11 @@ impl Session {
                 };
                 (h.clone(), None, target)
             }
+            TargetChoice::Embedded(_) if opts.target_pid.is_some() => {
+                return Err(usage(anyhow!(
+                    "--target-pid: only with --host; the embedded site runs in this process and is measured already"
+                )))
+            }
             TargetChoice::Embedded(p) => {
                 let cfg = p
                     .check()
@@ -345,7 +358,7 @@ impl Session {
         let id = run_id(&opts.out, scenario.name);
         let names: Vec<String> = scenario.params.iter().map(|p| p.name.to_string()).collect();
         let writer = ResultsWriter::create(&opts.out, &id, names)
-            .map_err(|e| usage(anyhow!("--out: {e:#}")))?;
+            .map_err(|e| usage(anyhow::Error::new(e).context("--out")))?;
         let rt = tokio::runtime::Builder::new_multi_thread()
             .enable_all()
             .build()

@@ -9,6 +9,7 @@ pub mod http;
 pub mod pacing;
 pub mod resources;
 pub mod signals;
+pub mod warnings;
 
 use std::net::TcpStream;
 use std::path::PathBuf;
@@ -353,6 +354,7 @@ fn goose_config(
 /// Runs one load point. Call from a Tokio runtime; one point at a time per process.
 pub async fn run_point(spec: &PointSpec) -> Result<PointOutcome, EngineError> {
     signals::install().map_err(EngineError::Signals)?;
+    warnings::install();
     let started_at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
     let LoadPoint {
         model,
@@ -459,6 +461,7 @@ pub async fn run_point(spec: &PointSpec) -> Result<PointOutcome, EngineError> {
     };
     let attack = GooseAttack::initialize_with_config(config)?.register_scenario(scenario);
     let result = attack.execute().await;
+    warnings::flush();
     let _ = stop_tx.send(());
     if let Some(tx) = browser_stop {
         let _ = tx.send(true);

@@ -84,7 +84,7 @@ impl RunSample {
         }
         if self.points.len() != configs.len() {
             return Err(GateError::Mismatch(format!(
-                "the baseline has {} load point(s), this run {}; re-create the baseline with --save-baseline",
+                "the baseline has {} load point(s), this run {}",
                 self.points.len(),
                 configs.len()
             )));
@@ -92,7 +92,7 @@ impl RunSample {
         for (i, (b, c)) in self.points.iter().zip(configs).enumerate() {
             if b.config != *c {
                 return Err(GateError::Mismatch(format!(
-                    "point {i}: the baseline ran {}, this run {c}; re-create the baseline with --save-baseline",
+                    "point {i}: the baseline ran {}, this run {c}",
                     b.config
                 )));
             }
