@@ -60,6 +60,29 @@ fn bad_options_exit_2_naming_the_option() {
     fails_with_2(&["--addr", "not-an-address"], "--addr");
     fails_with_2(&["--max-header-bytes", "10"], "--max-header-bytes");
     fails_with_2(&["--stall-at-s", "1"], "--stall-for-s");
+    // Values that would overflow a time: a clear maximum, not a panic.
+    for (opt, v) in [
+        ("--stall-at-s", "1e300"),
+        ("--stall-for-s", "1e300"),
+        ("--extra-latency-ms", "1e308"),
+        ("--jitter-ms", "inf"),
+        ("--degradation-pct-per-min", "1e20"),
+        ("--queue-timeout-ms", "18446744073709551615"),
+        ("--header-read-timeout-ms", "18446744073709551615"),
+        ("--shutdown-timeout-ms", "18446744073709551615"),
+    ] {
+        let mut args = vec![opt, v];
+        if opt == "--stall-at-s" {
+            args.extend(["--stall-for-s", "1"]);
+        }
+        fails_with_2(&args, opt);
+    }
+    // A 100,000-character value is quoted short.
+    let long = "9".repeat(100_000);
+    let out = Command::new(BIN).args(["--workers", &long]).output().unwrap();
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(err.len() < 1000 && err.contains("100000 characters"), "{err}");
 }
 
 #[test]

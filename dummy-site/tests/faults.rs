@@ -173,6 +173,11 @@ async fn faults_patch_merges_and_rejects_bad_values() {
     for (body, field) in [
         (r#"{"error_rate":2}"#, Some("error_rate")),
         (r#"{"stall_for_s":-1}"#, Some("stall_for_s")),
+        (r#"{"extra_latency_ms":1e308}"#, Some("extra_latency_ms")),
+        (r#"{"jitter_ms":3600001}"#, Some("jitter_ms")),
+        (r#"{"stall_at_s":1e300,"stall_for_s":1}"#, Some("stall_at_s")),
+        (r#"{"stall_at_s":0,"stall_for_s":1e300}"#, Some("stall_for_s")),
+        (r#"{"degradation_pct_per_min":1e300}"#, Some("degradation_pct_per_min")),
         (r#"{"nope":1}"#, None),
         ("not json", None),
     ] {
@@ -183,4 +188,40 @@ async fn faults_patch_merges_and_rejects_bad_values() {
     }
     let now: Value = c.get(&url).send().await.unwrap().json().await.unwrap();
     assert_eq!(now["error_rate"], 1.0, "a rejected patch changes nothing");
+    // The site still answers every dynamic request after the rejected values.
+    assert_eq!(
+        timed_get(&c, &format!("{}/api/items", site.url())).await.0,
+        500
+    );
+    // A 1 MB field is not echoed back whole.
+    let big = format!(r#"{{"jitter_ms":"{}"}}"#, "A".repeat(1_000_000));
+    let r = c.post(&url).body(big).send().await.unwrap();
+    assert_eq!(r.status(), 400);
+    let text = r.text().await.unwrap();
+    assert!(text.len() < 1000 && text.contains("1000000 characters"), "{}", &text[..200.min(text.len())]);
+}
+
+#[tokio::test]
+async fn a_dual_stack_site_serves_and_admits_loopback_clients_of_both_families() {
+    let site = SiteParams {
+        service_time_ms: 0.0,
+        ..SiteParams::default()
+    }
+    .check()
+    .unwrap()
+    .start("[::]:0".parse().unwrap())
+    .unwrap();
+    let port = site.addr().port();
+    assert!(site.url().starts_with("http://[::1]:"), "{}", site.url());
+    let c = client();
+    for host in ["127.0.0.1", "[::1]"] {
+        for path in ["/api/items", "/admin/faults"] {
+            let r = c
+                .get(format!("http://{host}:{port}{path}"))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 200, "{host}{path}");
+        }
+    }
 }
