@@ -62,7 +62,10 @@ mod tests {
         assert!(s.len() < 200, "{s}");
         assert!(s.starts_with("--param size: 'xxx"), "{s}");
         assert!(s.ends_with("…' (10000 characters) is not a size"), "{s}");
-        assert_eq!(shorten("bad 'short' and \"also\""), "bad 'short' and \"also\"");
+        assert_eq!(
+            shorten("bad 'short' and \"also\""),
+            "bad 'short' and \"also\""
+        );
         let s = shorten(&format!("invalid type: string \"{long}"));
         assert!(s.ends_with("… (10000 characters)"), "{s}");
         assert_eq!(shorten("it's fine"), "it's fine");

@@ -79,10 +79,16 @@ fn bad_options_exit_2_naming_the_option() {
     }
     // A 100,000-character value is quoted short.
     let long = "9".repeat(100_000);
-    let out = Command::new(BIN).args(["--workers", &long]).output().unwrap();
+    let out = Command::new(BIN)
+        .args(["--workers", &long])
+        .output()
+        .unwrap();
     let err = String::from_utf8(out.stderr).unwrap();
     assert_eq!(out.status.code(), Some(2));
-    assert!(err.len() < 1000 && err.contains("100000 characters"), "{err}");
+    assert!(
+        err.len() < 1000 && err.contains("100000 characters"),
+        "{err}"
+    );
 }
 
 #[test]

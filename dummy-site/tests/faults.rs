@@ -175,9 +175,18 @@ async fn faults_patch_merges_and_rejects_bad_values() {
         (r#"{"stall_for_s":-1}"#, Some("stall_for_s")),
         (r#"{"extra_latency_ms":1e308}"#, Some("extra_latency_ms")),
         (r#"{"jitter_ms":3600001}"#, Some("jitter_ms")),
-        (r#"{"stall_at_s":1e300,"stall_for_s":1}"#, Some("stall_at_s")),
-        (r#"{"stall_at_s":0,"stall_for_s":1e300}"#, Some("stall_for_s")),
-        (r#"{"degradation_pct_per_min":1e300}"#, Some("degradation_pct_per_min")),
+        (
+            r#"{"stall_at_s":1e300,"stall_for_s":1}"#,
+            Some("stall_at_s"),
+        ),
+        (
+            r#"{"stall_at_s":0,"stall_for_s":1e300}"#,
+            Some("stall_for_s"),
+        ),
+        (
+            r#"{"degradation_pct_per_min":1e300}"#,
+            Some("degradation_pct_per_min"),
+        ),
         (r#"{"nope":1}"#, None),
         ("not json", None),
     ] {
@@ -198,7 +207,11 @@ async fn faults_patch_merges_and_rejects_bad_values() {
     let r = c.post(&url).body(big).send().await.unwrap();
     assert_eq!(r.status(), 400);
     let text = r.text().await.unwrap();
-    assert!(text.len() < 1000 && text.contains("1000000 characters"), "{}", &text[..200.min(text.len())]);
+    assert!(
+        text.len() < 1000 && text.contains("1000000 characters"),
+        "{}",
+        &text[..200.min(text.len())]
+    );
 }
 
 #[tokio::test]

@@ -157,7 +157,9 @@ fn record_into(
 ) {
     let a = match map.get_mut(name) {
         Some(a) => a,
-        None => map.entry(name.to_string()).or_insert_with(|| Acc::new(sigfig)),
+        None => map
+            .entry(name.to_string())
+            .or_insert_with(|| Acc::new(sigfig)),
     };
     a.record(us, end);
     if late && end != End::Unfinished {

@@ -259,11 +259,7 @@ fn a_target_that_never_answers_leaves_unfinished_failures_and_never_passes() {
     let r = &o.detail.row;
     println!(
         "stalled: requests {}, unfinished {}, dropped {}, ended in {:?}: {:?}",
-        r.requests,
-        r.unfinished,
-        r.dropped_iterations,
-        took,
-        o.detail.not_passed
+        r.requests, r.unfinished, r.dropped_iterations, took, o.detail.not_passed
     );
     assert_eq!(o.detail.scheduled_iterations, 40);
     assert_every_start_accounted(&o);
@@ -272,7 +268,12 @@ fn a_target_that_never_answers_leaves_unfinished_failures_and_never_passes() {
     assert_eq!(r.error_rate, 1.0);
     assert!(!r.slo_pass, "no SLO, but nothing finished: it cannot pass");
     assert!(r.complete);
-    assert!(o.detail.not_passed.as_deref().unwrap().contains("no request finished"));
+    assert!(o
+        .detail
+        .not_passed
+        .as_deref()
+        .unwrap()
+        .contains("no request finished"));
     // Unfinished requests are timed up to the end of the grace period.
     assert!(r.max_us >= 2_000_000, "max {} µs", r.max_us);
     assert!(
@@ -304,12 +305,22 @@ fn overload_without_shedding_counts_stragglers_in_the_point_not_in_its_throughpu
         r.requests, r.achieved_rps, r.p95_us
     );
     assert_every_start_accounted(&o);
-    assert_eq!(r.unfinished, 0, "the backlog drains within the grace period");
-    assert!(after > 100, "the backlog finishes after the window: {after}");
+    assert_eq!(
+        r.unfinished, 0,
+        "the backlog drains within the grace period"
+    );
+    assert!(
+        after > 100,
+        "the backlog finishes after the window: {after}"
+    );
     assert!(
         (r.achieved_rps - 200.0).abs() < 25.0,
         "throughput is what finished in the window, not what was started: {}",
         r.achieved_rps
     );
-    assert!(r.p95_us > 500_000, "queued requests wait: p95 {} µs", r.p95_us);
+    assert!(
+        r.p95_us > 500_000,
+        "queued requests wait: p95 {} µs",
+        r.p95_us
+    );
 }

@@ -40,7 +40,11 @@ fn results_written_before_unfinished_requests_were_counted_still_read() {
     let p = write(&d, &format!("{old_header}\n{old_row}\n"));
     let rows = read_runs(&p).unwrap();
     assert_eq!((rows[0].failures, rows[0].unfinished), (3, 0));
-    assert_eq!(rows[0].params.get("size"), 1024.0, "not taken for a parameter");
+    assert_eq!(
+        rows[0].params.get("size"),
+        1024.0,
+        "not taken for a parameter"
+    );
 }
 
 #[test]

@@ -50,7 +50,11 @@ fn check_chosen(what: &str, chosen: &str, m: &LatencyModel, cv: &[CvScore]) -> R
         .iter()
         .find(|c| c.model == chosen)
         .ok_or_else(|| format!("{what}: no cross-validated error for '{chosen}' (its interval)"))?;
-    let finite = score.mape.iter().chain(&score.rmse_us).all(|v| v.is_finite() && *v >= 0.0);
+    let finite = score
+        .mape
+        .iter()
+        .chain(&score.rmse_us)
+        .all(|v| v.is_finite() && *v >= 0.0);
     let ordered = score
         .log_resid_q
         .iter()
@@ -203,15 +207,25 @@ impl ModelFile {
     pub fn validate(&self) -> Result<(), String> {
         check_chosen("latency", &self.chosen, &self.latency, &self.latency_cv)?;
         for e in &self.endpoints {
-            check_chosen(&format!("endpoint '{}'", e.name), &e.chosen, &e.latency, &e.cv)?;
+            check_chosen(
+                &format!("endpoint '{}'", e.name),
+                &e.chosen,
+                &e.latency,
+                &e.cv,
+            )?;
         }
         let t = &self.training;
         let (lo, hi) = t.load_range;
         if !(lo.is_finite() && hi.is_finite() && 0.0 <= lo && lo <= hi) {
-            return Err(format!("training load range {lo} .. {hi} is not an ordered pair of finite loads"));
+            return Err(format!(
+                "training load range {lo} .. {hi} is not an ordered pair of finite loads"
+            ));
         }
         if !matches!(t.load_model.as_str(), "open" | "closed") {
-            return Err(format!("training load model '{}' is neither open nor closed", t.load_model));
+            return Err(format!(
+                "training load model '{}' is neither open nor closed",
+                t.load_model
+            ));
         }
         if t.default_params.len() != t.param_names.len() {
             return Err(format!(

@@ -156,7 +156,8 @@ fn tampered_model_files_are_refused_with_what_is_wrong() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = write_results(tmp.path(), &queue_rows(300.0));
     let r = fit_and_save(&[dir], None, &tmp.path().join("m"), 1).unwrap();
-    let good: serde_json::Value = serde_json::from_str(&fs::read_to_string(&r.path).unwrap()).unwrap();
+    let good: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(&r.path).unwrap()).unwrap();
     let refused = |edit: &dyn Fn(&mut serde_json::Value), needle: &str| {
         let mut v = good.clone();
         edit(&mut v);
@@ -167,8 +168,14 @@ fn tampered_model_files_are_refused_with_what_is_wrong() {
         assert!(matches!(e, MlError::BadModel { .. }), "{text}");
         assert!(text.contains(needle) && text.lines().count() == 1, "{text}");
     };
-    refused(&|v| v["chosen"] = "magic".into(), "unknown model kind 'magic'");
-    refused(&|v| v["latency_cv"] = serde_json::json!([]), "no cross-validated error");
+    refused(
+        &|v| v["chosen"] = "magic".into(),
+        "unknown model kind 'magic'",
+    );
+    refused(
+        &|v| v["latency_cv"] = serde_json::json!([]),
+        "no cross-validated error",
+    );
     refused(
         &|v| {
             let chosen = v["chosen"].clone();
@@ -190,7 +197,10 @@ fn tampered_model_files_are_refused_with_what_is_wrong() {
     let p = tmp.path().join("other.json");
     fs::write(&p, r#"{"hello": "world"}"#).unwrap();
     let e = ModelFile::load(&p).unwrap_err().to_string();
-    assert!(e.contains("not a model file") && !e.contains("version 0"), "{e}");
+    assert!(
+        e.contains("not a model file") && !e.contains("version 0"),
+        "{e}"
+    );
 }
 
 #[test]

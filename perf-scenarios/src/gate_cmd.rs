@@ -6,7 +6,8 @@ use anyhow::{anyhow, Context};
 use perf_core::engine::signals;
 use perf_core::{LoadPoint, Params};
 use perf_ml::gate::{
-    config_of, environment_differences, Baseline, Finding, Gate, GateError, GateParams, GateReport, RunSample,
+    config_of, environment_differences, Baseline, Finding, Gate, GateError, GateParams, GateReport,
+    RunSample,
 };
 
 use crate::cli::{CompareArgs, GateArgs, GateStats};
@@ -140,7 +141,8 @@ pub fn gate(a: &GateArgs) -> Result<u8, Fail> {
 /// Fails (exit 2) when `--save-baseline` could not write `path`: its folder cannot be
 /// made, or a file cannot be created in it.
 fn check_writable(path: &std::path::Path) -> Result<(), Fail> {
-    let bad = |e: std::io::Error| usage(anyhow!("--baseline: cannot write {}: {e}", path.display()));
+    let bad =
+        |e: std::io::Error| usage(anyhow!("--baseline: cannot write {}: {e}", path.display()));
     let dir = path
         .parent()
         .filter(|d| !d.as_os_str().is_empty())

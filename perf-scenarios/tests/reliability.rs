@@ -183,16 +183,33 @@ fn check_readable(dir: &Path) {
         let d = perf_core::results::read_point(&dir.join("points").join(format!("{i}.json")))
             .unwrap_or_else(|e| panic!("point {i} in runs.csv but: {e}"));
         let key = |r: &perf_core::PointRow| {
-            (r.requests, r.failures, r.unfinished, r.p95_us, r.complete, r.target_rps)
+            (
+                r.requests,
+                r.failures,
+                r.unfinished,
+                r.p95_us,
+                r.complete,
+                r.target_rps,
+            )
         };
-        assert_eq!(key(&d.row), key(r), "point {i}: runs.csv and its JSON agree");
+        assert_eq!(
+            key(&d.row),
+            key(r),
+            "point {i}: runs.csv and its JSON agree"
+        );
     }
     perf_core::results::read_timeline(&dir.join("timeline.csv")).unwrap();
     let d = dir.to_str().unwrap();
     let file_error = |s: &str| {
-        ["malformed", "invalid JSON", "cannot read", "panicked", "not a model"]
-            .iter()
-            .any(|w| s.contains(w))
+        [
+            "malformed",
+            "invalid JSON",
+            "cannot read",
+            "panicked",
+            "not a model",
+        ]
+        .iter()
+        .any(|w| s.contains(w))
     };
     let models = dir.join("models");
     let models = models.to_str().unwrap();
@@ -243,7 +260,8 @@ fn kill_9_at_20_random_moments_leaves_every_completed_point_readable() {
             })
             .collect();
         let t = Instant::now();
-        let mut order: Vec<(f64, std::process::Child)> = pair.iter().copied().zip(children).collect();
+        let mut order: Vec<(f64, std::process::Child)> =
+            pair.iter().copied().zip(children).collect();
         order.sort_by(|a, b| a.0.total_cmp(&b.0));
         for (moment, mut child) in order {
             if let Some(wait) = Duration::from_secs_f64(moment).checked_sub(t.elapsed()) {
@@ -258,8 +276,14 @@ fn kill_9_at_20_random_moments_leaves_every_completed_point_readable() {
         .iter()
         .map(|d| perf_core::read_runs(&d.join("runs.csv")).map_or(0, |r| r.len()))
         .sum();
-    println!("{} directories, {points} completed points in all", dirs.len());
-    assert!(points > 10, "the kills spread over the sweeps: {points} points");
+    println!(
+        "{} directories, {points} completed points in all",
+        dirs.len()
+    );
+    assert!(
+        points > 10,
+        "the kills spread over the sweeps: {points} points"
+    );
     for d in &dirs {
         check_readable(d);
     }
@@ -307,7 +331,10 @@ fn ipv6_literals_and_localhost_reach_a_dual_stack_target() {
 #[test]
 fn the_gate_refuses_a_baseline_that_does_not_match_before_any_load() {
     let out = tempfile::tempdir().unwrap();
-    let baseline = concat!(env!("CARGO_MANIFEST_DIR"), "/../scenarios/baselines/api.json");
+    let baseline = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../scenarios/baselines/api.json"
+    );
     let unwritable = out.path().join("a-file");
     std::fs::write(&unwritable, "x").unwrap();
     let unwritable = unwritable.join("b.json");
@@ -345,14 +372,33 @@ fn the_gate_refuses_a_baseline_that_does_not_match_before_any_load() {
 fn bad_values_of_new_and_hostile_inputs_are_one_line_exit_2() {
     let long = "7".repeat(50_000);
     let cases: Vec<(Vec<&str>, &str)> = vec![
-        (vec!["run", "api", "--param", "size=1k", "--param", "size=2k"], "more than once"),
+        (
+            vec!["run", "api", "--param", "size=1k", "--param", "size=2k"],
+            "more than once",
+        ),
         (vec!["run", "api", "--target-pid", "1"], "--target-pid"),
-        (vec!["run", "api", "--site-stall-at-s", "1e300", "--site-stall-for-s", "1"], "--site-stall-at-s"),
-        (vec!["run", "api", "--site-extra-latency-ms", "1e308"], "--site-extra-latency-ms"),
+        (
+            vec![
+                "run",
+                "api",
+                "--site-stall-at-s",
+                "1e300",
+                "--site-stall-for-s",
+                "1",
+            ],
+            "--site-stall-at-s",
+        ),
+        (
+            vec!["run", "api", "--site-extra-latency-ms", "1e308"],
+            "--site-extra-latency-ms",
+        ),
         (vec!["run", "api", "--grace", "11m"], "--grace"),
         (vec!["run", "api", "--grace", "soon"], "--grace"),
         (vec!["run", "api", "--rate", &long], "50000 characters"),
-        (vec!["predict", "--model", "Cargo.toml", "--rate", "10"], "not a model file"),
+        (
+            vec!["predict", "--model", "Cargo.toml", "--rate", "10"],
+            "not a model file",
+        ),
     ];
     for (args, needle) in cases {
         let out = tempfile::tempdir().unwrap();
@@ -364,7 +410,10 @@ fn bad_values_of_new_and_hostile_inputs_are_one_line_exit_2() {
         let err = String::from_utf8_lossy(&o.stderr);
         assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
         let first = err.lines().next().unwrap_or("");
-        assert!(first.contains(needle) && first.len() < 400, "{args:?}: {first}");
+        assert!(
+            first.contains(needle) && first.len() < 400,
+            "{args:?}: {first}"
+        );
         assert!(!err.contains("panicked"), "{err}");
     }
 }

@@ -355,6 +355,8 @@ pub fn write_csv(
             format!("{:.3}", r.at_s),
         ])?;
     }
-    let bytes = w.into_inner().map_err(|e| std::io::Error::other(e.to_string()))?;
+    let bytes = w
+        .into_inner()
+        .map_err(|e| std::io::Error::other(e.to_string()))?;
     crate::atomic::append(&path, &bytes)
 }

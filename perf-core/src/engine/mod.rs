@@ -280,30 +280,29 @@ fn wrap(
                     return Ok(());
                 }
                 match &pacer {
-                    Some(p) => {
-                        let next = tokio::select! {
-                            n = p.next() => n,
-                            _ = phase.wait_for(|p| *p != Phase::Running) => Next::Done,
-                        };
-                        match next {
-                            // A start due after a signal is not part of the point.
-                                Next::Run(due)
-                                    if signals::received_at().is_some_and(|at| due >= at) =>
-                                {
-                                    p.done();
-                                    Ok(())
-                                }
-                            Next::Run(_) => {
-                                let r = counted_until_cancel(&mut phase, inner(user)).await;
-                                p.done();
-                                r
+                    Some(p) => match p.claim() {
+                        Next::Run(due) => {
+                            let woke = tokio::select! {
+                                _ = tokio::time::sleep_until(due.into()) => true,
+                                _ = phase.wait_for(|p| *p != Phase::Running) => false,
+                            };
+                            // The cut: a signal, or the end of the window.
+                            let cut = signals::received_at()
+                                .or_else(|| p.started().map(|t0| t0 + duration))
+                                .unwrap_or_else(Instant::now);
+                            if !woke || signals::received_at().is_some_and(|at| due >= at) {
+                                p.abandon(due, cut);
+                                return Ok(());
                             }
-                            Next::Done => {
-                                idle().await;
-                                Ok(())
-                            }
+                            let r = counted_until_cancel(&mut phase, inner(user)).await;
+                            p.done();
+                            r
                         }
-                    }
+                        Next::Done => {
+                            idle().await;
+                            Ok(())
+                        }
+                    },
                     None => {
                         let from = start.mark();
                         let now = Instant::now();

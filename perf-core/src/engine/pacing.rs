@@ -85,6 +85,17 @@ impl Pacer {
 
     /// Waits for this user's next start.
     pub async fn next(&self) -> Next {
+        let next = self.claim();
+        if let Next::Run(due) = next {
+            tokio::time::sleep_until(due.into()).await;
+        }
+        next
+    }
+
+    /// Takes this user's next start without waiting for it: the first one not already
+    /// later than [`SLACK`] (later ones are dropped and counted). The user is busy from
+    /// here; it must call [`Pacer::done`], or [`Pacer::abandon`] if it never runs it.
+    pub fn claim(&self) -> Next {
         let t0 = self.t0();
         let total = self.scheduled();
         loop {
@@ -104,12 +115,19 @@ impl Pacer {
                 }
                 continue;
             }
-            if due > now {
-                tokio::time::sleep_until(due.into()).await;
-            }
             self.busy.fetch_add(1, Ordering::AcqRel);
             return Next::Run(due);
         }
+    }
+
+    /// A claimed start that will not run: the point ended (or a signal came) before the
+    /// user woke for it. One due before `cut` was owed and counts as dropped for
+    /// generator lag; one due after is not part of the point.
+    pub fn abandon(&self, due: Instant, cut: Instant) {
+        if due < cut {
+            self.dropped_lag.fetch_add(1, Ordering::Relaxed);
+        }
+        self.done();
     }
 
     /// Marks the end of a transaction started by [`Pacer::next`].

@@ -155,7 +155,11 @@ mod tests {
                 .take(t0 + Duration::from_millis(3000)),
         );
         assert_eq!(lines.len(), 3, "{lines:#?}");
-        assert!(lines[0].starts_with("warning: 1000 warnings"), "{}", lines[0]);
+        assert!(
+            lines[0].starts_with("warning: 1000 warnings"),
+            "{}",
+            lines[0]
+        );
         assert!(lines[0].ends_with("connection refused (0)"), "{}", lines[0]);
         let one = Summarizer::new();
         assert_eq!(one.add("x".repeat(5000), t0), None);

@@ -230,5 +230,8 @@ fn every_stop_reason_serializes_with_its_tag() {
         assert!(v["reason"].is_string(), "{v}");
     }
     let v = serde_json::to_value(StopReason::Interrupted { signal: 15 }).unwrap();
-    assert_eq!(v, serde_json::json!({"reason": "interrupted", "signal": 15}));
+    assert_eq!(
+        v,
+        serde_json::json!({"reason": "interrupted", "signal": 15})
+    );
 }
