@@ -25,11 +25,16 @@ fn sync_dir(path: &Path) -> std::io::Result<()> {
     }
 }
 
-/// Writes `bytes` as the whole content of `path`, atomically.
-pub fn write(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+/// Fills a temporary file opened by `open` with `bytes`, syncs it and renames it over
+/// `path`; on any failure the temporary file is removed and `path` is as it was.
+fn replace(
+    path: &Path,
+    bytes: &[u8],
+    open: impl FnOnce(&Path) -> std::io::Result<File>,
+) -> std::io::Result<()> {
     let tmp = temp_path(path);
     let result = (|| {
-        let mut f = File::create(&tmp)?;
+        let mut f = open(&tmp)?;
         f.write_all(bytes)?;
         f.sync_all()?;
         fs::rename(&tmp, path)?;
@@ -41,28 +46,24 @@ pub fn write(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     result
 }
 
+/// Writes `bytes` as the whole content of `path`, atomically.
+pub fn write(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    replace(path, bytes, |tmp| File::create(tmp))
+}
+
 /// Appends `bytes` to `path` (created when missing), atomically: the old content and
 /// the new bytes are written to a temporary file that then replaces `path`.
 pub fn append(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let tmp = temp_path(path);
-    let result = (|| {
-        match fs::copy(path, &tmp) {
+    replace(path, bytes, |tmp| {
+        match fs::copy(path, tmp) {
             Ok(_) => {}
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                File::create(&tmp)?;
+                File::create(tmp)?;
             }
             Err(e) => return Err(e),
         }
-        let mut f = OpenOptions::new().append(true).open(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        fs::rename(&tmp, path)?;
-        sync_dir(path)
-    })();
-    if result.is_err() {
-        let _ = fs::remove_file(&tmp);
-    }
-    result
+        OpenOptions::new().append(true).open(tmp)
+    })
 }
 
 #[cfg(test)]

@@ -10,6 +10,15 @@ use std::time::{Duration, Instant};
 
 use common::{cmd, col, csv_rows, num, result_dirs, run, BIN};
 
+/// Starts the binary with its output captured.
+fn spawn(out: &Path, args: &[&str]) -> std::process::Child {
+    cmd(out, args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
 fn point_json(dir: &Path, i: usize) -> serde_json::Value {
     serde_json::from_slice(&std::fs::read(dir.join("points").join(format!("{i}.json"))).unwrap())
         .unwrap()
@@ -58,7 +67,7 @@ fn a_target_that_never_answers_is_all_unfinished_and_fails_even_without_slos() {
 #[test]
 fn an_interrupted_search_writes_search_json_and_exits_130() {
     let out = tempfile::tempdir().unwrap();
-    let mut child = cmd(
+    let mut child = spawn(
         out.path(),
         &[
             "search",
@@ -70,11 +79,7 @@ fn an_interrupted_search_writes_search_json_and_exits_130() {
             "--point-duration",
             "2s",
         ],
-    )
-    .stdout(Stdio::piped())
-    .stderr(Stdio::piped())
-    .spawn()
-    .unwrap();
+    );
     wait_for_points(out.path(), 1);
     signal(&child, "-INT");
     let status = child.wait().unwrap();
@@ -114,7 +119,7 @@ fn a_signal_after_a_points_window_leaves_that_point_complete() {
     // Requests take 2 s, so a point's last requests are still in flight for 2 s after
     // its window: a signal then arrives after the window, before the point is written.
     let out = tempfile::tempdir().unwrap();
-    let mut child = cmd(
+    let mut child = spawn(
         out.path(),
         &[
             "sweep",
@@ -130,11 +135,7 @@ fn a_signal_after_a_points_window_leaves_that_point_complete() {
             "--slo",
             "",
         ],
-    )
-    .stdout(Stdio::piped())
-    .stderr(Stdio::piped())
-    .spawn()
-    .unwrap();
+    );
     let t = Instant::now();
     while result_dirs(out.path()).is_empty() {
         assert!(t.elapsed() < Duration::from_secs(30));

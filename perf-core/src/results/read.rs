@@ -95,13 +95,14 @@ fn malformed(path: &Path, e: csv::Error) -> ResultsError {
     }
 }
 
+/// A result file's CSV reader, over the file's bytes.
+type CsvReader = csv::Reader<std::io::Cursor<Vec<u8>>>;
+
 /// Opens a result CSV and reads its header (trimmed column names). A last line without
 /// its newline and with fewer fields than the header was cut off while being written
 /// (by a writer that was not atomic, or a copy that stopped): it is left out, with a
 /// warning on stderr, so the whole rows before it stay readable.
-fn open_csv(
-    path: &Path,
-) -> Result<(csv::Reader<std::io::Cursor<Vec<u8>>>, Vec<String>), ResultsError> {
+fn open_csv(path: &Path) -> Result<(CsvReader, Vec<String>), ResultsError> {
     let mut bytes = fs::read(path).map_err(|source| ResultsError::Read {
         path: path.to_path_buf(),
         source,
