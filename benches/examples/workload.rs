@@ -54,7 +54,7 @@ fn gen(dir: &Path) {
         rec[4] = format!("{rate}.000");
         rec[6] = format!("{:.3}", rate as f64 * 0.99);
         rec[7] = (rate * 15).to_string();
-        rec[23] = i.to_string();
+        rec[24] = i.to_string();
         w.write_record(&rec).unwrap();
     }
     w.flush().unwrap();

@@ -174,6 +174,8 @@ pub fn read_runs(path: &Path) -> Result<Vec<PointRow>, ResultsError> {
         .filter(|(_, c)| !RUNS_COLUMNS.contains(&c.as_str()))
         .map(|(i, c)| (i, c.clone()))
         .collect();
+    // Results written before unfinished requests were counted have no such column.
+    let has_unfinished = cols.iter().any(|c| c == "unfinished");
     let mut out = Vec::new();
     for rec in rdr.records() {
         let rec = rec.map_err(malformed)?;
@@ -210,8 +212,7 @@ pub fn read_runs(path: &Path) -> Result<Vec<PointRow>, ResultsError> {
             achieved_rps: row.f64("achieved_rps")?,
             requests: row.u64("requests")?,
             failures: row.u64("failures")?,
-            // Results written before unfinished requests were counted have no column.
-            unfinished: if cols.iter().any(|c| c == "unfinished") {
+            unfinished: if has_unfinished {
                 row.u64("unfinished")?
             } else {
                 0
