@@ -204,4 +204,6 @@ echo
 echo "| case | exit expected | exit got | every start accounted | directory readable | verdict | note |"
 echo "|---|---|---|---|---|---|---|"
 printf '%s\n' "${rows[@]}"
+echo
+echo "faults.sh: ${SECONDS} s"
 exit $bad
