@@ -3,6 +3,13 @@
 //! this adds the open model ([`pacing`]), µs histograms per endpoint and per second
 //! ([`crate::record`]), resource sampling ([`resources`]), SLO verdicts, the
 //! generator-saturation guard, and signal handling ([`signals`]).
+//!
+//! Nothing started is lost: a request of a transaction that started in the window is
+//! recorded however it ends ([`crate::record::InFlight`]); requests still in flight when
+//! the window ends get [`PointSpec::grace`] to finish and are then counted as failures of
+//! kind unfinished; scheduled starts that no user reached are dropped starts. A point
+//! with starts and no finished request cannot pass. Goose's per-request warnings are
+//! summed up per second ([`warnings`]).
 
 pub mod ctx;
 pub mod http;
