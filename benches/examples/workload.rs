@@ -37,6 +37,9 @@ fn gen(dir: &Path) {
             "14000",
             "51000",
             "11200.5",
+            "",
+            "",
+            "",
             "0",
             "35.2",
             "80.1",
@@ -54,7 +57,7 @@ fn gen(dir: &Path) {
         rec[4] = format!("{rate}.000");
         rec[6] = format!("{:.3}", rate as f64 * 0.99);
         rec[7] = (rate * 15).to_string();
-        rec[24] = i.to_string();
+        rec[27] = i.to_string();
         w.write_record(&rec).unwrap();
     }
     w.flush().unwrap();

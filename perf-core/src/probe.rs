@@ -85,7 +85,7 @@ pub trait LoadProbe {
 /// mean, max, error rate and rate; the endpoint argument is ignored.
 impl SloSource for EndpointSummary {
     fn percentile_us(&self, _: Option<&str>, q: f64) -> Option<f64> {
-        if self.requests == 0 {
+        if self.requests == self.failures {
             return None;
         }
         let stored = [
@@ -98,10 +98,10 @@ impl SloSource for EndpointSummary {
         Some(v as f64)
     }
     fn mean_us(&self, _: Option<&str>) -> Option<f64> {
-        (self.requests > 0).then_some(self.mean_us)
+        (self.requests > self.failures).then_some(self.mean_us)
     }
     fn max_us(&self, _: Option<&str>) -> Option<f64> {
-        (self.requests > 0).then_some(self.max_us as f64)
+        (self.requests > self.failures).then_some(self.max_us as f64)
     }
     fn error_rate_pct(&self, _: Option<&str>) -> Option<f64> {
         (self.requests > 0).then_some(100.0 * self.error_rate)
@@ -131,6 +131,9 @@ mod tests {
             p95_us,
             p99_us: 3000,
             max_us: 9000,
+            fail_p50_us: None,
+            fail_p95_us: None,
+            fail_max_us: None,
         }
     }
 

@@ -26,50 +26,81 @@ const MAX_US: u64 = 600_000_000;
 /// Name of the aggregate over all endpoints.
 pub const ALL: &str = "ALL";
 
-/// Latency and failure counts of one endpoint over some interval.
+/// Latency and failure counts of one endpoint over some interval. Latency percentiles
+/// describe successful requests (as k6's `expected_response` sub-metric): a fast 503 must
+/// not lower the median of an overloaded target. Failed requests (unfinished ones
+/// included) keep their durations in a histogram of their own.
 #[derive(Debug, Clone)]
 pub struct Acc {
-    /// Latencies in µs.
+    /// Latencies of successful requests, µs.
     pub hist: Histogram<u64>,
+    /// Durations of failed requests, µs (made at the first failure).
+    pub fail_hist: Option<Histogram<u64>>,
     /// Failed requests.
     pub failures: u64,
-    /// Slowest request, exact (the histogram keeps 3 significant digits).
+    /// Slowest successful request, exact (the histogram keeps 3 significant digits).
     pub max_us: u64,
+    /// Slowest failed request, exact.
+    pub fail_max_us: u64,
     /// Of the failures, requests still in flight when the point ended (timed as far as
     /// they got).
     pub unfinished: u64,
     /// Requests that finished after the window's end (in the grace period).
     pub after_window: u64,
+    sigfig: u8,
+}
+
+fn histogram(sigfig: u8) -> Histogram<u64> {
+    Histogram::new_with_bounds(1, MAX_US, sigfig).expect("valid bounds")
 }
 
 impl Acc {
     fn new(sigfig: u8) -> Self {
         Self {
-            hist: Histogram::new_with_bounds(1, MAX_US, sigfig).expect("valid bounds"),
+            hist: histogram(sigfig),
+            fail_hist: None,
             failures: 0,
             max_us: 0,
+            fail_max_us: 0,
             unfinished: 0,
             after_window: 0,
+            sigfig,
         }
     }
 
     fn record(&mut self, us: u64, end: End) {
-        let _ = self.hist.record(us.clamp(1, MAX_US));
-        self.max_us = self.max_us.max(us);
+        let clamped = us.clamp(1, MAX_US);
         match end {
-            End::Ok => {}
-            End::Failed => self.failures += 1,
-            End::Unfinished => {
-                self.failures += 1;
-                self.unfinished += 1;
+            End::Ok => {
+                let _ = self.hist.record(clamped);
+                self.max_us = self.max_us.max(us);
+                return;
             }
+            End::Failed => {}
+            End::Unfinished => self.unfinished += 1,
         }
+        self.failures += 1;
+        self.fail_max_us = self.fail_max_us.max(us);
+        let sigfig = self.sigfig;
+        let _ = self
+            .fail_hist
+            .get_or_insert_with(|| histogram(sigfig))
+            .record(clamped);
     }
 
     fn merge(&mut self, other: &Acc) {
         let _ = self.hist.add(&other.hist);
+        if let Some(f) = &other.fail_hist {
+            match &mut self.fail_hist {
+                Some(mine) => {
+                    let _ = mine.add(f);
+                }
+                None => self.fail_hist = Some(f.clone()),
+            }
+        }
         self.failures += other.failures;
         self.max_us = self.max_us.max(other.max_us);
+        self.fail_max_us = self.fail_max_us.max(other.fail_max_us);
         self.unfinished += other.unfinished;
         self.after_window += other.after_window;
     }
@@ -82,20 +113,33 @@ impl Acc {
             .saturating_sub(self.after_window)
     }
 
-    /// Requests recorded.
+    /// Requests recorded, successful and failed.
     pub fn count(&self) -> u64 {
+        self.hist.len() + self.failures
+    }
+
+    /// Successful requests recorded: the latency percentiles' sample.
+    pub fn successes(&self) -> u64 {
         self.hist.len()
     }
 
-    /// Summary over a window of `secs` seconds.
+    /// Summary over a window of `secs` seconds. Latency fields describe successful
+    /// requests (0 when none succeeded); `fail_*` the failed ones (`None` when none).
     pub fn summary(&self, name: &str, secs: f64) -> EndpointSummary {
         let n = self.count();
+        let ok = self.successes();
         let q = |p: f64| {
-            if n == 0 {
+            if ok == 0 {
                 0
             } else {
                 self.hist.value_at_quantile(p / 100.0)
             }
+        };
+        let fq = |p: f64| {
+            self.fail_hist
+                .as_ref()
+                .filter(|h| h.len() > 0)
+                .map(|h| h.value_at_quantile(p / 100.0))
         };
         EndpointSummary {
             name: name.to_string(),
@@ -111,7 +155,7 @@ impl Acc {
             } else {
                 0.0
             },
-            mean_us: if n == 0 { 0.0 } else { self.hist.mean() },
+            mean_us: if ok == 0 { 0.0 } else { self.hist.mean() },
             p50_us: q(50.0),
             p90_us: q(90.0),
             p95_us: q(95.0),
@@ -119,6 +163,9 @@ impl Acc {
             max_us: self.max_us,
             unfinished: self.unfinished,
             after_window: self.after_window,
+            fail_p50_us: fq(50.0),
+            fail_p95_us: fq(95.0),
+            fail_max_us: (self.failures > 0).then_some(self.fail_max_us),
         }
     }
 }

@@ -31,18 +31,27 @@ pub struct EndpointSummary {
     pub error_rate: f64,
     /// Requests finished inside the window, per second.
     pub rps: f64,
-    /// Mean latency, µs.
+    /// Mean latency of successful requests, µs (0 when none succeeded).
     pub mean_us: f64,
-    /// Median, µs.
+    /// Median latency of successful requests, µs.
     pub p50_us: u64,
-    /// 90th percentile, µs.
+    /// 90th percentile of successful requests, µs.
     pub p90_us: u64,
-    /// 95th percentile, µs.
+    /// 95th percentile of successful requests, µs.
     pub p95_us: u64,
-    /// 99th percentile, µs.
+    /// 99th percentile of successful requests, µs.
     pub p99_us: u64,
-    /// Slowest, µs.
+    /// Slowest successful request, µs.
     pub max_us: u64,
+    /// Median duration of failed requests, µs (`None` when none failed).
+    #[serde(default)]
+    pub fail_p50_us: Option<u64>,
+    /// 95th percentile duration of failed requests, µs.
+    #[serde(default)]
+    pub fail_p95_us: Option<u64>,
+    /// Slowest failed request, µs.
+    #[serde(default)]
+    pub fail_max_us: Option<u64>,
 }
 
 /// One second of one endpoint, for anomaly detection.
@@ -57,17 +66,22 @@ pub struct TimelineRow {
     pub requests: u64,
     /// Of which failed.
     pub failures: u64,
-    /// Median, µs.
+    /// Median latency of that second's successful requests, µs (0 when none).
     pub p50_us: u64,
-    /// 95th percentile, µs.
+    /// 95th percentile of the successful requests, µs.
     pub p95_us: u64,
-    /// 99th percentile, µs.
+    /// 99th percentile of the successful requests, µs.
     pub p99_us: u64,
-    /// Slowest, µs.
+    /// Slowest successful request, µs.
     pub max_us: u64,
 }
 
 impl TimelineRow {
+    /// Successful requests in that second: the latency percentiles' sample.
+    pub fn successes(&self) -> u64 {
+        self.requests.saturating_sub(self.failures)
+    }
+
     /// The row of second `second` from that second's summary.
     pub fn from_summary(second: u64, s: &EndpointSummary) -> Self {
         Self {
@@ -135,10 +149,19 @@ pub struct PointRow {
     pub p95_us: u64,
     /// 99th percentile, µs.
     pub p99_us: u64,
-    /// Slowest, µs.
+    /// Slowest successful request, µs.
     pub max_us: u64,
-    /// Mean latency, µs.
+    /// Mean latency of successful requests, µs.
     pub mean_us: f64,
+    /// Median duration of failed requests, µs (`None` when none failed).
+    #[serde(default)]
+    pub fail_p50_us: Option<u64>,
+    /// 95th percentile duration of failed requests, µs.
+    #[serde(default)]
+    pub fail_p95_us: Option<u64>,
+    /// Slowest failed request, µs.
+    #[serde(default)]
+    pub fail_max_us: Option<u64>,
     /// Open-model starts that found no user in time.
     pub dropped_iterations: u64,
     /// Target CPU, percent of one core (mean); empty when not measured.
@@ -271,15 +294,22 @@ impl Measured {
 }
 
 impl SloSource for Measured {
+    // Latency rules judge successful requests; with none, there is no sample (and the
+    // rule fails, as in Goose).
     fn percentile_us(&self, ep: Option<&str>, q: f64) -> Option<f64> {
         self.acc(ep)
+            .filter(|a| a.successes() > 0)
             .map(|a| a.hist.value_at_quantile(q / 100.0) as f64)
     }
     fn mean_us(&self, ep: Option<&str>) -> Option<f64> {
-        self.acc(ep).map(|a| a.hist.mean())
+        self.acc(ep)
+            .filter(|a| a.successes() > 0)
+            .map(|a| a.hist.mean())
     }
     fn max_us(&self, ep: Option<&str>) -> Option<f64> {
-        self.acc(ep).map(|a| a.max_us as f64)
+        self.acc(ep)
+            .filter(|a| a.successes() > 0)
+            .map(|a| a.max_us as f64)
     }
     fn error_rate_pct(&self, ep: Option<&str>) -> Option<f64> {
         self.acc(ep)

@@ -146,6 +146,34 @@ fn open_model_above_capacity_shows_503s_and_fails_the_slo() {
     );
     assert!(!r.slo_pass);
     assert_eq!(o.detail.slo[0].observed.map(|v| v > 30.0), Some(true));
+    // Latency is that of successful requests: the fast 503s keep their own durations
+    // and do not pull the median below the service time.
+    assert!(
+        r.p50_us >= 10_000,
+        "success p50 {} µs < the 10 ms service",
+        r.p50_us
+    );
+    let fail_p50 = r.fail_p50_us.expect("failures have durations");
+    assert!(fail_p50 < r.p50_us, "503s are fast: {fail_p50} µs");
+    assert!(r.fail_max_us.is_some() && r.fail_p95_us.is_some());
+}
+
+#[test]
+fn a_latency_only_slo_fails_under_overload_that_sheds() {
+    // 2 workers × 10 ms = 200 req/s. "p50<12ms" holds at half the capacity; at three
+    // times the capacity most requests are fast 503s, which would pass it if they
+    // counted, but the requests that are served wait in the queue.
+    let s = site(2, 10.0, 4);
+    let below = point(&s, open(100.0), 2, "p50<12ms");
+    assert!(below.detail.row.slo_pass, "{:?}", below.detail.slo);
+    let over = point(&s, open(600.0), 2, "p50<12ms");
+    let r = &over.detail.row;
+    println!(
+        "overload: errors {:.2}, success p50 {} µs, failed p50 {:?} µs",
+        r.error_rate, r.p50_us, r.fail_p50_us
+    );
+    assert!(r.error_rate > 0.5, "it sheds: {}", r.error_rate);
+    assert!(!r.slo_pass, "{:?}", over.detail.slo);
 }
 
 #[test]
@@ -275,7 +303,9 @@ fn a_target_that_never_answers_leaves_unfinished_failures_and_never_passes() {
         .unwrap()
         .contains("no request finished"));
     // Unfinished requests are timed up to the end of the grace period.
-    assert!(r.max_us >= 2_000_000, "max {} µs", r.max_us);
+    let max = r.fail_max_us.expect("failed requests keep their durations");
+    assert!(max >= 2_000_000, "max {max} µs");
+    assert_eq!(r.p50_us, 0, "no request succeeded: no latency");
     assert!(
         took < Duration::from_secs(5),
         "the grace period bounds the point, not the 5 s request timeout or the 30 s stall: {took:?}",

@@ -6,7 +6,7 @@ use std::fs;
 use perf_core::results::{read_point, read_runs, RUNS_COLUMNS};
 use perf_core::{ResultsError, ResultsWriter};
 
-const GOOD: &str = "20261122-api,api,open,200,100.000,3.000,99.900,300,3,0,0.010000,6771,7087,7187,11151,27903,6905.8,0,1.2,45.0,4.7,false,true,true,0,2026-11-22T10:09:29Z,1024,0.1";
+const GOOD: &str = "20261122-api,api,open,200,100.000,3.000,99.900,300,3,0,0.010000,6771,7087,7187,11151,27903,6905.8,,,,0,1.2,45.0,4.7,false,true,true,0,2026-11-22T10:09:29Z,1024,0.1";
 
 fn header() -> String {
     let mut h: Vec<&str> = RUNS_COLUMNS.to_vec();
@@ -33,13 +33,30 @@ fn reads_a_good_file_with_parameters() {
 }
 
 #[test]
-fn results_written_before_unfinished_requests_were_counted_still_read() {
+fn results_written_before_unfinished_and_failed_durations_still_read() {
     let d = tempfile::tempdir().unwrap();
-    let old_header = header().replace(",unfinished,", ",");
-    let old_row = GOOD.replace("300,3,0,0.010000", "300,3,0.010000");
+    let old_header = header()
+        .replace(",unfinished,", ",")
+        .replace(",fail_p50_us,fail_p95_us,fail_max_us,", ",");
+    let old_row = GOOD
+        .replace("300,3,0,0.010000", "300,3,0.010000")
+        .replace("6905.8,,,,0", "6905.8,0");
     let p = write(&d, &format!("{old_header}\n{old_row}\n"));
     let rows = read_runs(&p).unwrap();
     assert_eq!((rows[0].failures, rows[0].unfinished), (3, 0));
+    assert_eq!(rows[0].fail_p95_us, None);
+    // Failed requests' durations, when there were failures.
+    let with_fail = GOOD.replace("6905.8,,,,0", "6905.8,900,1200,1500,0");
+    let p = write(&d, &format!("{}\n{with_fail}\n", header()));
+    let rows = read_runs(&p).unwrap();
+    assert_eq!(
+        (
+            rows[0].fail_p50_us,
+            rows[0].fail_p95_us,
+            rows[0].fail_max_us
+        ),
+        (Some(900), Some(1200), Some(1500))
+    );
     assert_eq!(
         rows[0].params.get("size"),
         1024.0,

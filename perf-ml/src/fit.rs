@@ -106,8 +106,16 @@ type Chosen = (
 );
 
 /// Scores every latency candidate by grouped CV, refits the best on all points, and
-/// fits the queueing curve for the capacity.
+/// fits the queueing curve for the capacity. Latency is that of successful requests: a
+/// point where every request failed has none, and is left out here (the failure model
+/// still uses it).
 fn choose_latency(pts: &[Point], seed: u64) -> Result<Chosen, MlError> {
+    let timed: Vec<Point> = pts
+        .iter()
+        .filter(|p| p.requests > p.failures)
+        .cloned()
+        .collect();
+    let pts = timed.as_slice();
     let mut scores: Vec<CvScore> = Vec::new();
     let mut skipped = Vec::new();
     let mut record = |r: Result<CvScore, MlError>, name: &str| match r {

@@ -27,7 +27,7 @@ fn write_results(dir: &Path, rows: &[Row]) -> PathBuf {
         let failures = (requests as f64 * r.errors) as u64;
         let (p50, p95, p99) = (r.p50 as u64, (r.p50 * 1.2) as u64, (r.p50 * 1.5) as u64);
         text.push_str(&format!(
-            "run-x,{},open,100,{},5.0,{},{requests},{failures},0,{},{p50},{p95},{p95},{p99},{p99},{p50},0,10,50,5,false,{},true,{i},2026-11-22T00:00:00Z,{}\n",
+            "run-x,{},open,100,{},5.0,{},{requests},{failures},0,{},{p50},{p95},{p95},{p99},{p99},{p50},,,,0,10,50,5,false,{},true,{i},2026-11-22T00:00:00Z,{}\n",
             r.scenario, r.load, r.load, r.errors, r.errors < 0.01, r.size
         ));
     }

@@ -125,6 +125,13 @@ impl Progress {
             r.dropped_iterations,
             if r.complete { "" } else { " [partial]" }
         );
+        if let (Some(p50), Some(max)) = (r.fail_p50_us, r.fail_max_us) {
+            line.push_str(&format!(
+                "\n    failed requests: p50 {} ms, max {} ms (latency above is of successful requests)",
+                ms(p50),
+                ms(max)
+            ));
+        }
         if let Some(why) = &o.detail.not_passed {
             line.push_str(&format!("\n    FAIL: {why}"));
         }

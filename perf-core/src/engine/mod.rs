@@ -700,6 +700,9 @@ fn summarize(
         p99_us: all.p99_us,
         max_us: all.max_us,
         mean_us: all.mean_us,
+        fail_p50_us: all.fail_p50_us,
+        fail_p95_us: all.fail_p95_us,
+        fail_max_us: all.fail_max_us,
         dropped_iterations: busy_drops + lag_drops,
         sut_cpu_pct: mean(resources.iter().filter_map(|r| r.sut_cpu_pct)),
         sut_rss_mb: resources

@@ -15,7 +15,7 @@ mod read;
 pub use read::{read_point, read_runs, read_timeline, TimelineEntry};
 
 /// Columns of `runs.csv` before the scenario's parameter columns.
-pub const RUNS_COLUMNS: [&str; 26] = [
+pub const RUNS_COLUMNS: [&str; 29] = [
     "run_id",
     "scenario",
     "model",
@@ -33,6 +33,9 @@ pub const RUNS_COLUMNS: [&str; 26] = [
     "p99_us",
     "max_us",
     "mean_us",
+    "fail_p50_us",
+    "fail_p95_us",
+    "fail_max_us",
     "dropped_iterations",
     "sut_cpu_pct",
     "sut_rss_mb",
@@ -281,6 +284,9 @@ impl ResultsWriter {
             r.p99_us.to_string(),
             r.max_us.to_string(),
             format!("{:.1}", r.mean_us),
+            r.fail_p50_us.map_or_else(String::new, |v| v.to_string()),
+            r.fail_p95_us.map_or_else(String::new, |v| v.to_string()),
+            r.fail_max_us.map_or_else(String::new, |v| v.to_string()),
             r.dropped_iterations.to_string(),
             opt(r.sut_cpu_pct),
             opt(r.sut_rss_mb),

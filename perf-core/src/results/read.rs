@@ -76,6 +76,15 @@ impl Row<'_> {
             .map_err(|_| self.bad(name, i, v, "expected a whole number of at least 0"))
     }
 
+    fn opt_u64(&self, name: &str) -> Result<Option<u64>, ResultsError> {
+        let (v, _) = self.cell(name)?;
+        if v.is_empty() {
+            Ok(None)
+        } else {
+            self.u64(name).map(Some)
+        }
+    }
+
     fn bool(&self, name: &str) -> Result<bool, ResultsError> {
         let (v, i) = self.cell(name)?;
         match v {
@@ -148,6 +157,17 @@ fn partial_last_line(bytes: &[u8]) -> Option<usize> {
     (fields(&bytes[start..]) < fields(&bytes[..header_end])).then_some(start)
 }
 
+/// Columns a `runs.csv` may lack: written by earlier versions without them (read as 0
+/// or empty).
+const OPTIONAL_RUNS_COLUMNS: [&str; 6] = [
+    "point",
+    "started_at",
+    "unfinished",
+    "fail_p50_us",
+    "fail_p95_us",
+    "fail_max_us",
+];
+
 /// Reads `runs.csv`. Parameter columns are every column after the contract's.
 pub fn read_runs(path: &Path) -> Result<Vec<PointRow>, ResultsError> {
     let (mut rdr, cols) = open_csv(path)?;
@@ -159,7 +179,7 @@ pub fn read_runs(path: &Path) -> Result<Vec<PointRow>, ResultsError> {
     }
     for c in RUNS_COLUMNS
         .iter()
-        .filter(|c| !matches!(**c, "point" | "started_at" | "unfinished"))
+        .filter(|c| !OPTIONAL_RUNS_COLUMNS.contains(c))
     {
         if !cols.iter().any(|h| h == c) {
             return Err(ResultsError::MissingColumn {
@@ -174,8 +194,10 @@ pub fn read_runs(path: &Path) -> Result<Vec<PointRow>, ResultsError> {
         .filter(|(_, c)| !RUNS_COLUMNS.contains(&c.as_str()))
         .map(|(i, c)| (i, c.clone()))
         .collect();
-    // Results written before unfinished requests were counted have no such column.
+    // Results written before unfinished requests were counted, or before failed
+    // requests had durations of their own, lack those columns.
     let has_unfinished = cols.iter().any(|c| c == "unfinished");
+    let has_fail = cols.iter().any(|c| c == "fail_p50_us");
     let mut out = Vec::new();
     for rec in rdr.records() {
         let rec = rec.map_err(malformed)?;
@@ -224,6 +246,21 @@ pub fn read_runs(path: &Path) -> Result<Vec<PointRow>, ResultsError> {
             p99_us: row.u64("p99_us")?,
             max_us: row.u64("max_us")?,
             mean_us: row.f64("mean_us")?,
+            fail_p50_us: if has_fail {
+                row.opt_u64("fail_p50_us")?
+            } else {
+                None
+            },
+            fail_p95_us: if has_fail {
+                row.opt_u64("fail_p95_us")?
+            } else {
+                None
+            },
+            fail_max_us: if has_fail {
+                row.opt_u64("fail_max_us")?
+            } else {
+                None
+            },
             dropped_iterations: row.u64("dropped_iterations")?,
             sut_cpu_pct: row.opt_f64("sut_cpu_pct")?,
             sut_rss_mb: row.opt_f64("sut_rss_mb")?,

@@ -134,7 +134,11 @@ impl AnomalyParams {
 
     fn latency(&self, ticks: &[Tick], flags: &mut Vec<Flag>) {
         // The first second is the ramp (connections opening, caches warming).
-        let busy: Vec<&Tick> = ticks[1..].iter().filter(|t| t.requests > 0).collect();
+        // The p95 describes successful requests: a second with none has no latency.
+        let busy: Vec<&Tick> = ticks[1..]
+            .iter()
+            .filter(|t| t.requests > t.failures)
+            .collect();
         if busy.len() < self.min_seconds {
             return;
         }

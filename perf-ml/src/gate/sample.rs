@@ -13,11 +13,11 @@ use super::GateError;
 /// One second of one endpoint.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Second {
-    /// Requests completed in the second.
+    /// Successful requests completed in the second: the percentiles' sample.
     pub requests: u64,
-    /// Median latency, µs.
+    /// Median latency of the successful requests, µs.
     pub p50_us: u64,
-    /// 95th percentile, µs.
+    /// 95th percentile of the successful requests, µs.
     pub p95_us: u64,
 }
 
@@ -130,9 +130,9 @@ impl RunSample {
                 }
                 let seconds = timeline
                     .iter()
-                    .filter(|t| t.point == i && t.row.endpoint == e.name && t.row.requests > 0)
+                    .filter(|t| t.point == i && t.row.endpoint == e.name && t.row.successes() > 0)
                     .map(|t| Second {
-                        requests: t.row.requests,
+                        requests: t.row.successes(),
                         p50_us: t.row.p50_us,
                         p95_us: t.row.p95_us,
                     })

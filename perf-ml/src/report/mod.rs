@@ -581,7 +581,7 @@ impl ReportParams {
                     let values = |t: &[TimelineEntry], p: usize| -> Vec<f64> {
                         t.iter()
                             .filter(|x| {
-                                x.point == p && x.row.endpoint == e.name && x.row.requests >= 3
+                                x.point == p && x.row.endpoint == e.name && x.row.successes() >= 3
                             })
                             .map(|x| x.row.p50_us as f64)
                             .collect()
