@@ -138,7 +138,7 @@ impl Acc {
         let fq = |p: f64| {
             self.fail_hist
                 .as_ref()
-                .filter(|h| h.len() > 0)
+                .filter(|h| !h.is_empty())
                 .map(|h| h.value_at_quantile(p / 100.0))
         };
         EndpointSummary {
