@@ -2,7 +2,11 @@
 //! squares on throughput. λ enters linearly, so for given (σ, κ) its best value is
 //! closed-form; Nelder–Mead (the `optimize` crate) searches (σ, κ) as squares of free
 //! variables, which keeps both ≥ 0 by construction. Intervals come from a seeded residual
-//! bootstrap.
+//! bootstrap: the residuals are centred and rescaled by `√(n/(n−p))` (p = 3 parameters;
+//! raw least-squares residuals are smaller than the errors they estimate), each resample
+//! is refitted, and the 2.5%–97.5% quantiles of the refits are the interval. When fewer
+//! than half of the refits converge the interval is "not available" (`None`): the
+//! quantiles of the refits that happened to succeed would not be an honest interval.
 
 use std::path::Path;
 
@@ -22,12 +26,16 @@ pub struct UslFit {
     pub kappa: f64,
     /// Throughput of one user, λ.
     pub lambda: f64,
-    /// 95% bootstrap intervals of σ, κ, λ.
-    pub sigma_ci: (f64, f64),
+    /// 95% bootstrap intervals of σ, κ, λ (`None`: not available, too few refits
+    /// converged).
+    pub sigma_ci: Option<(f64, f64)>,
     /// See `sigma_ci`.
-    pub kappa_ci: (f64, f64),
+    pub kappa_ci: Option<(f64, f64)>,
     /// See `sigma_ci`.
-    pub lambda_ci: (f64, f64),
+    pub lambda_ci: Option<(f64, f64)>,
+    /// Bootstrap refits that converged, of [`BOOTSTRAP_RESAMPLES`].
+    #[serde(default)]
+    pub refits: usize,
     /// Peak concurrency `sqrt((1−σ)/κ)` (infinite when κ = 0).
     pub n_star: f64,
     /// Throughput at the peak.
@@ -39,6 +47,9 @@ pub struct UslFit {
     /// Points fitted.
     pub n: usize,
 }
+
+/// Resamples of the residual bootstrap.
+pub const BOOTSTRAP_RESAMPLES: usize = 200;
 
 /// The law's throughput at concurrency `n`.
 pub fn usl(n: f64, sigma: f64, kappa: f64, lambda: f64) -> f64 {
@@ -91,8 +102,12 @@ fn point_fit(data: &[(f64, f64)]) -> Result<(f64, f64, f64, f64), MlError> {
             reason: format!("residual {sse}, λ {lambda}"),
         });
     }
-    // Converged means no small step improves the fit.
-    for (ds, dk) in [(1e-4, 0.0), (-1e-4, 0.0), (0.0, 1e-6), (0.0, -1e-6)] {
+    // Converged means no small step improves the fit: steps of 0.1% of each parameter's
+    // own size (κ spans orders of magnitude, so a fixed step would be too coarse for a
+    // small κ and too fine for a large one), or a tiny step away from a zero bound.
+    let step = |v: f64| (v.abs() * 1e-3).max(1e-12);
+    let (hs, hk) = (step(sigma), step(kappa));
+    for (ds, dk) in [(hs, 0.0), (-hs, 0.0), (0.0, hk), (0.0, -hk)] {
         let (s, k) = ((sigma + ds).max(0.0), (kappa + dk).max(0.0));
         if profile(data, s, k).1 < sse * (1.0 - 1e-6) {
             return Err(MlError::NoConvergence {
@@ -102,6 +117,19 @@ fn point_fit(data: &[(f64, f64)]) -> Result<(f64, f64, f64, f64), MlError> {
         }
     }
     Ok((sigma, kappa, lambda, sse))
+}
+
+/// The 95% percentile interval of the refits' values, or `None` when fewer than half of
+/// the [`BOOTSTRAP_RESAMPLES`] converged.
+fn interval(v: &mut Vec<f64>) -> Option<(f64, f64)> {
+    if 2 * v.len() < BOOTSTRAP_RESAMPLES {
+        return None;
+    }
+    v.sort_by(f64::total_cmp);
+    Some((
+        v[(v.len() as f64 * 0.025) as usize],
+        v[((v.len() as f64 * 0.975) as usize).min(v.len() - 1)],
+    ))
 }
 
 /// Fits the law to `(concurrency, throughput)` pairs; `seed` drives the bootstrap.
@@ -131,10 +159,14 @@ pub fn fit_usl(data: &[(f64, f64)], seed: u64) -> Result<UslFit, MlError> {
         .iter()
         .map(|(n, _)| usl(*n, sigma, kappa, lambda))
         .collect();
-    let resid: Vec<f64> = data.iter().zip(&fitted).map(|((_, x), f)| x - f).collect();
+    let raw: Vec<f64> = data.iter().zip(&fitted).map(|((_, x), f)| x - f).collect();
+    let centre = raw.iter().sum::<f64>() / raw.len() as f64;
+    let n = data.len() as f64;
+    let scale = (n / (n - 3.0)).sqrt();
+    let resid: Vec<f64> = raw.iter().map(|r| (r - centre) * scale).collect();
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
     let mut boot: [Vec<f64>; 3] = [Vec::new(), Vec::new(), Vec::new()];
-    for _ in 0..200 {
+    for _ in 0..BOOTSTRAP_RESAMPLES {
         let sample: Vec<(f64, f64)> = data
             .iter()
             .zip(&fitted)
@@ -146,16 +178,8 @@ pub fn fit_usl(data: &[(f64, f64)], seed: u64) -> Result<UslFit, MlError> {
             boot[2].push(l);
         }
     }
-    let ci = |v: &mut Vec<f64>, est: f64| -> (f64, f64) {
-        if v.len() < 20 {
-            return (est, est);
-        }
-        v.sort_by(f64::total_cmp);
-        (
-            v[(v.len() as f64 * 0.025) as usize],
-            v[((v.len() as f64 * 0.975) as usize).min(v.len() - 1)],
-        )
-    };
+    let refits = boot[0].len();
+    let ci = interval;
     let mean = data.iter().map(|(_, x)| x).sum::<f64>() / data.len() as f64;
     let sst: f64 = data.iter().map(|(_, x)| (x - mean).powi(2)).sum();
     let n_star = if kappa > 0.0 {
@@ -173,9 +197,10 @@ pub fn fit_usl(data: &[(f64, f64)], seed: u64) -> Result<UslFit, MlError> {
         sigma,
         kappa,
         lambda,
-        sigma_ci: ci(&mut bs, sigma),
-        kappa_ci: ci(&mut bk, kappa),
-        lambda_ci: ci(&mut bl, lambda),
+        sigma_ci: ci(&mut bs),
+        kappa_ci: ci(&mut bk),
+        lambda_ci: ci(&mut bl),
+        refits,
         n_star,
         x_max,
         rmse: (sse / data.len() as f64).sqrt(),
@@ -271,7 +296,8 @@ mod tests {
         assert!(sig3(f.kappa, 0.0001044), "κ {}", f.kappa);
         assert!(sig3(f.lambda, 89.9952), "λ {}", f.lambda);
         assert!((f.n_star - 96.5).abs() < 0.5, "N* {}", f.n_star);
-        assert!(f.sigma_ci.0 <= f.sigma && f.sigma <= f.sigma_ci.1);
+        let (lo, hi) = f.sigma_ci.expect("the refits converge");
+        assert!(lo <= f.sigma && f.sigma <= hi && lo < hi, "{lo} {hi}");
     }
 
     #[test]
@@ -316,11 +342,16 @@ mod tests {
                 && (f.lambda - l).abs() / l < 0.02,
             "{f:?}"
         );
-        assert!(
-            f.kappa_ci.0 <= k && k <= f.kappa_ci.1,
-            "95% interval covers κ: {:?}",
-            f.kappa_ci
-        );
+        let (lo, hi) = f.kappa_ci.expect("the refits converge");
+        assert!(lo <= k && k <= hi, "95% interval covers κ: {lo} .. {hi}");
+    }
+
+    #[test]
+    fn an_interval_needs_half_of_the_refits() {
+        let mut few: Vec<f64> = (0..BOOTSTRAP_RESAMPLES / 2 - 1).map(|i| i as f64).collect();
+        assert_eq!(interval(&mut few), None);
+        let mut half: Vec<f64> = (0..BOOTSTRAP_RESAMPLES / 2).map(|i| i as f64).collect();
+        assert_eq!(interval(&mut half), Some((2.0, 97.0)));
     }
 
     #[test]

@@ -84,8 +84,11 @@ pub fn predict(a: &PredictArgs) -> Result<u8, Fail> {
     Ok(0)
 }
 
-fn ci(v: (f64, f64)) -> String {
-    format!("[{:.4e}, {:.4e}]", v.0, v.1)
+fn ci(v: Option<(f64, f64)>) -> String {
+    match v {
+        Some((lo, hi)) => format!("[{lo:.4e}, {hi:.4e}]"),
+        None => "not available (too few bootstrap refits converged)".into(),
+    }
 }
 
 /// `usl`.
@@ -118,5 +121,10 @@ pub fn usl(a: &UslArgs) -> Result<u8, Fail> {
     );
     println!("  maximum throughput  {:.1}", f.x_max);
     println!("  residual error      RMSE {:.2}, R² {:.4}", f.rmse, f.r2);
+    println!(
+        "  bootstrap           {} of {} residual resamples refitted (residuals centred, rescaled by sqrt(n/(n-3)))",
+        f.refits,
+        perf_ml::usl::BOOTSTRAP_RESAMPLES
+    );
     Ok(0)
 }
