@@ -121,7 +121,7 @@ fn point_fit(data: &[(f64, f64)]) -> Result<(f64, f64, f64, f64), MlError> {
 
 /// The 95% percentile interval of the refits' values, or `None` when fewer than half of
 /// the [`BOOTSTRAP_RESAMPLES`] converged.
-fn interval(v: &mut Vec<f64>) -> Option<(f64, f64)> {
+fn interval(v: &mut [f64]) -> Option<(f64, f64)> {
     if 2 * v.len() < BOOTSTRAP_RESAMPLES {
         return None;
     }
