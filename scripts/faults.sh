@@ -123,12 +123,18 @@ for sig in INT TERM; do
   row "SIG$sig in a point" $want $code "$(newest "$o")"
 done
 
-# 8. A signal after a point's window, while its last requests are still in flight.
-o=$WORK/between
-"$BIN" sweep api --rate 20,30 --duration 2s --site-extra-latency-ms 2000 --max-users 200 --slo "" --out "$o" >/dev/null 2>&1 &
-p=$!
-for _ in $(seq 300); do [ -n "$(ls "$o" 2>/dev/null)" ] && break; sleep 0.01; done
-sleep 3.3; kill -INT $p; wait $p; code=$?
+# 8. A signal after a point's window, while its last requests are still in flight
+# (they take 2 s): sent once the site's in-flight gauge has passed its peak.
+o=$WORK/between; start_site --service-time-ms 0 --extra-latency-ms 2000
+"$BIN" sweep api --rate 20,30 --duration 2s --max-users 200 --slo "" --host "$SITE_URL" --out "$o" >/dev/null 2>&1 &
+p=$!; peak=0
+for _ in $(seq 3000); do
+  now=$(curl -s "$SITE_URL/metrics" | awk '/^dummy_in_flight/ {print int($2)}')
+  now=${now:-0}; [ "$now" -gt "$peak" ] && peak=$now
+  [ "$peak" -ge 30 ] && [ "$now" -le $((peak - 5)) ] && break
+  sleep 0.01
+done
+kill -INT $p; wait $p; code=$?; kill "$SITE_PID"
 d=$(newest "$o"); c=$(python3 -c "import csv,sys; print([r['complete'] for r in csv.DictReader(open('$d/runs.csv'))])")
 row "SIGINT between points" 130 $code "$d" "complete per point: $c"
 

@@ -117,7 +117,18 @@ fn signal(child: &std::process::Child, sig: &str) {
 #[test]
 fn a_signal_after_a_points_window_leaves_that_point_complete() {
     // Requests take 2 s, so a point's last requests are still in flight for 2 s after
-    // its window: a signal then arrives after the window, before the point is written.
+    // its window. The site's in-flight count climbs while requests arrive and falls once
+    // the window is over: the signal goes out when it has fallen, before the point is
+    // written, whatever the machine's load.
+    let site = dummy_site::SiteParams {
+        service_time_ms: 0.0,
+        extra_latency_ms: 2000.0,
+        ..Default::default()
+    }
+    .check()
+    .unwrap()
+    .start("127.0.0.1:0".parse().unwrap())
+    .unwrap();
     let out = tempfile::tempdir().unwrap();
     let mut child = spawn(
         out.path(),
@@ -128,21 +139,28 @@ fn a_signal_after_a_points_window_leaves_that_point_complete() {
             "20,30",
             "--duration",
             "2s",
-            "--site-extra-latency-ms",
-            "2000",
             "--max-users",
             "200",
             "--slo",
             "",
+            "--host",
+            &site.url(),
         ],
     );
     let t = Instant::now();
-    while result_dirs(out.path()).is_empty() {
-        assert!(t.elapsed() < Duration::from_secs(30));
+    let mut peak = 0;
+    loop {
+        let now = site.app().metrics().in_flight();
+        peak = peak.max(now);
+        if peak >= 30 && now <= peak - 5 {
+            break;
+        }
+        assert!(
+            t.elapsed() < Duration::from_secs(30),
+            "peak {peak}, now {now}"
+        );
         std::thread::sleep(Duration::from_millis(10));
     }
-    // The window ends about 2.4 s after the directory appears; the tail lasts 2 s more.
-    std::thread::sleep(Duration::from_millis(3300));
     signal(&child, "-INT");
     assert_eq!(child.wait().unwrap().code(), Some(130));
     let dir = &result_dirs(out.path())[0];
