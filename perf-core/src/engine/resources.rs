@@ -161,7 +161,9 @@ mod tests {
         }
         std::hint::black_box(x);
         let r = s.sample();
-        assert!(r.gen_cpu_pct > 50.0 && r.gen_cpu_pct < 250.0, "{r:?}");
+        // A busy thread is one core's worth, less what other processes on a shared
+        // machine take from it: well above idle, and below two cores.
+        assert!(r.gen_cpu_pct > 20.0 && r.gen_cpu_pct < 250.0, "{r:?}");
         assert!(r.gen_rss_mb > 1.0);
         assert!(r.sut_cpu_pct.is_some());
         assert!(!pid_exists(u32::MAX));
