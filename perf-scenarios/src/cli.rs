@@ -84,7 +84,8 @@ pub struct ReportArgs {
     /// Where `fit` wrote the models.
     #[arg(long, value_name = "DIR", default_value = "models")]
     pub models: PathBuf,
-    /// Earlier results directories to test latency drift against (repeatable).
+    /// Earlier results directories to test latency drift against, one per run (repeat;
+    /// at least 3 for a verdict).
     #[arg(long, value_name = "DIR")]
     pub history: Vec<PathBuf>,
     /// A search.json for the breaking point [default: the directory's own].

@@ -227,18 +227,23 @@ fn a_thin_results_directory_still_gets_a_report_that_says_what_is_missing() {
         "the page says why"
     );
 
-    // History with the same load: drift is judged per endpoint (a run against itself
-    // does not drift).
-    let (o, j) = report(&dir, &["--history", dir.to_str().unwrap()]);
+    // Drift takes runs as the unit: one history run is not enough for a verdict; three
+    // are, and a run against copies of itself does not drift.
+    let d = dir.to_str().unwrap();
+    let (o, j) = report(&dir, &["--history", d]);
+    assert_eq!(o.status.code(), Some(0));
+    let missing = j["drift"]["missing"].as_str().unwrap_or_default();
+    assert!(missing.contains("not enough history"), "{}", j["drift"]);
+    let (o, j) = report(&dir, &["--history", d, "--history", d, "--history", d]);
     assert_eq!(o.status.code(), Some(0));
     let drift = j["drift"]["value"]
         .as_array()
         .unwrap_or_else(|| panic!("{}", j["drift"]));
     assert!(
         !drift.is_empty()
-            && drift
-                .iter()
-                .all(|x| x["drifted"] == false && x["ks_p"] == 1.0),
+            && drift.iter().all(|x| x["drifted"] == false
+                && x["p"] == 1.0
+                && x["history"].as_array().unwrap().len() == 3),
         "{drift:?}"
     );
 

@@ -2,8 +2,8 @@
 //!
 //! - [`anomaly`]: anomalous seconds within a run (robust z-score on MAD, EWMA chart,
 //!   binomial z for errors) with [`anomaly::Severity`];
-//! - [`drift`]: this run's latency distribution against history (Kolmogorov–Smirnov
-//!   and the population stability index);
+//! - [`drift`]: this run's latency against history, with runs as the sampling unit (a
+//!   t prediction interval per endpoint and point, Bonferroni over the comparisons);
 //! - [`capacity`]: capacity at an SLO, replicas, and the date growth breaks the SLO;
 //! - [`bottleneck`]: target CPU-bound, queueing-bound, error-bound or generator-bound,
 //!   with evidence and a recommendation;

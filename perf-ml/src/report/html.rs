@@ -535,12 +535,17 @@ pub fn render(r: &Report) -> String {
             let rows: Vec<Vec<String>> = v
                 .iter()
                 .map(|d| {
+                    let hist: Vec<String> = d
+                        .history
+                        .iter()
+                        .map(|x| format!("{:.2}", x / 1e3))
+                        .collect();
                     vec![
                         esc(&d.what).into(),
-                        format!("{:.3}", d.ks_d),
-                        format!("{:.4}", d.ks_p),
-                        format!("{:.3}", d.psi),
-                        format!("{:.2} → {:.2}", d.medians.0 / 1e3, d.medians.1 / 1e3),
+                        hist.join(", "),
+                        format!("{:.2}", d.current / 1e3),
+                        format!("{:+.1}%", d.change * 100.0),
+                        format!("{:.4} (limit {:.4})", d.p, d.p_limit),
                         if d.drifted {
                             "<span class=\"fail\">drift</span>".into()
                         } else {
@@ -552,10 +557,10 @@ pub fn render(r: &Report) -> String {
             h.push_str(&table(
                 &[
                     "endpoint and load",
-                    "KS D",
-                    "KS p",
-                    "PSI",
-                    "median p50 ms",
+                    "history p50 ms (one per run)",
+                    "this run p50 ms",
+                    "change",
+                    "p (prediction interval, Bonferroni limit)",
                     "verdict",
                 ],
                 &rows,

@@ -356,7 +356,7 @@ impl ReportParams {
             }
         };
 
-        let drift = self.drift(&timeline, &details);
+        let drift = self.drift(&details);
         let mut model = model;
         if let (Some(m), Some(d)) = (model.value.as_mut(), drift.value.as_ref()) {
             let drifted: Vec<&str> = d
@@ -549,55 +549,74 @@ impl ReportParams {
         }
     }
 
-    fn drift(
-        &self,
-        timeline: &Result<Vec<TimelineEntry>, String>,
-        details: &[PointDetail],
-    ) -> Section<Vec<Drift>> {
+    /// Drift with runs as the unit: for each endpoint at each point of this run, the
+    /// `p50_us` of the matching point (same load and parameters) of every history run.
+    fn drift(&self, details: &[PointDetail]) -> Section<Vec<Drift>> {
         if self.history.is_empty() {
             return Section::missing("no history given (report --history DIR)");
         }
-        let Ok(now) = timeline else {
-            return Section::missing("no timeline in this run");
-        };
         let judge = DriftParams::default();
-        let mut out = Vec::new();
+        let mut history_points = Vec::new();
         for h in &self.history {
-            let (Ok(hist), Ok(hrows)) = (
-                read_timeline(&h.join("timeline.csv")),
-                read_runs(&h.join("runs.csv")),
-            ) else {
+            let Ok(rows) = read_runs(&h.join("runs.csv")) else {
                 return Section::missing(format!("cannot read the history in {}", h.display()));
             };
-            for d in details {
-                let load = load_of(&d.row);
-                let Some(j) = hrows
-                    .iter()
-                    .position(|r| (load_of(r) - load).abs() < 1e-9 && r.params == d.row.params)
-                else {
+            let points: Vec<PointDetail> = (0..rows.len())
+                .filter_map(|i| read_point(&h.join("points").join(format!("{i}.json"))).ok())
+                .collect();
+            history_points.push(points);
+        }
+        // A run's value at a point: its median latency of successful requests there.
+        let value = |d: &PointDetail, endpoint: &str| -> Option<f64> {
+            d.endpoints
+                .iter()
+                .find(|e| e.name == endpoint && e.requests > e.failures)
+                .map(|e| e.p50_us as f64)
+        };
+        let mut pairs = Vec::new();
+        for d in details.iter().filter(|d| d.row.complete) {
+            let load = load_of(&d.row);
+            for e in d
+                .endpoints
+                .iter()
+                .filter(|e| !perf_core::record::is_browser(&e.name))
+            {
+                let Some(now) = value(d, &e.name) else {
                     continue;
                 };
-                for e in &d.endpoints {
-                    let values = |t: &[TimelineEntry], p: usize| -> Vec<f64> {
-                        t.iter()
-                            .filter(|x| {
-                                x.point == p && x.row.endpoint == e.name && x.row.successes() >= 3
+                let history: Vec<f64> = history_points
+                    .iter()
+                    .filter_map(|run| {
+                        run.iter()
+                            .filter(|h| h.row.complete)
+                            .find(|h| {
+                                (load_of(&h.row) - load).abs() < 1e-9
+                                    && h.row.params == d.row.params
                             })
-                            .map(|x| x.row.p50_us as f64)
-                            .collect()
-                    };
-                    if let Some(v) = judge.judge(
-                        format!("{} at {load}, {}", e.name, d.row.params),
-                        &values(&hist, j),
-                        &values(now, d.index),
-                    ) {
-                        out.push(v);
-                    }
-                }
+                            .and_then(|h| value(h, &e.name))
+                    })
+                    .collect();
+                pairs.push((
+                    format!("{} at {load}, {}", e.name, d.row.params),
+                    history,
+                    now,
+                ));
             }
         }
+        let judged: Vec<_> = pairs
+            .iter()
+            .filter(|(_, h, _)| h.len() >= judge.min_history)
+            .collect();
+        let out: Vec<Drift> = judged
+            .iter()
+            .filter_map(|(what, h, now)| judge.judge(what.clone(), h, *now, judged.len()))
+            .collect();
         if out.is_empty() {
-            Section::missing("no point of the history matches this run's loads and parameters with enough seconds")
+            let most = pairs.iter().map(|(_, h, _)| h.len()).max().unwrap_or(0);
+            Section::missing(format!(
+                "not enough history: at most {most} history run(s) match a point of this run (same load and parameters), at least {} needed",
+                judge.min_history
+            ))
         } else {
             Section::ok(out)
         }
