@@ -140,7 +140,11 @@ fn recorder(c: &mut Criterion) {
     let counted = std::sync::Arc::new(Recorder::new());
     counted.open_window(now, now + std::time::Duration::from_secs(3600));
     g.bench_function("recorder_inflight_begin_end", |b| {
-        b.iter(|| counted.begin(black_box("GET /api/items")).end(true))
+        b.iter(|| {
+            counted
+                .begin(black_box("GET /api/items").to_string())
+                .end(true)
+        })
     });
     let mut h = hdrhistogram::Histogram::<u64>::new_with_bounds(1, 60_000_000, 3).unwrap();
     g.bench_function("reference_hdrhistogram_record", |b| {

@@ -274,10 +274,10 @@ impl Recorder {
     }
 
     /// A counted request of `endpoint` sent now: it will be recorded however it ends.
-    pub fn begin(self: &Arc<Self>, endpoint: &str) -> InFlight {
+    pub fn begin(self: &Arc<Self>, endpoint: String) -> InFlight {
         InFlight {
             rec: self.clone(),
-            endpoint: endpoint.to_string(),
+            endpoint,
             started: Instant::now(),
             ended: false,
         }

@@ -53,7 +53,7 @@ pub(crate) async fn counted<F: std::future::Future>(f: F) -> F::Output {
 }
 
 /// A ticket for a request sent now, when it belongs to a counted transaction.
-pub(crate) fn begin(endpoint: &str) -> Option<crate::record::InFlight> {
+pub(crate) fn begin(endpoint: String) -> Option<crate::record::InFlight> {
     COUNTED.try_with(|_| ()).ok()?;
     current().map(|c| c.recorder.begin(endpoint))
 }

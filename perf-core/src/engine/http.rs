@@ -63,16 +63,16 @@ async fn finish(ticket: Option<InFlight>, resp: GooseResponse) -> Reply {
 /// of its own): end it with [`InFlight::end`]; dropped without, it counts as
 /// unfinished. `None` outside a counted transaction.
 pub fn begin(name: &str) -> Option<InFlight> {
-    ctx::begin(name)
+    ctx::begin(name.to_string())
 }
 
 /// Sends through Goose and reads the reply, timed under `name`. A request Goose refuses
 /// to build ends as a failure before the error is returned.
-async fn send<F>(name: &str, request: F) -> Fetch
+async fn send<F>(name: String, request: F) -> Fetch
 where
     F: std::future::Future<Output = Result<GooseResponse, Box<TransactionError>>>,
 {
-    let ticket = begin(name);
+    let ticket = ctx::begin(name);
     match request.await {
         Ok(r) => Ok(finish(ticket, r).await),
         Err(e) => {
@@ -86,22 +86,22 @@ where
 
 /// `GET path`, recorded as `GET <path without query>`.
 pub async fn get(user: &mut GooseUser, path: &str) -> Fetch {
-    get_as(user, path, &endpoint_name("GET", path)).await
+    send(endpoint_name("GET", path), user.get(path)).await
 }
 
 /// `GET path`, recorded under `name` (for paths with ids: `GET /api/items/{id}`).
 pub async fn get_as(user: &mut GooseUser, path: &str, name: &str) -> Fetch {
-    send(name, user.get(path)).await
+    send(name.to_string(), user.get(path)).await
 }
 
 /// `POST path` with a JSON body.
 pub async fn post_json<T: Serialize + ?Sized>(user: &mut GooseUser, path: &str, body: &T) -> Fetch {
-    send(&endpoint_name("POST", path), user.post_json(path, body)).await
+    send(endpoint_name("POST", path), user.post_json(path, body)).await
 }
 
 /// `POST path` with a form body.
 pub async fn post_form<T: Serialize + ?Sized>(user: &mut GooseUser, path: &str, form: &T) -> Fetch {
-    send(&endpoint_name("POST", path), user.post_form(path, form)).await
+    send(endpoint_name("POST", path), user.post_form(path, form)).await
 }
 
 #[cfg(test)]

@@ -293,11 +293,12 @@ fn wrap(
                                 _ = tokio::time::sleep_until(due.into()) => true,
                                 _ = phase.wait_for(|p| *p != Phase::Running) => false,
                             };
-                            // The cut: a signal, or the end of the window.
-                            let cut = signals::received_at()
-                                .or_else(|| p.started().map(|t0| t0 + duration))
-                                .unwrap_or_else(Instant::now);
-                            if !woke || signals::received_at().is_some_and(|at| due >= at) {
+                            let signal = signals::received_at();
+                            if !woke || signal.is_some_and(|at| due >= at) {
+                                // The cut: a signal, or the end of the window.
+                                let cut = signal
+                                    .or_else(|| p.started().map(|t0| t0 + duration))
+                                    .unwrap_or_else(Instant::now);
                                 p.abandon(due, cut);
                                 return Ok(());
                             }
@@ -715,14 +716,9 @@ fn summarize(
         complete: window_whole,
         params: params.clone(),
     };
-    let signal_name = |s: i32| match s {
-        signals::SIGINT => "SIGINT".to_string(),
-        signals::SIGTERM => "SIGTERM".to_string(),
-        s => format!("signal {s}"),
-    };
     let ended = match interrupted {
-        Some(s) if window_whole => format!("completed ({} after the window)", signal_name(s)),
-        Some(s) => format!("interrupted by {}", signal_name(s)),
+        Some(s) if window_whole => format!("completed ({} after the window)", signals::name(s)),
+        Some(s) => format!("interrupted by {}", signals::name(s)),
         None if rec.window().is_none() => "no transaction started".to_string(),
         None => "completed".to_string(),
     };

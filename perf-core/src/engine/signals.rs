@@ -25,7 +25,7 @@ fn on_signal(sig: i32) {
         std::process::exit(128 + sig);
     }
     let _ = RECEIVED_AT.set(std::time::Instant::now());
-    let name = if sig == SIGINT { "SIGINT" } else { "SIGTERM" };
+    let name = name(sig);
     eprintln!("{name} received: stopping the load and writing what was measured");
     goose::trigger_killswitch(&format!("{name} received"));
 }
@@ -56,6 +56,15 @@ pub fn received() -> Option<i32> {
     match RECEIVED.load(Ordering::Acquire) {
         0 => None,
         s => Some(s),
+    }
+}
+
+/// `SIGINT`, `SIGTERM`, or `signal N`.
+pub fn name(sig: i32) -> String {
+    match sig {
+        SIGINT => "SIGINT".into(),
+        SIGTERM => "SIGTERM".into(),
+        s => format!("signal {s}"),
     }
 }
 
