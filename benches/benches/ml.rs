@@ -10,7 +10,6 @@ use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use perf_ml::data::{Dataset, Point};
-use perf_ml::failure::{FailureModel, FailureParams};
 use perf_ml::latency::{Fit, ForestParams, QueueCurveParams, RidgeParams};
 use rand::{Rng, SeedableRng};
 
@@ -73,33 +72,44 @@ fn latency(c: &mut Criterion) {
     g.finish();
 }
 
-fn failure(c: &mut Criterion) {
+/// Points of a server shedding above a capacity that a parameter halves, with seeded
+/// binomial counts: `levels` loads × 2 parameter values, 5,000 requests each.
+fn shedding_points(levels: usize) -> Vec<Point> {
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(9);
-    let (mut rows, mut y) = (Vec::with_capacity(1_000_000), Vec::with_capacity(1_000_000));
-    for _ in 0..1_000_000 {
-        let load: f64 = rng.random_range(100.0..2000.0);
-        let p = 1.0 / (1.0 + (-(6.0 * (load.ln() - 1000f64.ln()))).exp());
-        rows.push(vec![
-            load.ln(),
-            if rng.random::<bool>() {
-                1024.0
-            } else {
-                65536.0
-            },
-        ]);
-        y.push(i32::from(rng.random::<f64>() < p));
+    let mut pts = Vec::new();
+    for size in [1024.0, 65536.0] {
+        let cap = if size > 2000.0 { 500.0 } else { 1000.0 };
+        for i in 0..levels {
+            let load = 100.0 * 20f64.powf(i as f64 / (levels - 1) as f64);
+            let p = (1.0 - cap / load).max(0.0) + 0.001;
+            let failures = (0..5000).filter(|_| rng.random::<f64>() < p).count() as u64;
+            pts.push(Point {
+                load,
+                goodput: load * (1.0 - p),
+                params: vec![size],
+                latency: [1.0; 3],
+                requests: 5000,
+                failures,
+            });
+        }
     }
-    let params = FailureParams::default();
+    pts
+}
+
+fn failure(c: &mut Criterion) {
+    let small = shedding_points(6);
+    let large = shedding_points(30);
     let mut g = c.benchmark_group("failure_model");
-    g.sample_size(10).measurement_time(Duration::from_secs(30));
-    g.bench_function("logistic_1m_requests", |b| {
-        b.iter(|| FailureModel::fit_rows(&params, black_box(&rows), black_box(&y)).unwrap())
+    g.sample_size(10).measurement_time(Duration::from_secs(20));
+    g.bench_function("fit_12_points", |b| {
+        b.iter(|| perf_ml::failure::fit(black_box(&small)).unwrap())
     });
-    let (small_rows, small_y) = (rows[..100_000].to_vec(), y[..100_000].to_vec());
-    g.bench_function("logistic_100k_requests", |b| {
-        b.iter(|| {
-            FailureModel::fit_rows(&params, black_box(&small_rows), black_box(&small_y)).unwrap()
-        })
+    g.bench_function("fit_60_points", |b| {
+        b.iter(|| perf_ml::failure::fit(black_box(&large)).unwrap())
+    });
+    let f = perf_ml::failure::fit(&large).unwrap();
+    g.bench_function("interval_60_points", |b| {
+        b.iter(|| f.load_interval(0.01, &[1024.0], (10.0, 20000.0), 0.9))
     });
     g.finish();
 }

@@ -16,9 +16,10 @@ pub struct CvScore {
     pub mape: [f64; 3],
     /// Root mean square error of p50, p95, p99 in µs.
     pub rmse_us: [f64; 3],
-    /// 5th and 95th percentiles of log(observed / predicted) per percentile: the 90%
-    /// prediction interval's factors.
-    pub log_resid_q: [(f64, f64); 3],
+    /// Per percentile, the 90% prediction interval's factors as logs: split-conformal
+    /// ranks of the held-out log(observed / predicted) (see [`conformal`]); `None` with
+    /// fewer than [`conformal_minimum`] points ("not enough points").
+    pub log_resid_q: Option<[(f64, f64); 3]>,
     /// Folds.
     pub folds: usize,
 }
@@ -58,10 +59,34 @@ pub fn fold_count(points: &[Point]) -> Result<usize, MlError> {
     Ok(n.min(5))
 }
 
-fn quantile(v: &mut [f64], q: f64) -> f64 {
+/// Miscoverage of the prediction intervals: 0.1 for 90%.
+pub const ALPHA: f64 = 0.1;
+
+/// The fewest held-out residuals for a `1 − alpha` conformal interval:
+/// `⌈(n+1)(1 − alpha/2)⌉ ≤ n` first holds at `n = ⌈2/alpha⌉ − 1` (19 for 90%).
+pub fn conformal_minimum(alpha: f64) -> usize {
+    (1..)
+        .find(|&n: &usize| conformal_rank(n, alpha) <= n)
+        .expect("a finite minimum")
+}
+
+fn conformal_rank(n: usize, alpha: f64) -> usize {
+    ((n as f64 + 1.0) * (1.0 - alpha / 2.0) - 1e-9).ceil() as usize
+}
+
+/// The conformal `1 − alpha` interval from held-out residuals: the
+/// `⌈(n+1)(1−α/2)⌉`-th smallest residual above and as many from the top below, so each
+/// tail holds at most α/2 of a new exchangeable residual; `None` when that rank is
+/// beyond the n residuals.
+pub fn conformal(residuals: &[f64], alpha: f64) -> Option<(f64, f64)> {
+    let n = residuals.len();
+    let k = conformal_rank(n, alpha);
+    if k > n || k == 0 {
+        return None;
+    }
+    let mut v = residuals.to_vec();
     v.sort_by(f64::total_cmp);
-    let i = ((v.len() - 1) as f64 * q).round() as usize;
-    v[i.min(v.len() - 1)]
+    Some((v[n - k], v[k - 1]))
 }
 
 /// One fold: the training points and the indices of the points held out.
@@ -118,8 +143,44 @@ pub fn score<F: Fit>(name: &str, params: &F, points: &[Point]) -> Result<CvScore
         model: name.to_string(),
         mape: mape.map(|m| m / n),
         rmse_us: sq.map(|s| (s / n).sqrt()),
-        log_resid_q: [0, 1, 2]
-            .map(|q| (quantile(&mut logr[q], 0.05), quantile(&mut logr[q], 0.95))),
+        log_resid_q: match [0, 1, 2].map(|q| conformal(&logr[q], ALPHA)) {
+            [Some(a), Some(b), Some(c)] => Some([a, b, c]),
+            _ => None,
+        },
         folds: k,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn conformal_ranks() {
+        assert_eq!(conformal_minimum(0.1), 19);
+        assert_eq!(conformal(&[0.0; 18], 0.1), None);
+        // 19 residuals 1..19: rank ⌈20·0.95⌉ = 19, the largest above and smallest below.
+        let r: Vec<f64> = (1..=19).map(f64::from).collect();
+        assert_eq!(conformal(&r, 0.1), Some((1.0, 19.0)));
+        // 39 residuals: rank ⌈40·0.95⌉ = 38.
+        let r: Vec<f64> = (1..=39).map(f64::from).collect();
+        assert_eq!(conformal(&r, 0.1), Some((2.0, 38.0)));
+    }
+
+    #[test]
+    fn conformal_intervals_cover_new_draws() {
+        use rand::SeedableRng;
+        use rand_distr::{Distribution, Normal};
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(11);
+        let d = Normal::new(0.0, 1.0).unwrap();
+        let (mut covered, trials) = (0, 4000);
+        for _ in 0..trials {
+            let r: Vec<f64> = (0..24).map(|_| d.sample(&mut rng)).collect();
+            let (lo, hi) = conformal(&r, 0.1).unwrap();
+            let x = d.sample(&mut rng);
+            covered += usize::from(lo <= x && x <= hi);
+        }
+        let rate = covered as f64 / trials as f64;
+        assert!((0.88..0.96).contains(&rate), "{rate}");
+    }
 }

@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use crate::cv::{self, CvScore};
 use crate::data::{levels, Dataset, Point};
-use crate::failure::{self, FailureModel, FailureParams};
+use crate::failure::{self, LoadInterval};
 use crate::latency::{
     Fit, ForestParams, LatencyModel, Predict, QueueCurve, QueueCurveParams, RidgeParams,
 };
@@ -32,30 +32,30 @@ pub fn fit(data: &Dataset, seed: u64) -> Result<ModelFile, MlError> {
     if lv.len() == 1 {
         return Err(MlError::OneLoadLevel { load: lv[0] });
     }
-    let (best, latency, scores, skipped, curve) = choose_latency(pts, seed)?;
+    let closed = data.model == "closed";
+    let (best, latency, scores, skipped, curve) = choose_latency(pts, seed, closed)?;
     let endpoints = data
         .endpoints
         .iter()
         .filter_map(|(name, ep)| {
-            let (chosen, latency, cv, _, curve) = choose_latency(ep, seed).ok()?;
+            let (chosen, latency, cv, _, curve) = choose_latency(ep, seed, closed).ok()?;
             Some(EndpointModel {
                 name: name.clone(),
                 chosen,
                 latency,
                 cv,
-                knee: curve.and_then(|c| c.capacity()),
+                knee: curve.ok().and_then(|c| c.capacity()),
             })
         })
         .collect();
-    let fparams = FailureParams::default();
-    let failure = FailureModel::fit(&fparams, pts)?;
-    let failure_cv = failure::score(&fparams, pts).ok();
+    let failure = failure::fit(pts)?;
     let default_params = pts[0].params.clone();
     let (lo, hi) = (lv[0], lv[lv.len() - 1]);
-    let failure_loads = (
-        failure.load_at(0.01, &default_params, lo / 10.0, hi * 10.0),
-        failure.load_at(0.5, &default_params, lo / 10.0, hi * 10.0),
-    );
+    let range = (lo / 10.0, hi * 10.0);
+    let at = |p: f64| failure.model.load_at(p, &default_params, range.0, range.1);
+    let interval = |p: f64| failure.load_interval(p, &default_params, range, 0.9);
+    let failure_loads = (at(0.01), at(0.5));
+    let failure_load_intervals = (interval(0.01), interval(0.5));
     let usl = if data.model == "closed" {
         fit_usl(
             &pts.iter().map(|p| (p.load, p.goodput)).collect::<Vec<_>>(),
@@ -88,10 +88,12 @@ pub fn fit(data: &Dataset, seed: u64) -> Result<ModelFile, MlError> {
         latency,
         latency_cv: scores,
         latency_skipped: skipped,
-        capacity: curve.and_then(|c| c.capacity()),
+        capacity: curve.as_ref().ok().and_then(Predict::capacity),
+        capacity_interval: curve.as_ref().ok().and_then(|c| c.interval),
+        capacity_note: capacity_note(&curve, closed),
         failure,
-        failure_cv,
         failure_loads,
+        failure_load_intervals,
         usl,
         endpoints,
     })
@@ -102,14 +104,17 @@ type Chosen = (
     LatencyModel,
     Vec<CvScore>,
     Vec<String>,
-    Option<QueueCurve>,
+    Result<QueueCurve, MlError>,
 );
 
 /// Scores every latency candidate by grouped CV, refits the best on all points, and
 /// fits the queueing curve for the capacity. Latency is that of successful requests: a
 /// point where every request failed has none, and is left out here (the failure model
 /// still uses it).
-fn choose_latency(pts: &[Point], seed: u64) -> Result<Chosen, MlError> {
+///
+/// Closed-model data (load = users) have no queueing curve: latency over users rises
+/// without a pole, and the scalability law gives their capacity.
+fn choose_latency(pts: &[Point], seed: u64, closed: bool) -> Result<Chosen, MlError> {
     let timed: Vec<Point> = pts
         .iter()
         .filter(|p| p.requests > p.failures)
@@ -123,7 +128,13 @@ fn choose_latency(pts: &[Point], seed: u64) -> Result<Chosen, MlError> {
         Err(e) => skipped.push(format!("{name}: {e}")),
     };
     record(
-        cv::score("queue_curve", &QueueCurveParams, pts),
+        if closed {
+            Err(MlError::Data(
+                "closed-model data (latency over users has no pole; the scalability law gives the capacity)".into(),
+            ))
+        } else {
+            cv::score("queue_curve", &QueueCurveParams, pts)
+        },
         "queue_curve",
     );
     record(
@@ -145,17 +156,38 @@ fn choose_latency(pts: &[Point], seed: u64) -> Result<Chosen, MlError> {
         })?
         .model
         .clone();
-    let curve = QueueCurveParams.fit(pts).ok();
+    let curve = if closed {
+        Err(MlError::Data("closed-model data".into()))
+    } else {
+        QueueCurveParams.fit(pts)
+    };
     let latency = match best.as_str() {
         "queue_curve" => LatencyModel::QueueCurve(
             curve
-                .clone()
-                .ok_or_else(|| MlError::Data("queue curve refit failed".into()))?,
+                .as_ref()
+                .map_err(|e| MlError::Data(format!("queue curve refit failed: {e}")))?
+                .clone(),
         ),
         "ridge_poly2" => LatencyModel::Ridge(RidgeParams::default().fit(pts)?),
         _ => LatencyModel::Forest(ForestParams { trees: 100, seed }.fit(pts)?),
     };
     Ok((best, latency, scores, skipped, curve))
+}
+
+/// Why there is no predicted capacity, or what it rests on.
+fn capacity_note(curve: &Result<QueueCurve, MlError>, closed: bool) -> String {
+    match curve {
+        _ if closed => "closed-model data: see the scalability law".into(),
+        Err(e) => format!("not identified: {e}"),
+        Ok(c) if !c.identified => format!(
+            "not identified; above {:.0} req/s: latency shows no saturation up to there (the queueing curve does no better than a straight line, F = {:.1})",
+            c.x_max, c.f_statistic
+        ),
+        Ok(c) => format!(
+            "queueing curve on the {} points where the target kept up (F = {:.1} against no saturation)",
+            c.fitted, c.f_statistic
+        ),
+    }
 }
 
 /// What `fit` did: the model file written, and how it differs from the previous version.
@@ -196,10 +228,20 @@ fn unit(m: &ModelFile) -> &'static str {
     }
 }
 
-fn opt(v: Option<f64>, unit: &str) -> String {
-    v.map_or_else(
-        || "not reached in the data's range".to_string(),
-        |v| format!("{v:.0} {unit}"),
+/// `408 req/s (90% interval 401 .. 415)`, or "not reached in the data's range".
+pub fn with_interval(v: Option<f64>, i: Option<&LoadInterval>, unit: &str) -> String {
+    let Some(v) = v else {
+        return "not reached in the data's range".to_string();
+    };
+    let Some(i) = i else {
+        return format!("{v:.0} {unit}");
+    };
+    let end = |e: Option<f64>, beyond: &str| e.map_or(beyond.to_string(), |e| format!("{e:.0}"));
+    format!(
+        "{v:.0} {unit} ({:.0}% interval {} .. {})",
+        i.level * 100.0,
+        end(i.lo, "below the range"),
+        end(i.hi, "above the range")
     )
 }
 
@@ -236,21 +278,52 @@ impl FitReport {
         }
         let _ = writeln!(
             o,
-            "predicted capacity (queueing curve): {}",
-            m.capacity.map_or_else(
-                || "not identified: the data show no saturation".to_string(),
-                |c| format!("{c:.0} {u}")
-            )
+            "predicted capacity: {}",
+            match m.capacity {
+                Some(c) => format!(
+                    "{}; {}",
+                    with_interval(Some(c), m.capacity_interval.as_ref(), u),
+                    m.capacity_note
+                ),
+                None => m.capacity_note.clone(),
+            }
+        );
+        let f = &m.failure;
+        let _ = writeln!(
+            o,
+            "failure model: {} curve, chosen by held-out log-likelihood{}",
+            f.family,
+            if f.candidates.is_empty() {
+                " (fewer than 3 load levels: by AIC)".to_string()
+            } else {
+                f.candidates
+                    .iter()
+                    .map(|c| {
+                        format!(
+                            "\n  {:<14} log-loss {:.4} per request, calibration error {:.2} points{}",
+                            c.model,
+                            c.log_loss,
+                            c.calibration_error * 100.0,
+                            if c.model == f.family { "  <- chosen" } else { "" }
+                        )
+                    })
+                    .collect()
+            }
         );
         let _ = writeln!(
             o,
-            "failure curve: 1% of requests fail at {}, 50% at {}",
-            opt(m.failure_loads.0, u),
-            opt(m.failure_loads.1, u)
+            "failure curve: 1% of requests fail at {}, 50% at {}{}",
+            with_interval(m.failure_loads.0, m.failure_load_intervals.0.as_ref(), u),
+            with_interval(m.failure_loads.1, m.failure_load_intervals.1.as_ref(), u),
+            if f.dispersion > 1.0 {
+                format!(
+                    " (intervals widened by the points' dispersion {:.1})",
+                    f.dispersion
+                )
+            } else {
+                String::new()
+            }
         );
-        if let Some(s) = &m.failure_cv {
-            let _ = writeln!(o, "failure model held-out: log-loss {:.4} per request, calibration error {:.2} points", s.log_loss, s.calibration_error * 100.0);
-        }
         for e in &m.endpoints {
             let _ = writeln!(
                 o,
@@ -290,6 +363,9 @@ impl FitReport {
     }
 }
 
+/// One endpoint's predicted p95 (µs) and its 90% interval, when there is one.
+pub type EndpointP95 = (String, f64, Option<(f64, f64)>);
+
 /// A prediction with its 90% interval.
 #[derive(Debug, Clone, Serialize)]
 pub struct Prediction {
@@ -297,18 +373,19 @@ pub struct Prediction {
     pub load: f64,
     /// p50, p95, p99 in µs.
     pub latency_us: [f64; 3],
-    /// 90% interval of each, from the chosen model's cross-validated residuals.
-    pub latency_interval_us: [(f64, f64); 3],
+    /// 90% interval of each (conformal ranks of the chosen model's held-out residuals);
+    /// `None` when the training had too few points for one.
+    pub latency_interval_us: Option<[(f64, f64); 3]>,
     /// Failure probability.
     pub failure_probability: f64,
-    /// Its interval: ± the held-out calibration error.
+    /// Its 90% interval (profile likelihood of the failure curve).
     pub failure_interval: (f64, f64),
     /// The load is above the predicted capacity.
     pub above_capacity: bool,
     /// The load is outside the trained range (extrapolation).
     pub extrapolated: bool,
-    /// Per endpoint: name, p95 in µs and its 90% interval.
-    pub endpoints_p95_us: Vec<(String, f64, (f64, f64))>,
+    /// Per endpoint: name, p95 in µs and its 90% interval (when there are enough points).
+    pub endpoints_p95_us: Vec<EndpointP95>,
 }
 
 /// Predicts at `load` with parameter overrides by name.
@@ -319,7 +396,7 @@ pub fn predict(
 ) -> Result<Prediction, MlError> {
     if !(load.is_finite() && load > 0.0) {
         return Err(MlError::Data(format!(
-            "--rate must be a number above 0, got {load}"
+            "the load must be a number above 0, got {load}"
         )));
     }
     let mut params = m.training.default_params.clone();
@@ -349,15 +426,15 @@ pub fn predict(
         params[i] = *v;
     }
     let lat = m.latency.predict(load, &params);
-    let q = m.chosen_cv().map_or([(0.0, 0.0); 3], |c| c.log_resid_q);
-    let p = m.failure.probability(load, &params);
-    let cal = m.failure_cv.as_ref().map_or(0.0, |s| s.calibration_error);
+    let q = m.chosen_cv().and_then(|c| c.log_resid_q);
+    let p = m.failure.model.probability(load, &params);
     Ok(Prediction {
         load,
         latency_us: lat,
-        latency_interval_us: [0, 1, 2].map(|i| (lat[i] * q[i].0.exp(), lat[i] * q[i].1.exp())),
+        latency_interval_us: q
+            .map(|q| [0, 1, 2].map(|i| (lat[i] * q[i].0.exp(), lat[i] * q[i].1.exp()))),
         failure_probability: p,
-        failure_interval: ((p - cal).max(0.0), (p + cal).min(1.0)),
+        failure_interval: m.failure.probability_interval(load, &params, 0.9),
         above_capacity: m.capacity.is_some_and(|c| load >= c),
         extrapolated: load < m.training.load_range.0 || load > m.training.load_range.1,
         endpoints_p95_us: m
@@ -365,8 +442,12 @@ pub fn predict(
             .iter()
             .map(|e| {
                 let v = e.latency.predict(load, &params)[1];
-                let (lo, hi) = e.chosen_cv().map_or((0.0, 0.0), |c| c.log_resid_q[1]);
-                (e.name.clone(), v, (v * lo.exp(), v * hi.exp()))
+                let q = e.chosen_cv().and_then(|c| c.log_resid_q);
+                (
+                    e.name.clone(),
+                    v,
+                    q.map(|q| (v * q[1].0.exp(), v * q[1].1.exp())),
+                )
             })
             .collect(),
     })

@@ -5,7 +5,8 @@
 //!   bootstrap intervals, peak concurrency and maximum throughput.
 //! - [`latency`]: latency models behind the [`latency::Fit`] / [`latency::Predict`]
 //!   seams: the queueing curve (capacity), smartcore ridge and random forest.
-//! - [`failure`]: the failure probability (smartcore logistic regression).
+//! - [`failure`]: the failure probability (binomial likelihood on counts: logistic or
+//!   shedding curve, chosen by held-out likelihood, profile-likelihood intervals).
 //! - [`cv`]: cross-validation grouped by load point.
 //! - [`search`]: the breaking-point search (Gaussian process, bisection, ramp) over a
 //!   [`perf_core::probe::LoadProbe`].
@@ -34,6 +35,8 @@ pub mod fit;
 pub mod gate;
 pub mod latency;
 pub mod model_file;
+mod nm;
+pub mod queue_curve;
 pub mod report;
 pub mod search;
 pub mod usl;

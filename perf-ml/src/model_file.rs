@@ -7,13 +7,13 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::cv::CvScore;
-use crate::failure::{FailureModel, FailureScore};
+use crate::failure::{FailureFit, LoadInterval};
 use crate::latency::LatencyModel;
 use crate::usl::UslFit;
 use crate::MlError;
 
 /// The schema this tool writes and reads.
-pub const SCHEMA_VERSION: u64 = 1;
+pub const SCHEMA_VERSION: u64 = 2;
 
 /// What [`ModelFile::kind`] says of a file `fit` wrote.
 pub const MODEL_KIND: &str = "perf-ml latency+failure";
@@ -58,6 +58,7 @@ fn check_chosen(what: &str, chosen: &str, m: &LatencyModel, cv: &[CvScore]) -> R
     let ordered = score
         .log_resid_q
         .iter()
+        .flatten()
         .all(|(lo, hi)| lo.is_finite() && hi.is_finite() && lo <= hi);
     if !finite || !ordered || score.folds == 0 {
         return Err(format!(
@@ -117,14 +118,18 @@ pub struct ModelFile {
     pub latency_cv: Vec<CvScore>,
     /// Why candidates could not be fitted.
     pub latency_skipped: Vec<String>,
-    /// Capacity from the queueing curve (None when the data show no saturation).
+    /// Capacity from the queueing curve (None when the data do not identify it).
     pub capacity: Option<f64>,
-    /// The failure model.
-    pub failure: FailureModel,
-    /// Its held-out quality.
-    pub failure_cv: Option<FailureScore>,
+    /// Its 90% profile interval.
+    pub capacity_interval: Option<LoadInterval>,
+    /// What the capacity rests on, or why there is none.
+    pub capacity_note: String,
+    /// The failure model: the chosen curve, every candidate's held-out score, the counts.
+    pub failure: FailureFit,
     /// Load where the failure probability reaches 1% and 50%.
     pub failure_loads: (Option<f64>, Option<f64>),
+    /// Their 90% profile-likelihood intervals.
+    pub failure_load_intervals: (Option<LoadInterval>, Option<LoadInterval>),
     /// The scalability law on users → goodput (closed-model data).
     pub usl: Option<UslFit>,
     /// Latency models per endpoint (empty when the results had no `points/*.json`).

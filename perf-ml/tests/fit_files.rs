@@ -37,7 +37,11 @@ fn write_results(dir: &Path, rows: &[Row]) -> PathBuf {
 
 /// A bounded-queue server of capacity `c`: latency rises towards c, then errors.
 fn queue_rows(c: f64) -> Vec<Row> {
-    [0.2, 0.4, 0.6, 0.75, 0.85, 0.92, 1.1, 1.3]
+    queue_rows_at(c, &[0.2, 0.4, 0.6, 0.75, 0.85, 0.92, 1.1, 1.3])
+}
+
+fn queue_rows_at(c: f64, fractions: &[f64]) -> Vec<Row> {
+    fractions
         .iter()
         .map(|f| {
             let load = c * f;
@@ -89,13 +93,12 @@ fn recovers_capacity_writes_versions_and_predicts_with_intervals() {
     );
     let m = ModelFile::load(&models.join("api/v2.json")).unwrap();
     let p = predict(&m, 400.0, &[]).unwrap();
-    for q in 0..3 {
-        let (lo, hi) = p.latency_interval_us[q];
-        assert!(
-            lo <= p.latency_us[q] && p.latency_us[q] <= hi,
-            "interval around the prediction"
-        );
-    }
+    assert_eq!(
+        p.latency_interval_us, None,
+        "8 points are too few for a 90% conformal interval"
+    );
+    let (flo, fhi) = p.failure_interval;
+    assert!(flo <= p.failure_probability && p.failure_probability <= fhi);
     assert!(
         p.latency_us[0] > 5000.0 && p.latency_us[0] < 10_000.0,
         "{:?}",
@@ -115,6 +118,66 @@ fn recovers_capacity_writes_versions_and_predicts_with_intervals() {
 }
 
 #[test]
+fn twenty_load_levels_give_conformal_intervals_around_the_prediction() {
+    let tmp = tempfile::tempdir().unwrap();
+    let fractions: Vec<f64> = (1..=22).map(|i| 0.04 * f64::from(i)).collect();
+    let dir = write_results(tmp.path(), &queue_rows_at(800.0, &fractions));
+    let r = fit_and_save(&[dir], None, &tmp.path().join("m"), 1).unwrap();
+    let p = predict(&r.model, 400.0, &[]).unwrap();
+    let q = p.latency_interval_us.expect("22 points are enough");
+    for (i, (lo, hi)) in q.iter().enumerate() {
+        assert!(lo <= &p.latency_us[i] && &p.latency_us[i] <= hi, "{q:?}");
+    }
+    let c = r.model.capacity.expect("the curve rises towards 800");
+    let i = r
+        .model
+        .capacity_interval
+        .expect("an identified capacity has an interval");
+    assert!((c - 800.0).abs() < 80.0 && i.lo.unwrap() <= c, "{c} {i:?}");
+}
+
+#[test]
+fn closed_model_data_are_modelled_over_users_without_a_queueing_curve() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = write_results(tmp.path(), &queue_rows(40.0));
+    // The same rows as a --users sweep: the load column is users, no target rate.
+    let text = fs::read_to_string(dir.join("runs.csv")).unwrap();
+    let closed: String = text
+        .lines()
+        .enumerate()
+        .map(|(i, l)| {
+            if i == 0 {
+                return format!("{l}\n");
+            }
+            let mut f: Vec<String> = l.split(',').map(String::from).collect();
+            f[2] = "closed".into();
+            f[3] = format!("{:.0}", f[4].parse::<f64>().unwrap());
+            f[4] = String::new();
+            format!("{}\n", f.join(","))
+        })
+        .collect();
+    fs::write(dir.join("runs.csv"), closed).unwrap();
+    let r = fit_and_save(&[dir], None, &tmp.path().join("m"), 1).unwrap();
+    let m = &r.model;
+    assert_eq!(m.training.load_model, "closed");
+    assert_eq!(m.capacity, None);
+    assert!(
+        m.latency_skipped
+            .iter()
+            .any(|s| s.contains("closed-model data")),
+        "{:?}",
+        m.latency_skipped
+    );
+    assert!(
+        r.summary().contains("see the scalability law"),
+        "{}",
+        r.summary()
+    );
+    let p = predict(m, 20.0, &[]).unwrap();
+    assert!(p.latency_us.iter().all(|v| v.is_finite() && *v > 0.0));
+}
+
+#[test]
 fn model_files_of_another_schema_or_corrupted_are_refused() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = write_results(tmp.path(), &queue_rows(300.0));
@@ -123,7 +186,7 @@ fn model_files_of_another_schema_or_corrupted_are_refused() {
     let other = tmp.path().join("old.json");
     fs::write(
         &other,
-        text.replacen("\"schema_version\": 1", "\"schema_version\": 0", 1),
+        text.replacen("\"schema_version\": 2", "\"schema_version\": 0", 1),
     )
     .unwrap();
     let e = ModelFile::load(&other).unwrap_err();
@@ -132,7 +195,7 @@ fn model_files_of_another_schema_or_corrupted_are_refused() {
             e,
             MlError::Schema {
                 found: 0,
-                expected: 1,
+                expected: 2,
                 ..
             }
         ),
@@ -181,7 +244,7 @@ fn tampered_model_files_are_refused_with_what_is_wrong() {
             let chosen = v["chosen"].clone();
             for c in v["latency_cv"].as_array_mut().unwrap() {
                 if c["model"] == chosen {
-                    c["log_resid_q"][1] = serde_json::json!([0.5, -0.5]);
+                    c["log_resid_q"] = serde_json::json!([[0.0, 0.0], [0.5, -0.5], [0.0, 0.0]]);
                 }
             }
         },

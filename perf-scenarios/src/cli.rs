@@ -237,9 +237,12 @@ pub struct PredictArgs {
     /// A model file written by `fit`.
     #[arg(long, value_name = "FILE")]
     pub model: PathBuf,
-    /// Offered load: requests per second (open-model data) or users (closed).
-    #[arg(long, value_parser = positive_rate)]
-    pub rate: f64,
+    /// Offered load in requests per second (a model of open-model data).
+    #[arg(long, value_parser = positive_rate, required_unless_present = "users", conflicts_with = "users")]
+    pub rate: Option<f64>,
+    /// Concurrent users (a model of closed-model data, `--users` sweeps).
+    #[arg(long, value_parser = positive_count)]
+    pub users: Option<usize>,
     /// Parameter value, `name=value` (repeatable); others take the training data's.
     #[arg(long = "param", value_name = "NAME=VALUE")]
     pub params: Vec<String>,

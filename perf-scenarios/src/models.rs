@@ -41,38 +41,55 @@ pub fn predict(a: &PredictArgs) -> Result<u8, Fail> {
             .ok_or_else(|| usage(anyhow!("--param {k}: '{v}' is not a number")))?;
         overrides.push((k, v));
     }
-    let p = predict_at(&model, a.rate, &overrides).map_err(ml_fail)?;
-    let unit = if model.training.load_model == "closed" {
-        "users"
-    } else {
-        "req/s"
+    let closed = model.training.load_model == "closed";
+    let load = match (a.rate, a.users, closed) {
+        (Some(r), None, false) => r,
+        (None, Some(u), true) => u as f64,
+        (Some(_), _, true) => {
+            return Err(usage(anyhow!(
+                "--rate: {} was fitted on closed-model data (users); predict with --users N",
+                a.model.display()
+            )))
+        }
+        _ => {
+            return Err(usage(anyhow!(
+                "--users: {} was fitted on open-model data (arrival rates); predict with --rate R",
+                a.model.display()
+            )))
+        }
     };
+    let p = predict_at(&model, load, &overrides).map_err(ml_fail)?;
+    let unit = if closed { "users" } else { "req/s" };
     println!(
-        "{} v{} ({}) at {} {unit}:",
-        model.scenario, model.version, model.chosen, a.rate
+        "{} v{} ({}) at {load} {unit}:",
+        model.scenario, model.version, model.chosen
     );
+    let interval = |i: Option<(f64, f64)>| {
+        i.map_or_else(
+            || {
+                format!(
+                    "90% interval not available: fewer than {} training points",
+                    perf_ml::cv::conformal_minimum(perf_ml::cv::ALPHA)
+                )
+            },
+            |(lo, hi)| format!("90% interval {} to {}", ms(lo), ms(hi)),
+        )
+    };
     for (i, name) in ["p50", "p95", "p99"].iter().enumerate() {
-        let (lo, hi) = p.latency_interval_us[i];
         println!(
-            "  {name} {:>10}   90% interval {} to {}",
+            "  {name} {:>10}   {}",
             ms(p.latency_us[i]),
-            ms(lo),
-            ms(hi)
+            interval(p.latency_interval_us.map(|q| q[i]))
         );
     }
     println!(
-        "  failure probability {:.3}%   interval {:.3}% to {:.3}%",
+        "  failure probability {:.3}%   90% interval {:.3}% to {:.3}%",
         p.failure_probability * 100.0,
         p.failure_interval.0 * 100.0,
         p.failure_interval.1 * 100.0
     );
-    for (name, v, (lo, hi)) in &p.endpoints_p95_us {
-        println!(
-            "  {name:<26} p95 {:>10}   90% interval {} to {}",
-            ms(*v),
-            ms(*lo),
-            ms(*hi)
-        );
+    for (name, v, i) in &p.endpoints_p95_us {
+        println!("  {name:<26} p95 {:>10}   {}", ms(*v), interval(*i));
     }
     if p.above_capacity {
         println!("  note: at or above the predicted capacity of {:.0} {unit}: latency is the measured saturation latency", model.capacity.unwrap_or(0.0));

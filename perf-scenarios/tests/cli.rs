@@ -506,6 +506,20 @@ fn main_job_with_no_arguments_finds_the_sites_capacity() {
     );
     let report: serde_json::Value =
         serde_json::from_slice(&std::fs::read(dirs[0].join("report.json")).unwrap()).unwrap();
+    // Capacity at the SLO: errors limit it (p95 stays under 100 ms behind a 16-request
+    // queue), within 5% of the formula's 400, with an interval wider than zero.
+    let cap = &report["planning"]["value"]["capacity"];
+    let load = cap["load"].as_f64().unwrap_or_else(|| panic!("{cap}"));
+    let (lo, hi) = (
+        cap["interval"][0].as_f64().unwrap(),
+        cap["interval"][1].as_f64().unwrap(),
+    );
+    assert!((load / 400.0 - 1.0).abs() <= 0.05, "{cap}");
+    assert!(
+        lo < load && load < hi && (lo / 400.0 - 1.0).abs() <= 0.05,
+        "{cap}"
+    );
+    assert_eq!(cap["limited_by"], "errors", "{cap}");
     for section in [
         "model",
         "breaking_point",

@@ -1,5 +1,6 @@
 //! Capacity planning from a fitted model file: the highest load meeting a p95 limit and
-//! an error limit (with the range the model's 90% prediction interval allows), peak
+//! an error limit, with a 90% interval from the latency model's conformal interval and
+//! the failure curve's profile-likelihood interval; peak
 //! concurrency and maximum throughput from the scalability law (closed-model data),
 //! replicas for a target rate, and the date steady traffic growth breaks the SLO.
 
@@ -15,10 +16,17 @@ pub struct Capacity {
     pub p95_limit_us: f64,
     /// The error-rate limit (fraction).
     pub error_limit: f64,
-    /// Highest load meeting both by the model's central prediction.
+    /// Highest load meeting both by the models' central predictions.
     pub load: f64,
-    /// The same with the 90% interval's upper (pessimistic) and lower (optimistic) p95.
-    pub interval: (f64, f64),
+    /// What limits it: `p95`, `errors`, or `neither` (both hold up to the top of the
+    /// range searched, 4× the highest trained load).
+    pub limited_by: String,
+    /// 90% interval: the lower ends and the upper ends of the two limits' intervals
+    /// (each limit's load is the lower of the two). `None` when the limiting side has
+    /// none; `note` says why.
+    pub interval: Option<(f64, f64)>,
+    /// What the interval leaves out, when anything.
+    pub note: Option<String>,
     /// Whether the answer is above the highest trained load (an extrapolation).
     pub extrapolated: bool,
 }
@@ -47,24 +55,85 @@ fn highest(lo: f64, hi: f64, ok: impl Fn(f64) -> bool) -> Option<f64> {
     Some(a)
 }
 
+/// One limit: its central load and its interval, if known.
+struct Limit {
+    load: f64,
+    interval: Option<(f64, f64)>,
+}
+
+fn latency_limit(m: &ModelFile, p95_limit_us: f64, lo: f64, hi: f64) -> Option<Limit> {
+    let params = &m.training.default_params;
+    let under =
+        |factor: f64| move |l: f64| m.latency.predict(l, params)[1] * factor <= p95_limit_us;
+    let load = highest(lo, hi, under(1.0))?;
+    let interval = m.chosen_cv().and_then(|c| c.log_resid_q).map(|q| {
+        let (down, up) = q[1];
+        (
+            highest(lo, hi, under(up.exp())).unwrap_or(lo).min(load),
+            highest(lo, hi, under(down.exp())).unwrap_or(hi).max(load),
+        )
+    });
+    Some(Limit { load, interval })
+}
+
+fn error_limit(m: &ModelFile, limit: f64, lo: f64, hi: f64) -> Option<Limit> {
+    let params = &m.training.default_params;
+    let f = &m.failure;
+    let load = highest(lo, hi, |l| f.model.probability(l, params) <= limit)?;
+    let interval = if load >= hi {
+        // Not reached in the range: the fitted curve stays under the limit throughout.
+        Some((hi, hi))
+    } else {
+        f.load_interval(limit, params, (lo, hi), 0.9)
+            .map(|i| (i.lo.unwrap_or(lo), i.hi.unwrap_or(hi)))
+    };
+    Some(Limit { load, interval })
+}
+
 /// Capacity of the model's scenario at `p95_limit_us` and `error_limit`.
 pub fn capacity_at_slo(m: &ModelFile, p95_limit_us: f64, error_limit: f64) -> Option<Capacity> {
     let (lo, hi) = m.training.load_range;
     let (lo, hi) = (lo / 10.0, hi * 4.0);
-    let params = &m.training.default_params;
-    let q = m.chosen_cv().map_or((0.0, 0.0), |c| c.log_resid_q[1]);
-    let pass = |load: f64, factor: f64| {
-        let p95 = m.latency.predict(load, params)[1] * factor;
-        p95 <= p95_limit_us && m.failure.probability(load, params) <= error_limit
+    let lat = latency_limit(m, p95_limit_us, lo, hi)?;
+    let err = self::error_limit(m, error_limit, lo, hi)?;
+    let load = lat.load.min(err.load);
+    let limited_by = if load >= hi {
+        "neither"
+    } else if lat.load <= err.load {
+        "p95"
+    } else {
+        "errors"
     };
-    let load = highest(lo, hi, |l| pass(l, 1.0))?;
-    let pessimistic = highest(lo, hi, |l| pass(l, q.1.exp())).unwrap_or(lo);
-    let optimistic = highest(lo, hi, |l| pass(l, q.0.exp())).unwrap_or(load);
+    let (interval, note) = match (lat.interval, err.interval) {
+        (Some(a), Some(b)) => (Some((a.0.min(b.0), a.1.min(b.1))), None),
+        // The latency side has no interval: its central crossing stands for it when it
+        // does not limit (then only the error side's interval is known).
+        (None, Some(b)) if limited_by == "errors" => (
+            Some((b.0.min(lat.load), b.1.min(lat.load))),
+            Some(format!(
+                "the latency model has no 90% interval (fewer than {} points): the range is the error limit's",
+                crate::cv::conformal_minimum(crate::cv::ALPHA)
+            )),
+        ),
+        (None, _) => (
+            None,
+            Some(format!(
+                "not available: the latency model's interval needs at least {} training points",
+                crate::cv::conformal_minimum(crate::cv::ALPHA)
+            )),
+        ),
+        (Some(_), None) => (
+            None,
+            Some("not available: the failure curve gives no interval for this limit".into()),
+        ),
+    };
     Some(Capacity {
         p95_limit_us,
         error_limit,
         load,
-        interval: (pessimistic.min(load), optimistic.max(load)),
+        limited_by: limited_by.into(),
+        interval,
+        note,
         extrapolated: load > m.training.load_range.1,
     })
 }

@@ -101,11 +101,13 @@ fn latency_chart(r: &Report) -> Chart {
         color: 1,
     });
     if let Some(m) = &r.model.value {
-        c.band = m
-            .p95_curve
-            .iter()
-            .map(|x| (x.0, x.2 / 1e3, x.3 / 1e3))
-            .collect();
+        if m.p95_interval {
+            c.band = m
+                .p95_curve
+                .iter()
+                .map(|x| (x.0, x.2 / 1e3, x.3 / 1e3))
+                .collect();
+        }
         c.series.push(Series {
             label: format!("p95 model ({})", m.chosen),
             points: m.p95_curve.iter().map(|x| (x.0, x.1 / 1e3)).collect(),
@@ -205,7 +207,14 @@ pub fn render(r: &Report) -> String {
             "<p class=\"missing\">One load point: the curves need at least two.</p>"
         );
     }
-    h.push_str(&figure("chart-latency", &latency_chart(r), "Measured p50/p95 per point; the fitted p95 curve with its 90% prediction interval; the SLO; the breaking point's interval."));
+    let band = match &r.model.value {
+        Some(m) if !m.p95_interval => format!(
+            " (no 90% prediction interval: it needs at least {} training points)",
+            crate::cv::conformal_minimum(crate::cv::ALPHA)
+        ),
+        _ => " with its 90% prediction interval".to_string(),
+    };
+    h.push_str(&figure("chart-latency", &latency_chart(r), &format!("Measured p50/p95 per point; the fitted p95 curve{band}; the SLO; the breaking point's interval.")));
     h.push_str(&figure(
         "chart-errors",
         &error_chart(r),
@@ -427,7 +436,15 @@ pub fn render(r: &Report) -> String {
             h.push_str("<ul>");
             match &p.capacity {
                 Some(c) => {
-                    let _ = write!(h, "<li>Capacity at the SLO (p95 &lt; {:.1} ms, errors &lt; {:.2}%): <b>{:.1}</b>, 90% range {:.1} .. {:.1}{}</li>", c.p95_limit_us / 1e3, c.error_limit * 100.0, c.load, c.interval.0, c.interval.1, if c.extrapolated { " (above the tested loads: an extrapolation)" } else { "" });
+                    let range = c.interval.map_or_else(
+                        || "no 90% interval".to_string(),
+                        |(lo, hi)| format!("90% interval {lo:.1} .. {hi:.1}"),
+                    );
+                    let note = c
+                        .note
+                        .as_deref()
+                        .map_or(String::new(), |n| format!(" ({})", esc(n)));
+                    let _ = write!(h, "<li>Capacity at the SLO (p95 &lt; {:.1} ms, errors &lt; {:.2}%): <b>{:.1}</b>, limited by {}, {range}{note}{}</li>", c.p95_limit_us / 1e3, c.error_limit * 100.0, c.load, c.limited_by, if c.extrapolated { " (above the tested loads: an extrapolation)" } else { "" });
                 }
                 None => h.push_str(
                     "<li>The model predicts the SLO is broken even at the lowest load.</li>",

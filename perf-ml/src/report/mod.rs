@@ -91,8 +91,11 @@ pub struct ModelView {
     pub chosen: String,
     /// Its cross-validated mean absolute percentage error of p95, when known.
     pub cv_mape_p95: Option<f64>,
-    /// p95 curve: (load, p95 µs, 90% low, 90% high).
+    /// p95 curve: (load, p95 µs, 90% low, 90% high); low = high = p95 when the model
+    /// has no interval (see `p95_interval`).
     pub p95_curve: Vec<(f64, f64, f64, f64)>,
+    /// Whether the model has a 90% prediction interval (enough training points).
+    pub p95_interval: bool,
     /// Failure probability curve: (load, p).
     pub failure_curve: Vec<(f64, f64)>,
     /// Set when drift says the model no longer describes the target.
@@ -222,7 +225,8 @@ fn ticks(timeline: &[TimelineEntry], point: usize) -> Vec<Tick> {
 fn model_view(path: &Path, m: &ModelFile) -> ModelView {
     let (lo, hi) = m.training.load_range;
     let (lo, hi) = (lo * 0.8, hi * 1.2);
-    let q = m.chosen_cv().map_or((0.0, 0.0), |c| c.log_resid_q[1]);
+    let interval = m.chosen_cv().and_then(|c| c.log_resid_q);
+    let q = interval.map_or((0.0, 0.0), |q| q[1]);
     let params = &m.training.default_params;
     let loads: Vec<f64> = (0..=80)
         .map(|i| lo + (hi - lo) * f64::from(i) / 80.0)
@@ -241,8 +245,9 @@ fn model_view(path: &Path, m: &ModelFile) -> ModelView {
             .collect(),
         failure_curve: loads
             .iter()
-            .map(|l| (*l, m.failure.probability(*l, params)))
+            .map(|l| (*l, m.failure.model.probability(*l, params)))
             .collect(),
+        p95_interval: interval.is_some(),
         stale: None,
     }
 }
