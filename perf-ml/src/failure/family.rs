@@ -10,7 +10,7 @@
 //! solves the one coordinate that pins the curve through `p` at a load (for profiles).
 
 use crate::data::Point;
-use crate::failure::FailureModel;
+use crate::failure::{z, FailureModel};
 use crate::nm::minimize;
 
 /// Narrowest and widest kink of the shedding curve, as fractions of `1 − c/λ`.
@@ -96,14 +96,6 @@ pub fn softplus(u: f64, w: f64) -> f64 {
     }
 }
 
-fn dot(w: &[f64], x: &[f64], mean: &[f64], std: &[f64]) -> f64 {
-    w.iter()
-        .zip(x)
-        .enumerate()
-        .map(|(j, (w, x))| w * (x - mean[j]) / std[j])
-        .sum()
-}
-
 impl Family {
     /// Length of θ for `d` scenario parameters.
     pub fn dim(self, d: usize) -> usize {
@@ -150,7 +142,7 @@ impl Family {
         match self {
             Self::Logistic => {
                 let z = theta[1] * (load.ln() - scale.mean[0]) / scale.std[0]
-                    + dot(&theta[2..], x, &scale.mean[1..], &scale.std[1..]);
+                    + z(&theta[2..], x, &scale.mean[1..], &scale.std[1..]);
                 theta[0] = logit(p) - z;
                 true
             }
@@ -169,7 +161,7 @@ impl Family {
                     return false;
                 }
                 let c = load * (1.0 - u);
-                theta[2] = c.ln() - dot(&theta[3..], x, &scale.mean[1..], &scale.std[1..]);
+                theta[2] = c.ln() - z(&theta[3..], x, &scale.mean[1..], &scale.std[1..]);
                 true
             }
         }

@@ -83,6 +83,7 @@ pub enum FailureModel {
     },
 }
 
+/// `Σ w_j (x_j − mean_j) / std_j`: weights on standardized inputs.
 fn z(w: &[f64], x: &[f64], mean: &[f64], std: &[f64]) -> f64 {
     w.iter()
         .zip(x)
