@@ -134,9 +134,12 @@ impl Fit for QueueCurveParams {
             .iter()
             .min_by(|a, b| a.load.total_cmp(&b.load))
             .map_or(0.0, Point::error_rate);
-        let fit: Vec<&Point> = points.iter().filter(|p| kept_up(p, floor)).collect();
-        let fit_pts: Vec<Point> = fit.iter().map(|p| (*p).clone()).collect();
-        if fit.len() < 4 || levels(&fit_pts).len() < 3 {
+        let fit: Vec<Point> = points
+            .iter()
+            .filter(|p| kept_up(p, floor))
+            .cloned()
+            .collect();
+        if fit.len() < 4 || levels(&fit).len() < 3 {
             return Err(MlError::NotEnough {
                 model: "the queueing curve",
                 what: "points where the target kept up with the load (at 3 load levels)",
