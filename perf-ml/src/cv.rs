@@ -115,7 +115,14 @@ pub fn score<F: Fit>(name: &str, params: &F, points: &[Point]) -> Result<CvScore
     let k = splits.len();
     let mut pred: Vec<Option<[f64; 3]>> = vec![None; points.len()];
     for (train, held) in &splits {
-        let model = params.fit(train)?;
+        let model = params.fit(train).map_err(|e| {
+            let out: Vec<String> =
+                levels(&held.iter().map(|&i| points[i].clone()).collect::<Vec<_>>())
+                    .iter()
+                    .map(|l| format!("{l}"))
+                    .collect();
+            MlError::Data(format!("in the fold without load {}: {e}", out.join(", ")))
+        })?;
         for &i in held {
             pred[i] = Some(model.predict(points[i].load, &points[i].params));
         }

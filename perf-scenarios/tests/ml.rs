@@ -202,3 +202,73 @@ fn bad_input_to_fit_predict_and_usl_is_exit_2() {
         "{out}"
     );
 }
+
+/// One point of a hand-written `runs.csv`: load, requests, failures.
+type Row = (f64, u64, u64);
+
+/// A `runs.csv` in the current contract with one row per `(load, requests, failures)`:
+/// 10-s open-model points of `api`, 12 ms p50 for the successes.
+fn runs_csv(rows: &[Row]) -> String {
+    let mut out = perf_core::results::RUNS_COLUMNS.join(",") + "\n";
+    for (i, (load, requests, failures)) in rows.iter().enumerate() {
+        let ok = requests > failures;
+        let lat = |us: u64| if ok { us.to_string() } else { "0".into() };
+        let cell = |c: &str| -> String {
+            match c {
+                "run_id" => "t".into(),
+                "scenario" => "api".into(),
+                "model" => "open".into(),
+                "users" => "50".into(),
+                "target_rps" | "achieved_rps" => load.to_string(),
+                "duration_s" => "10".into(),
+                "requests" => requests.to_string(),
+                "failures" => failures.to_string(),
+                "error_rate" => (*failures as f64 / (*requests).max(1) as f64).to_string(),
+                "p50_us" | "mean_us" => lat(12_000),
+                "p90_us" | "p95_us" => lat(14_000),
+                "p99_us" | "max_us" => lat(16_000),
+                "fail_p50_us" | "fail_p95_us" | "fail_max_us" => String::new(),
+                "generator_saturated" => "false".into(),
+                "slo_pass" | "complete" => "true".into(),
+                "point" => i.to_string(),
+                "started_at" => "2026-11-23T00:00:00Z".into(),
+                _ => "0".into(),
+            }
+        };
+        let line: Vec<String> = perf_core::results::RUNS_COLUMNS
+            .iter()
+            .map(|c| cell(c))
+            .collect();
+        out += &(line.join(",") + "\n");
+    }
+    out
+}
+
+#[test]
+fn fit_refuses_empty_all_failed_and_one_level_results_in_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let cases: [(&str, Vec<Row>, &str); 3] = [
+        (
+            "zero",
+            (1..=6).map(|i| (50.0 * i as f64, 0, 0)).collect(),
+            "usable load points",
+        ),
+        (
+            "failed",
+            (1..=6)
+                .map(|i| (50.0 * i as f64, 500 * i, 500 * i))
+                .collect(),
+            "load levels with a successful request",
+        ),
+        ("one", vec![(100.0, 1000, 0); 6], "same load (100)"),
+    ];
+    for (name, rows, needle) in &cases {
+        std::fs::create_dir_all(d.join(name)).unwrap();
+        std::fs::write(d.join(name).join("runs.csv"), runs_csv(rows)).unwrap();
+        bad(d, &["fit", name], needle);
+        let err = String::from_utf8_lossy(&run(d, &["fit", name]).stderr).into_owned();
+        assert_eq!(err.lines().count(), 1, "{name}: {err}");
+    }
+    assert!(!d.join("models").exists(), "no model file was written");
+}
