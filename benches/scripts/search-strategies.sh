@@ -51,18 +51,19 @@ done
 python3 - "$csv" <<'PY'
 import csv, statistics, sys
 rows = list(csv.DictReader(open(sys.argv[1])))
-print("| capacity (workers × 10 ms) | strategy | runs: median (each) | |error| vs formula: median (max) | within ±5% | interval covers | wall per search (median) | saturated points |")
-print("|---|---|---|---|---|---|---|---|")
+print("| capacity (workers × 10 ms) | strategy | runs: median (each) | error vs formula: median (largest) | within ±5% | interval covers | intervals (each) | wall per search (median) | saturated points |")
+print("|---|---|---|---|---|---|---|---|---|")
 for cap in dict.fromkeys(r["capacity"] for r in rows):
     for s in ("gp", "bisect", "ramp"):
         g = [r for r in rows if r["capacity"] == cap and r["strategy"] == s]
         if not g: continue
         runs = [int(r["runs"]) for r in g]
-        errs = [abs(float(r["error_pct"])) for r in g if r["error_pct"]]
-        within = sum(1 for e in errs if e <= 5.0)
+        errs = [float(r["error_pct"]) for r in g if r["error_pct"]]
+        within = sum(1 for e in errs if abs(e) <= 5.0)
         cov = sum(int(r["covered"]) for r in g)
         wall = statistics.median(float(r["wall_s"]) for r in g)
         sat = sum(int(r["saturated"]) for r in g)
-        e = f"{statistics.median(errs):.1f}% ({max(errs):.1f}%)" if errs else "none found"
-        print(f"| {cap} req/s ({int(cap)//100}) | {s} | {statistics.median(runs):g} ({', '.join(map(str, runs))}) | {e} | {within}/{len(g)} | {cov}/{len(g)} | {wall:.0f} s | {sat} |")
+        e = f"{statistics.median(errs):+.1f}% ({max(errs, key=abs):+.1f}%)" if errs else "none found"
+        ivs = "; ".join(f"{r['lo'] or '?'} .. {r['hi'] or '∞'}" for r in g)
+        print(f"| {cap} req/s ({int(cap)//100}) | {s} | {statistics.median(runs):g} ({', '.join(map(str, runs))}) | {e} | {within}/{len(g)} | {cov}/{len(g)} | {ivs} | {wall:.0f} s | {sat} |")
 PY

@@ -43,5 +43,34 @@ pub fn write(p: &ReportParams) -> Result<std::path::PathBuf, Fail> {
     for (name, why) in report.missing_sections() {
         println!("report: no {name}: {why}");
     }
+    if let Some(found) = &report.anomalies.value {
+        use perf_ml::analyze::anomaly::Severity;
+        let count = |s: Severity| found.iter().filter(|a| a.severity == s).count();
+        println!(
+            "report: anomalies: {} critical, {} warning, {} advisory",
+            count(Severity::Critical),
+            count(Severity::Warning),
+            count(Severity::Advisory)
+        );
+    }
+    if let Some(c) = report
+        .planning
+        .value
+        .as_ref()
+        .and_then(|p| p.capacity.as_ref())
+    {
+        let interval = match (c.interval, &c.note) {
+            (Some((lo, hi)), _) => format!(", 90% interval {lo:.1} .. {hi:.1}"),
+            (None, Some(note)) => format!(", interval {note}"),
+            (None, None) => String::new(),
+        };
+        println!(
+            "report: capacity at the SLO (p95 < {:.1} ms, errors < {}%): {:.1} req/s{interval}, limited by {}",
+            c.p95_limit_us / 1000.0,
+            c.error_limit * 100.0,
+            c.load,
+            c.limited_by
+        );
+    }
     report.write(Path::new(&p.dir)).map_err(runtime)
 }

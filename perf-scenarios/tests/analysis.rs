@@ -136,6 +136,21 @@ fn stall_error_burst_and_degradation_are_each_found_at_their_time() {
         .collect();
     let sec = |a: &serde_json::Value, k: &str| a[k].as_u64().unwrap();
     let summary = format!("{found:#?}");
+    // The figures of BENCHMARKS.md's anomaly table.
+    for ((name, _), anomalies) in cases.iter().zip(&found) {
+        for a in anomalies {
+            println!(
+                "{name}: {} {} by {} (peak |z| {:.1}), seconds {}-{}: {}",
+                a["severity"].as_str().unwrap_or("?"),
+                a["metric"].as_str().unwrap_or("?"),
+                a["detectors"],
+                a["peak_z"].as_f64().unwrap_or(f64::NAN),
+                sec(a, "from_s"),
+                sec(a, "to_s"),
+                a["evidence"].as_str().unwrap_or("")
+            );
+        }
+    }
 
     // Seconds count from the point's start, about a second after the process starts.
     // The stall: requests stop completing for ~4 s from ~second 6, then complete late.

@@ -4,13 +4,14 @@ use perf_core::parse_slos;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-/// A target whose true boundary is log-uniform in `lo..hi`; latency-bound or
-/// error-bound at random.
+/// A target whose true boundary is log-uniform in `lo..hi`. Every such target is
+/// latency-bound: the p95 limit is reached below the capacity, before anything is shed.
 fn random_target(rng: &mut ChaCha8Rng, lo: f64, hi: f64, seed: u64) -> SyntheticTarget {
     let want = lo * (hi / lo).powf(rng.random_range(0.03..0.97));
     let service_ms = 10.0;
-    // p95 < k·s with k in 4..40: the boundary is at ρ = 1 − 3/k (latency) or at the
-    // capacity (error rate) when k is large; pick the capacity that puts it at `want`.
+    // p95 < k·s with k in 4..40: the boundary is at ρ = 1 − 3/k ≤ 0.93 (the error-rate
+    // limit, at ρ = 1/0.99, is never the lower one); pick the capacity that puts it at
+    // `want`.
     let k: f64 = rng.random_range(4.0..40.0);
     let slo = format!("p95<{}ms,error-rate<1%", k * service_ms);
     let rho_lat = 1.0 - (-(0.05f64).ln()) / k;
