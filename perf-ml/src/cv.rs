@@ -47,16 +47,25 @@ pub fn folds(points: &[Point], k: usize) -> Vec<usize> {
 
 /// Number of folds: up to 5, one per load level at most; needs 3 levels.
 pub fn fold_count(points: &[Point]) -> Result<usize, MlError> {
+    Ok(three_levels(points, "cross-validation", "load levels")?.min(5))
+}
+
+/// The number of load levels in `points`, or `model` needs at least 3 `what`.
+pub fn three_levels(
+    points: &[Point],
+    model: &'static str,
+    what: &'static str,
+) -> Result<usize, MlError> {
     let n = levels(points).len();
     if n < 3 {
         return Err(MlError::NotEnough {
-            model: "cross-validation",
-            what: "load levels",
+            model,
+            what,
             need: 3,
             got: n,
         });
     }
-    Ok(n.min(5))
+    Ok(n)
 }
 
 /// Miscoverage of the prediction intervals: 0.1 for 90%.

@@ -121,15 +121,11 @@ fn choose_latency(pts: &[Point], seed: u64, closed: bool) -> Result<Chosen, MlEr
         .cloned()
         .collect();
     let pts = timed.as_slice();
-    let timed_levels = levels(pts).len();
-    if timed_levels < 3 {
-        return Err(MlError::NotEnough {
-            model: "latency",
-            what: "load levels with a successful request (at the others every request failed)",
-            need: 3,
-            got: timed_levels,
-        });
-    }
+    cv::three_levels(
+        pts,
+        "latency",
+        "load levels with a successful request (at the others every request failed)",
+    )?;
     let mut scores: Vec<CvScore> = Vec::new();
     let mut skipped = Vec::new();
     let mut record = |r: Result<CvScore, MlError>, name: &str| match r {
