@@ -1,9 +1,22 @@
 //! A synthetic target with a known breaking point, for tests and benchmarks of the
-//! search: an M/M/1-like server in front of a bounded queue. Below capacity `c` a
-//! request's time in the system is exponential with mean `s / (1 − ρ)` (so the q-th
-//! percentile is `−ln(1 − q) · s / (1 − ρ)`, capped at 60 service times, the full
-//! queue); above it the queue sheds `1 − c/λ` of the requests. Observed percentiles get
-//! seeded log-normal noise and error rates binomial noise, as real runs do.
+//! search. Four families of servers, each breaking in its own way ([`Family`]); in all of
+//! them a request's time in the system below the capacity `c` is that of an M/M/1
+//! queue, exponential with mean `s / (1 − ρ)` (the q-th percentile is
+//! `−ln(1 − q) · s / (1 − ρ)`), and the latency SLOs judge successful requests only:
+//!
+//! - [`Family::Shedding`]: a bounded queue of `queue` service times caps the latency;
+//!   past the capacity `1 − c/λ` of the requests are shed (the bundled site's shape);
+//! - [`Family::Unbounded`]: nothing is shed; past the capacity the backlog grows through
+//!   the point, so latency keeps rising with load (thread pools, unbounded queues);
+//! - [`Family::RateLimited`]: a limiter admits `c` req/s after a burst allowance and
+//!   rejects the rest (429) while latency stays flat (the server behind it has ten times
+//!   the limiter's rate);
+//! - [`Family::Timeout`]: requests slower than a deadline of `deadline` service times
+//!   fail, so errors rise smoothly well before the capacity while latency stays bounded.
+//!
+//! Observed percentiles get seeded log-normal noise (one factor per point) and error
+//! rates binomial noise on the point's requests, as real runs do. Every family's
+//! noise-free pass/fail is monotone in load, and [`SyntheticTarget::boundary`] finds it.
 
 use std::convert::Infallible;
 
@@ -14,11 +27,46 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, Normal};
 
+/// How a synthetic target breaks (see the module docs).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Family {
+    /// Bounded queue of `queue` service times; sheds `1 − c/λ` past the capacity.
+    Shedding {
+        /// The cap on a request's time in the system, in service times.
+        queue: f64,
+    },
+    /// Unbounded queue: latency only, nothing fails.
+    Unbounded,
+    /// A rate limiter at the capacity with a burst allowance of `burst_s` seconds of it.
+    RateLimited {
+        /// Seconds of the limit admitted above it at the start of a point.
+        burst_s: f64,
+    },
+    /// Requests beyond `deadline` service times in the system fail.
+    Timeout {
+        /// The deadline, in service times.
+        deadline: f64,
+    },
+}
+
+impl Family {
+    /// A short name for tables.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::Shedding { .. } => "shedding",
+            Self::Unbounded => "unbounded",
+            Self::RateLimited { .. } => "rate-limited",
+            Self::Timeout { .. } => "timeout",
+        }
+    }
+}
+
 /// A synthetic target (see the module docs).
 #[derive(Debug, Clone)]
 pub struct SyntheticTarget {
     capacity: f64,
     service_ms: f64,
+    family: Family,
     slos: Vec<Slo>,
     noise: f64,
     point_secs: f64,
@@ -26,39 +74,83 @@ pub struct SyntheticTarget {
     rng: ChaCha8Rng,
 }
 
-/// What the model shows at one rate.
+/// Past `1 − 1/UNBOUNDED_POLE` of the capacity the unbounded queue's M/M/1 term stops
+/// growing and the backlog term takes over (keeps latency finite and monotone).
+const UNBOUNDED_POLE: f64 = 1000.0;
+
+/// What the target shows at one rate, before noise.
+#[derive(Debug, Clone, Copy)]
+struct Truth {
+    /// Offered load over the capacity.
+    rho: f64,
+    family: Family,
+    point_secs: f64,
+    service_s: f64,
+    /// Failed fraction.
+    error: f64,
+}
+
+impl Truth {
+    /// Quantile `q` (0..1) of a successful request's time, in service times.
+    fn quantile(&self, q: f64) -> f64 {
+        let f = -(1.0 - q).ln();
+        let rho = self.rho;
+        match self.family {
+            Family::Shedding { queue } => {
+                if rho < 1.0 {
+                    (f / (1.0 - rho)).min(queue)
+                } else {
+                    queue
+                }
+            }
+            Family::Unbounded => {
+                let top = 1.0 - 1.0 / UNBOUNDED_POLE;
+                // Past the capacity the backlog grows at (λ − c) through the point: the
+                // wait of a request at quantile q of the point is q of the final one.
+                let backlog = (rho - 1.0).max(0.0) * q * self.point_secs / self.service_s;
+                f / (1.0 - rho.min(top)) + backlog
+            }
+            Family::RateLimited { .. } => f / (1.0 - 0.1 * rho.min(1.0)),
+            Family::Timeout { deadline } => {
+                if rho >= 1.0 {
+                    return deadline;
+                }
+                // Exponential with mean m truncated at the deadline.
+                let m = 1.0 / (1.0 - rho);
+                -m * (1.0 - q * (1.0 - (-deadline / m).exp())).ln()
+            }
+        }
+    }
+}
+
+/// The observation judged by the SLOs: the truth with a latency noise factor and a noisy
+/// error rate.
 #[derive(Debug, Clone, Copy)]
 struct Obs {
+    truth: Truth,
     rate: f64,
-    capacity: f64,
     service_us: f64,
     latency_factor: f64,
     error_pct: f64,
 }
 
-const QUEUE_CAP: f64 = 60.0;
-
 impl Obs {
-    fn time_us(&self, quantile_factor: f64) -> f64 {
-        let rho = self.rate / self.capacity;
-        let wait = if rho < 1.0 {
-            (quantile_factor / (1.0 - rho)).min(QUEUE_CAP)
-        } else {
-            QUEUE_CAP
-        };
-        self.service_us * wait * self.latency_factor
+    fn time_us(&self, q: f64) -> f64 {
+        self.service_us * self.truth.quantile(q) * self.latency_factor
     }
 }
 
 impl SloSource for Obs {
     fn percentile_us(&self, _: Option<&str>, q: f64) -> Option<f64> {
-        Some(self.time_us(-(1.0 - q / 100.0).ln()))
+        Some(self.time_us(q / 100.0))
     }
     fn mean_us(&self, _: Option<&str>) -> Option<f64> {
-        Some(self.time_us(1.0))
+        // The median of the exponential shape sits at 0.69 of its mean: the mean is the
+        // 63rd percentile (1 − 1/e).
+        Some(self.time_us(1.0 - (-1.0f64).exp()))
     }
     fn max_us(&self, _: Option<&str>) -> Option<f64> {
-        Some(self.time_us(QUEUE_CAP))
+        Some(self.time_us(0.9999))
     }
     fn error_rate_pct(&self, _: Option<&str>) -> Option<f64> {
         Some(self.error_pct)
@@ -69,18 +161,24 @@ impl SloSource for Obs {
 }
 
 impl SyntheticTarget {
-    /// Capacity in req/s, mean service time in ms, the SLOs judged; no noise, seed 1,
-    /// 15-second points.
+    /// Capacity in req/s, mean service time in ms, the SLOs judged; a shedding server
+    /// with a queue of 60 service times, no noise, seed 1, 15-second points.
     pub fn new(capacity: f64, service_ms: f64, slos: Vec<Slo>) -> Self {
         Self {
             capacity,
             service_ms,
+            family: Family::Shedding { queue: 60.0 },
             slos,
             noise: 0.0,
             point_secs: 15.0,
             generator_limit: None,
             rng: ChaCha8Rng::seed_from_u64(1),
         }
+    }
+    /// How the target breaks.
+    pub fn family(mut self, family: Family) -> Self {
+        self.family = family;
+        self
     }
     /// Log-normal noise of percentiles (standard deviation of the log).
     pub fn noise(mut self, sd: f64) -> Self {
@@ -92,28 +190,56 @@ impl SyntheticTarget {
         self.rng = ChaCha8Rng::seed_from_u64(seed);
         self
     }
+    /// Length of a point in seconds (the requests behind an error rate, the backlog of
+    /// an unbounded queue, the share of a rate limiter's burst).
+    pub fn point_secs(mut self, secs: f64) -> Self {
+        self.point_secs = secs;
+        self
+    }
     /// The generator saturates above this rate.
     pub fn generator_limit(mut self, rate: f64) -> Self {
         self.generator_limit = Some(rate);
         self
     }
 
-    fn obs(&self, rate: f64, latency_factor: f64, error_pct: f64) -> Obs {
-        Obs {
-            rate,
-            capacity: self.capacity,
-            service_us: self.service_ms * 1000.0,
-            latency_factor,
-            error_pct,
+    /// The noise-free latency shape and failed fraction at `rate`.
+    fn truth(&self, rate: f64) -> Truth {
+        let rho = rate / self.capacity;
+        let error = match self.family {
+            Family::Shedding { .. } => (1.0 - 1.0 / rho).max(0.0),
+            Family::Unbounded => 0.0,
+            Family::RateLimited { burst_s } => {
+                (1.0 - (1.0 + burst_s / self.point_secs) / rho).max(0.0)
+            }
+            Family::Timeout { deadline } => {
+                if rho >= 1.0 {
+                    1.0
+                } else {
+                    (-deadline * (1.0 - rho)).exp()
+                }
+            }
+        };
+        Truth {
+            rho,
+            family: self.family,
+            point_secs: self.point_secs,
+            service_s: self.service_ms / 1000.0,
+            error,
         }
     }
 
-    fn true_error(&self, rate: f64) -> f64 {
-        (1.0 - self.capacity / rate).max(0.0)
+    fn obs(&self, rate: f64, latency_factor: f64, error: f64) -> Obs {
+        Obs {
+            truth: self.truth(rate),
+            rate,
+            service_us: self.service_ms * 1000.0,
+            latency_factor,
+            error_pct: 100.0 * error,
+        }
     }
 
     fn passes_noise_free(&self, rate: f64) -> bool {
-        let o = self.obs(rate, 1.0, 100.0 * self.true_error(rate));
+        let o = self.obs(rate, 1.0, self.truth(rate).error);
         self.slos.iter().all(|s| s.evaluate(&o).pass)
     }
 
@@ -150,7 +276,7 @@ impl LoadProbe for SyntheticTarget {
         } else {
             1.0
         };
-        let p = self.true_error(rate);
+        let p = self.truth(rate).error;
         let n = (rate * self.point_secs).max(1.0);
         let sd = (p * (1.0 - p) / n).sqrt();
         let err = if sd > 0.0 {
@@ -162,7 +288,7 @@ impl LoadProbe for SyntheticTarget {
             p
         };
         let saturated = self.generator_limit.is_some_and(|g| rate > g);
-        let obs = self.obs(rate, lat, 100.0 * err);
+        let obs = self.obs(rate, lat, err);
         let slo: Vec<_> = self.slos.iter().map(|s| s.evaluate(&obs)).collect();
         Ok(ProbeOutcome {
             rate,
@@ -180,5 +306,77 @@ impl LoadProbe for SyntheticTarget {
 
     fn slos(&self) -> &[Slo] {
         &self.slos
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use perf_core::parse_slos;
+
+    const FAMILIES: [Family; 4] = [
+        Family::Shedding { queue: 5.0 },
+        Family::Unbounded,
+        Family::RateLimited { burst_s: 2.0 },
+        Family::Timeout { deadline: 20.0 },
+    ];
+
+    fn target(family: Family) -> SyntheticTarget {
+        let slos = parse_slos("p95<200ms,error-rate<1%").unwrap();
+        SyntheticTarget::new(100.0, 10.0, slos)
+            .family(family)
+            .point_secs(10.0)
+    }
+
+    #[test]
+    fn each_family_breaks_its_own_way() {
+        let p95 = |t: &SyntheticTarget, rate: f64| t.obs(rate, 1.0, 0.0).time_us(0.95);
+        let shed = target(FAMILIES[0]);
+        assert!((shed.truth(200.0).error - 0.5).abs() < 1e-12);
+        assert_eq!(p95(&shed, 300.0), 5.0 * 10_000.0, "capped by the queue");
+
+        let unbounded = target(FAMILIES[1]);
+        assert_eq!(unbounded.truth(300.0).error, 0.0);
+        let rising: Vec<f64> = [50.0, 90.0, 99.0, 120.0, 200.0]
+            .iter()
+            .map(|r| p95(&unbounded, *r))
+            .collect();
+        assert!(rising.windows(2).all(|w| w[1] > w[0]), "{rising:?}");
+
+        let limited = target(FAMILIES[2]);
+        assert!((limited.truth(200.0).error - (1.0 - 1.2 / 2.0)).abs() < 1e-12);
+        assert_eq!(
+            limited.truth(110.0).error,
+            0.0,
+            "inside the burst allowance"
+        );
+        assert!(
+            p95(&limited, 300.0) / p95(&limited, 30.0) < 1.1,
+            "latency flat"
+        );
+
+        let timeout = target(FAMILIES[3]);
+        let e = timeout.truth(90.0).error;
+        assert!(
+            (e - (-2.0f64).exp()).abs() < 1e-12,
+            "fails before the capacity"
+        );
+        assert!(p95(&timeout, 99.0) <= 20.0 * 10_000.0);
+    }
+
+    #[test]
+    fn every_family_has_one_monotone_boundary() {
+        for family in FAMILIES {
+            let t = target(family);
+            let b = t.boundary();
+            assert!(b.is_finite() && b > 0.0, "{family:?}: {b}");
+            assert!(t.passes_noise_free(b * 0.999), "{family:?}");
+            assert!(!t.passes_noise_free(b * 1.001), "{family:?}");
+            let grid: Vec<bool> = (0..200)
+                .map(|i| t.passes_noise_free(b * 10f64.powf(-2.0 + 4.0 * i as f64 / 199.0)))
+                .collect();
+            let flips = grid.windows(2).filter(|w| w[0] != w[1]).count();
+            assert_eq!(flips, 1, "{family:?}: pass/fail flips {flips} times");
+        }
     }
 }
