@@ -1,0 +1,117 @@
+//! The breaking-point search on synthetic targets of every family (issue 15.1, 15.5):
+//! for each family (`perf_ml::search::synthetic::Family`) and noise level, N seeded
+//! trials with the family's settings and the SLO drawn at random and the truth at a
+//! random position between 15% and 85% of a 100× range in log space; gp and bisect on
+//! the same targets. Prints a markdown table: runs, estimates within ±5%, and how often
+//! the reported interval (gp: 90% posterior; bisect: its pass/fail bracket) holds the
+//! truth.
+//!
+//! `search_coverage [trials per cell, default 100]`
+
+use perf_core::parse_slos;
+use perf_ml::search::synthetic::{Family, SyntheticTarget};
+use perf_ml::search::{SearchParams, StopReason, Strategy};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+const RANGE: (f64, f64) = (10.0, 1000.0);
+const SERVICE_MS: f64 = 10.0;
+const TOLERANCE: f64 = 0.05;
+
+/// A target of `family` (its settings drawn from `rng`), its truth at a random position
+/// of the range.
+fn draw(family: &str, noise: f64, rng: &mut ChaCha8Rng, seed: u64) -> SyntheticTarget {
+    let (fam, k) = match family {
+        // p95 limit twice to four times the queue cap: only shedding can break it.
+        "shedding" => {
+            let queue = rng.random_range(3.0..10.0);
+            (
+                Family::Shedding { queue },
+                queue * rng.random_range(2.0..4.0),
+            )
+        }
+        "unbounded" => (Family::Unbounded, rng.random_range(4.0..40.0)),
+        "rate-limited" => (
+            Family::RateLimited {
+                burst_s: rng.random_range(0.0..3.0),
+            },
+            rng.random_range(6.0..20.0),
+        ),
+        _ => (
+            Family::Timeout {
+                deadline: rng.random_range(10.0..60.0),
+            },
+            rng.random_range(4.0..40.0),
+        ),
+    };
+    let slos = parse_slos(&format!("p95<{}ms,error-rate<1%", k * SERVICE_MS)).expect("valid");
+    let want = RANGE.0 * (RANGE.1 / RANGE.0).powf(rng.random_range(0.15..0.85));
+    let unit = SyntheticTarget::new(1.0, SERVICE_MS, slos.clone()).family(fam);
+    let capacity = want / unit.boundary();
+    SyntheticTarget::new(capacity, SERVICE_MS, slos)
+        .family(fam)
+        .noise(noise)
+        .seed(seed)
+}
+
+#[derive(Default)]
+struct Cell {
+    runs: Vec<usize>,
+    within: usize,
+    covered: usize,
+    converged: usize,
+}
+
+fn cell(family: &str, noise: f64, strategy: Strategy, trials: u64) -> Cell {
+    let mut c = Cell::default();
+    for i in 0..trials {
+        let mut rng = ChaCha8Rng::seed_from_u64(7_000 + i);
+        let mut target = draw(family, noise, &mut rng, i);
+        let truth = target.boundary();
+        let r = SearchParams::new(RANGE.0, RANGE.1)
+            .tolerance(TOLERANCE)
+            .strategy(strategy)
+            .seed(i)
+            .check()
+            .expect("valid search")
+            .run(&mut target)
+            .expect("synthetic targets do not fail");
+        c.runs.push(r.runs());
+        c.within += usize::from(
+            r.estimate
+                .is_some_and(|e| (e / truth - 1.0).abs() <= TOLERANCE),
+        );
+        c.covered += usize::from(r.interval.is_some_and(|(l, h)| l <= truth && truth <= h));
+        c.converged += usize::from(r.stop == StopReason::Converged);
+    }
+    c.runs.sort_unstable();
+    c
+}
+
+fn main() {
+    let trials: u64 = match std::env::args().nth(1).map(|a| a.parse()) {
+        None => 100,
+        Some(Ok(n)) if n > 0 => n,
+        Some(_) => {
+            eprintln!("error: trials per cell: expected a whole number above 0");
+            std::process::exit(2);
+        }
+    };
+    println!("| family | noise | strategy | runs: median (mean) | within ±5% | interval covers | converged |");
+    println!("|---|---|---|---|---|---|---|");
+    for family in ["shedding", "unbounded", "rate-limited", "timeout"] {
+        for noise in [0.05, 0.1, 0.2] {
+            for (name, strategy) in [("gp", Strategy::Gp), ("bisect", Strategy::Bisect)] {
+                let c = cell(family, noise, strategy, trials);
+                let mean = c.runs.iter().sum::<usize>() as f64 / trials as f64;
+                println!(
+                    "| {family} | {noise} | {name} | {} ({mean:.1}) | {} / {trials} | {} / {trials} | {} / {trials} |",
+                    c.runs[c.runs.len() / 2],
+                    c.within,
+                    c.covered,
+                    c.converged
+                );
+            }
+        }
+    }
+}
