@@ -26,6 +26,10 @@ pub const SLO: &str = "p95<100ms,error-rate<1%";
 pub const SEARCH_SLO: &str = "p95<30ms,error-rate<1%";
 /// Rates of the sweep, as fractions of the site's capacity.
 pub const LOAD_FRACTIONS: [f64; 6] = [0.25, 0.5, 0.75, 1.0, 1.25, 1.5];
+/// The search's range, req/s: two decades a user might try, fixed rather than derived
+/// from the capacity formula, so the search does not start on the answer (its first
+/// point, the geometric middle, is 200).
+pub const SEARCH_RANGE: (f64, f64) = (20.0, 2000.0);
 
 /// Runs the main job.
 pub fn run() -> Result<u8, Fail> {
@@ -109,8 +113,7 @@ pub fn run() -> Result<u8, Fail> {
 
     println!(
         "\nbreaking-point search: Gaussian process over {:.0} .. {:.0} req/s, SLO {SEARCH_SLO}",
-        capacity / 10.0,
-        capacity * 10.0
+        SEARCH_RANGE.0, SEARCH_RANGE.1
     );
     let search = SearchPlan {
         scenario,
@@ -118,7 +121,7 @@ pub fn run() -> Result<u8, Fail> {
         slos: parse_slos(SEARCH_SLO).expect("valid SLO"),
         duration: Duration::from_secs(4),
         max_users: None,
-        search: SearchParams::new(capacity / 10.0, capacity * 10.0)
+        search: SearchParams::new(SEARCH_RANGE.0, SEARCH_RANGE.1)
             .check()
             .expect("valid search"),
     };

@@ -53,7 +53,7 @@ fn the_gp_search_finds_the_capacity_formulas_breaking_point() {
             "--slo",
             "p95<30ms,error-rate<1%",
             "--range",
-            "40..4000",
+            "20..2000",
             "--point-duration",
             "3s",
         ],
