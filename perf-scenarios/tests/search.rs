@@ -79,7 +79,15 @@ fn the_gp_search_finds_the_capacity_formulas_breaking_point() {
     assert_eq!(rows, runs);
     assert!(stdout.contains("breaking point: "), "{stdout}");
     assert!(stdout.contains("breaks first: SLO "), "{stdout}");
-    assert!(stdout.contains("90% interval"), "{stdout}");
+    // The interval says what it is: the GP's posterior (with the measured pass and
+    // failure when they pin it), or the bare pass/fail bracket when the GP had no say.
+    let label = match report["interval_kind"].as_str().unwrap() {
+        "posterior" => "90% posterior interval ",
+        "posterior_and_bracket" => "90% posterior interval with the pass/fail bracket ",
+        "bracket" => "pass/fail bracket ",
+        other => panic!("interval kind {other}"),
+    };
+    assert!(stdout.contains(label), "{label}\n{stdout}");
 }
 
 #[test]

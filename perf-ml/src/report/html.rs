@@ -119,13 +119,13 @@ fn latency_chart(r: &Report) -> Chart {
         c.hlines
             .push((p95 / 1e3, format!("SLO p95 < {:.0} ms", p95 / 1e3)));
     }
-    if let Some((e, lo, hi, conf)) = r.breaking_point.value {
-        let top = r.points.iter().map(load).fold(e, f64::max);
+    if let Some((e, lo, hi, label)) = &r.breaking_point.value {
+        let top = r.points.iter().map(load).fold(*e, f64::max);
         c.spans.push((
-            lo,
+            *lo,
             hi.min(top * 1.2),
             3,
-            format!("breaking point {e:.0} ({:.0}% interval)", conf * 100.0),
+            format!("breaking point {e:.0} ({label})"),
         ));
     }
     c
@@ -237,9 +237,13 @@ pub fn render(r: &Report) -> String {
             let _ = write!(h, "<p class=\"fail\">Model stale: {}</p>", esc(s));
         }
     }
-    match r.breaking_point.value {
-        Some((e, lo, hi, c)) => {
-            let _ = write!(h, "<p>Breaking point: <b>{e:.1} req/s</b>, {:.0}% interval {lo:.1} .. {hi:.1} req/s.</p>", c * 100.0);
+    match &r.breaking_point.value {
+        Some((e, lo, hi, label)) => {
+            let _ = write!(
+                h,
+                "<p>Breaking point: <b>{e:.1} req/s</b>, {} {lo:.1} .. {hi:.1} req/s.</p>",
+                esc(label)
+            );
         }
         None => h.push_str(&missing(&r.breaking_point)),
     }

@@ -22,6 +22,7 @@ use crate::analyze::insights::{
 };
 use crate::latency::Predict;
 use crate::model_file::{latest_version, ModelFile};
+use crate::search::IntervalKind;
 use crate::MlError;
 
 pub mod charts;
@@ -161,7 +162,7 @@ pub struct Report {
     /// The latency and failure models.
     pub model: Section<ModelView>,
     /// The breaking point from a search: (estimate, low, high, confidence).
-    pub breaking_point: Section<(f64, f64, f64, f64)>,
+    pub breaking_point: Section<(f64, f64, f64, String)>,
     /// Per-second timelines.
     pub timeline: Section<Vec<PointTimeline>>,
     /// Anomalies in them.
@@ -519,7 +520,7 @@ impl ReportParams {
         Ok((path, m))
     }
 
-    fn breaking_point(&self) -> Section<(f64, f64, f64, f64)> {
+    fn breaking_point(&self) -> Section<(f64, f64, f64, String)> {
         let path = self
             .search
             .clone()
@@ -541,12 +542,16 @@ impl ReportParams {
         let lo = v["interval"][0].as_f64();
         let hi = v["interval"][1].as_f64();
         match (est, lo) {
-            (Some(e), Some(l)) => Section::ok((
-                e,
-                l,
-                hi.unwrap_or(f64::INFINITY),
-                v["confidence"].as_f64().unwrap_or(0.9),
-            )),
+            (Some(e), Some(l)) => {
+                let conf = v["confidence"].as_f64().unwrap_or(0.9);
+                // Searches written before the kind was recorded say only "interval".
+                let label = serde_json::from_value::<IntervalKind>(v["interval_kind"].clone())
+                    .map_or_else(
+                        |_| format!("{:.0}% interval", conf * 100.0),
+                        |k| k.label(conf),
+                    );
+                Section::ok((e, l, hi.unwrap_or(f64::INFINITY), label))
+            }
             _ => Section::missing(format!(
                 "the search in {} found no breaking point",
                 path.display()

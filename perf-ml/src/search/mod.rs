@@ -83,7 +83,7 @@ use std::str::FromStr;
 use perf_core::probe::{LoadProbe, ProbeOutcome};
 
 use bracket::{ramp_step, Bracket};
-pub use report::{SearchPoint, SearchReport, StopReason};
+pub use report::{IntervalKind, SearchPoint, SearchReport, StopReason};
 
 /// How the next load is chosen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -278,6 +278,7 @@ impl Evidence {
 struct Assessment {
     estimate: Option<f64>,
     interval: Option<(f64, f64)>,
+    kind: IntervalKind,
     next: Option<f64>,
     stop: Option<StopReason>,
     note: Option<String>,
@@ -357,6 +358,7 @@ impl Search {
         let mut a = Assessment {
             estimate: None,
             interval: None,
+            kind: IntervalKind::Bracket,
             next: None,
             stop: None,
             note: None,
@@ -378,6 +380,7 @@ impl Search {
             Strategy::Ramp => {
                 if bracket.hi_measured {
                     a.interval = Some(bracket_interval(&bracket));
+                    a.kind = IntervalKind::Bracket;
                     a.estimate = Some(self.centre(a.interval.unwrap()));
                     a.stop = Some(if self.converged(a.interval.unwrap()) {
                         StopReason::Converged
@@ -522,6 +525,7 @@ impl Search {
     fn assess_bracket(&self, b: &Bracket, a: &mut Assessment, next: f64) {
         let iv = (self.rate(b.lo), self.rate(b.hi));
         a.interval = Some(iv);
+        a.kind = IntervalKind::Bracket;
         a.estimate = Some(self.centre(iv));
         if self.converged(iv) {
             if !b.hi_measured {
@@ -556,6 +560,7 @@ impl Search {
         };
         let iv = (to_rate(ql), to_rate(qh));
         a.interval = Some(iv);
+        a.kind = IntervalKind::Posterior;
         a.estimate = qm.is_finite().then(|| self.rate(qm));
         // A model may be sure of a boundary where nothing was measured: three points on a
         // convex curve fit a line well, and a smooth curve through a pass and a failure
@@ -577,6 +582,7 @@ impl Search {
             }
             if pinned && self.converged(hull) {
                 a.interval = Some(hull);
+                a.kind = IntervalKind::PosteriorAndBracket;
                 a.stop = Some(StopReason::Converged);
                 return;
             }
@@ -634,7 +640,7 @@ impl Search {
         } else {
             (a.estimate, a.interval)
         };
-        report::build(self, ev, estimate, interval, stop, notes)
+        report::build(self, ev, estimate, interval, a.kind, stop, notes)
     }
 }
 

@@ -65,6 +65,39 @@ pub struct SearchPoint {
     pub generator_saturated: bool,
 }
 
+/// What the reported interval is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IntervalKind {
+    /// Central quantiles of the GP's posterior of the breaking point, at
+    /// [`SearchReport::confidence`].
+    Posterior,
+    /// The posterior interval widened to reach the measured pass and failure that pin
+    /// the breaking point (both within the tolerance of the estimate).
+    PosteriorAndBracket,
+    /// The highest measured pass and the lowest measured failure: certain only up to
+    /// the noise of those two points, with no stated probability.
+    Bracket,
+    /// One side of the range: the breaking point lies below its bottom, above its top,
+    /// or above the generator's limit.
+    Bound,
+}
+
+impl IntervalKind {
+    /// How the interval is named in print, with the level where it has one.
+    pub fn label(self, confidence: f64) -> String {
+        let level = (confidence * 100.0).round();
+        match self {
+            Self::Posterior => format!("{level}% posterior interval"),
+            Self::PosteriorAndBracket => {
+                format!("{level}% posterior interval with the pass/fail bracket")
+            }
+            Self::Bracket => "pass/fail bracket".into(),
+            Self::Bound => "bound".into(),
+        }
+    }
+}
+
 /// The search's result.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SearchReport {
@@ -77,7 +110,9 @@ pub struct SearchReport {
     pub estimate: Option<f64>,
     /// Its interval, req/s (the upper end is infinite when it may lie above the range).
     pub interval: Option<(f64, f64)>,
-    /// The interval's probability (the bracket of bisection and ramp is certain up to noise).
+    /// What that interval is.
+    pub interval_kind: IntervalKind,
+    /// The posterior interval's probability (0.9); a bracket has none.
     pub confidence: f64,
     /// The range searched.
     pub range: (f64, f64),
@@ -117,6 +152,7 @@ pub(super) fn build(
     ev: &[Evidence],
     estimate: Option<f64>,
     interval: Option<(f64, f64)>,
+    kind: IntervalKind,
     stop: StopReason,
     notes: Vec<String>,
 ) -> SearchReport {
@@ -129,24 +165,29 @@ pub(super) fn build(
         (Some(e), Some(rule)) => worst_endpoint(&e.outcome, rule),
         _ => None,
     };
-    let (estimate, interval) = match stop {
-        StopReason::BreaksBelow => (None, Some((0.0, s.p.lo))),
-        StopReason::HoldsUp => (None, Some((s.p.hi, f64::INFINITY))),
+    let (estimate, interval, interval_kind) = match stop {
+        StopReason::BreaksBelow => (None, Some((0.0, s.p.lo)), IntervalKind::Bound),
+        StopReason::HoldsUp => (None, Some((s.p.hi, f64::INFINITY)), IntervalKind::Bound),
         StopReason::GeneratorLimited { .. } => {
             let held = ev
                 .iter()
                 .filter(|e| e.usable() && e.pass())
                 .map(|e| e.outcome.rate)
                 .reduce(f64::max);
-            (None, Some((held.unwrap_or(0.0), f64::INFINITY)))
+            (
+                None,
+                Some((held.unwrap_or(0.0), f64::INFINITY)),
+                IntervalKind::Bound,
+            )
         }
-        _ => (estimate, interval),
+        _ => (estimate, interval, kind),
     };
     SearchReport {
         strategy: s.p.strategy,
         stop,
         estimate,
         interval,
+        interval_kind,
         confidence: s.p.confidence,
         range: (s.p.lo, s.p.hi),
         tolerance: s.p.tolerance,
@@ -194,8 +235,8 @@ impl fmt::Display for SearchReport {
             _ => match (self.estimate, self.interval) {
                 (Some(e), Some((l, h))) => writeln!(
                     f,
-                    "breaking point: {e:.1} req/s, {}% interval {l:.1} .. {} req/s (±{:.1}%)",
-                    (self.confidence * 100.0).round(),
+                    "breaking point: {e:.1} req/s, {} {l:.1} .. {} req/s (±{:.1}%)",
+                    self.interval_kind.label(self.confidence),
                     upper(h),
                     if h.is_finite() { 50.0 * (h - l) / e } else { f64::INFINITY }
                 )?,

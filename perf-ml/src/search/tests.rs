@@ -242,3 +242,34 @@ fn every_stop_reason_serializes_with_its_tag() {
         serde_json::json!({"reason": "interrupted", "signal": 15})
     );
 }
+
+#[test]
+fn the_interval_says_what_it_is() {
+    let run = |s: Strategy, lo: f64, hi: f64| {
+        SearchParams::new(lo, hi)
+            .strategy(s)
+            .check()
+            .unwrap()
+            .run(&mut target(300.0).noise(0.05).seed(3))
+            .unwrap()
+    };
+    for s in [Strategy::Bisect, Strategy::Ramp] {
+        let r = run(s, 20.0, 2000.0);
+        assert_eq!(r.interval_kind, IntervalKind::Bracket, "{s}: {r}");
+        assert!(r.to_string().contains("pass/fail bracket"), "{r}");
+    }
+    let r = run(Strategy::Gp, 20.0, 2000.0);
+    assert!(
+        matches!(
+            r.interval_kind,
+            IntervalKind::Posterior | IntervalKind::PosteriorAndBracket
+        ),
+        "{r}"
+    );
+    assert!(r.to_string().contains("90% posterior interval"), "{r}");
+    let r = run(Strategy::Gp, 2000.0, 5000.0);
+    assert_eq!(
+        (r.stop, r.interval_kind),
+        (StopReason::BreaksBelow, IntervalKind::Bound)
+    );
+}
