@@ -99,9 +99,7 @@ pub fn run(a: &SearchArgs) -> Result<u8, Fail> {
     let fixed = runner::overrides(&a.params)?;
     let params = Params::resolve(scenario.name, &scenario.params, &fixed).map_err(usage)?;
     let slos = runner::slos(&scenario, &a.common.slo)?;
-    if slos.is_empty() {
-        return Err(usage(SearchError::NoSlo));
-    }
+    perf_ml::search::check_slos(&slos).map_err(|e| usage(anyhow!("--slo: {e}")))?;
     let search = SearchParams {
         lo: a.range.0,
         hi: a.range.1,

@@ -162,6 +162,10 @@ fn bad_search_input_is_one_line_and_exit_2() {
         (vec!["--tolerance", "lots"], "not a number or percentage"),
         (vec!["--slo", "p42x<1s"], "--slo: invalid SLO 'p42x<1s'"),
         (vec!["--slo", ""], "needs at least one SLO"),
+        (
+            vec!["--slo", "rps>=500"],
+            "--slo: the search needs a latency or error-rate SLO to find where the target breaks; \"rps>=500\" has none",
+        ),
         (vec!["--strategy", "guess"], "unknown strategy 'guess'"),
         (vec!["--max-runs", "1"], "invalid max-runs 1"),
         (vec!["--param", "size=-1"], "size"),

@@ -134,6 +134,12 @@ pub enum SearchError {
     /// There is nothing to break.
     #[error("the search needs at least one SLO to find where it breaks; give one with --slo, such as \"p95<200ms,error-rate<1%\"")]
     NoSlo,
+    /// Every SLO is a throughput rule: nothing says where the target breaks.
+    #[error("the search needs a latency or error-rate SLO to find where the target breaks; {slos} has none (a throughput rule like rps>=N is met or missed by the load asked for, not by the target)")]
+    NoBreakingRule {
+        /// The SLOs given.
+        slos: String,
+    },
     /// A load point could not be run.
     #[error("load point at {rate:.1} req/s failed")]
     Probe {
@@ -308,9 +314,7 @@ impl Search {
 
     /// Runs the search: one load point after another through `probe`.
     pub fn run<P: LoadProbe>(&self, probe: &mut P) -> Result<SearchReport, SearchError> {
-        if probe.slos().is_empty() {
-            return Err(SearchError::NoSlo);
-        }
+        check_slos(probe.slos())?;
         let mut ev: Vec<Evidence> = Vec::new();
         let mut notes = Vec::new();
         loop {
@@ -642,6 +646,22 @@ impl Search {
         };
         report::build(self, ev, estimate, interval, a.kind, stop, notes)
     }
+}
+
+/// The SLOs a search can find a breaking point for: at least one, and at least one of
+/// them on latency or errors.
+pub fn check_slos(slos: &[perf_core::Slo]) -> Result<(), SearchError> {
+    use perf_core::slo::SloMetric;
+    if slos.is_empty() {
+        return Err(SearchError::NoSlo);
+    }
+    if slos.iter().all(|s| s.metric == SloMetric::Rps) {
+        let text: Vec<String> = slos.iter().map(ToString::to_string).collect();
+        return Err(SearchError::NoBreakingRule {
+            slos: format!("\"{}\"", text.join(",")),
+        });
+    }
+    Ok(())
 }
 
 /// Before the GP can be fitted: where the line through the bracket's two margins crosses

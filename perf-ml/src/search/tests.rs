@@ -273,3 +273,13 @@ fn the_interval_says_what_it_is() {
         (StopReason::BreaksBelow, IntervalKind::Bound)
     );
 }
+
+#[test]
+fn a_search_needs_a_latency_or_error_rule() {
+    let slos = |s: &str| parse_slos(s).unwrap();
+    assert!(matches!(check_slos(&[]), Err(SearchError::NoSlo)));
+    let e = check_slos(&slos("rps>=500")).unwrap_err();
+    assert!(e.to_string().contains("\"rps>=500\" has none"), "{e}");
+    assert!(check_slos(&slos("rps>=500,p95<1s")).is_ok());
+    assert!(check_slos(&slos("error-rate<1%")).is_ok());
+}
