@@ -6,7 +6,7 @@
 //!
 //! `interval_coverage <results dir>...` (run by `benches/scripts/interval-coverage.sh`)
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use perf_ml::data::{levels, Dataset};
 use perf_ml::fit::{fit, predict};
@@ -46,8 +46,16 @@ impl Tally {
     }
 }
 
-fn sweep(dir: &PathBuf) -> Result<Tally, String> {
-    let data = Dataset::load(std::slice::from_ref(dir), None).map_err(|e| format!("{e}"))?;
+/// Why a sweep could not be scored: its directory is not readable results (bad input,
+/// exit 2), or a fit or prediction failed on it (exit 1).
+enum Failure {
+    Input(String),
+    Model(String),
+}
+
+fn sweep(dir: &Path) -> Result<Tally, Failure> {
+    let data =
+        Dataset::load(&[dir.to_path_buf()], None).map_err(|e| Failure::Input(e.to_string()))?;
     let mut tally = Tally::default();
     for level in levels(&data.points) {
         let same = |l: f64| (l - level).abs() <= 1e-9 * level.max(1.0);
@@ -55,7 +63,8 @@ fn sweep(dir: &PathBuf) -> Result<Tally, String> {
         train.points.retain(|p| !same(p.load));
         // The per-endpoint models are not what is measured here: skip their fits.
         train.endpoints.clear();
-        let model = fit(&train, 1).map_err(|e| format!("fit without {level}: {e}"))?;
+        let model =
+            fit(&train, 1).map_err(|e| Failure::Model(format!("fit without {level}: {e}")))?;
         for p in data.points.iter().filter(|p| same(p.load)) {
             if p.requests == p.failures {
                 continue; // no successful request: no latency to cover
@@ -66,7 +75,7 @@ fn sweep(dir: &PathBuf) -> Result<Tally, String> {
                 .cloned()
                 .zip(p.params.iter().copied())
                 .collect();
-            let pred = predict(&model, level, &named).map_err(|e| format!("{e}"))?;
+            let pred = predict(&model, level, &named).map_err(|e| Failure::Model(e.to_string()))?;
             let Some(iv) = pred.latency_interval_us else {
                 tally.no_interval += 1;
                 continue;
@@ -97,7 +106,11 @@ fn main() {
                 println!("{}: {}", d.display(), t.line());
                 total.add(&t);
             }
-            Err(e) => {
+            Err(Failure::Input(e)) => {
+                eprintln!("error: {}: {e}", d.display());
+                std::process::exit(2);
+            }
+            Err(Failure::Model(e)) => {
                 eprintln!("error: {}: {e}", d.display());
                 std::process::exit(1);
             }

@@ -17,6 +17,8 @@ use rand_chacha::ChaCha8Rng;
 const RANGE: (f64, f64) = (10.0, 1000.0);
 const SERVICE_MS: f64 = 10.0;
 const TOLERANCE: f64 = 0.05;
+/// The families drawn, by [`Family::name`].
+const FAMILIES: [&str; 4] = ["shedding", "unbounded", "rate-limited", "timeout"];
 
 /// A target of `family` (its settings drawn from `rng`), its truth at a random position
 /// of the range.
@@ -37,12 +39,13 @@ fn draw(family: &str, noise: f64, rng: &mut ChaCha8Rng, seed: u64) -> SyntheticT
             },
             rng.random_range(6.0..20.0),
         ),
-        _ => (
+        "timeout" => (
             Family::Timeout {
                 deadline: rng.random_range(10.0..60.0),
             },
             rng.random_range(4.0..40.0),
         ),
+        other => unreachable!("no family {other} in FAMILIES"),
     };
     let slos = parse_slos(&format!("p95<{}ms,error-rate<1%", k * SERVICE_MS)).expect("valid");
     let want = RANGE.0 * (RANGE.1 / RANGE.0).powf(rng.random_range(0.15..0.85));
@@ -99,7 +102,7 @@ fn main() {
     };
     println!("| family | noise | strategy | runs: median (mean) | within ±5% | interval covers | converged |");
     println!("|---|---|---|---|---|---|---|");
-    for family in ["shedding", "unbounded", "rate-limited", "timeout"] {
+    for family in FAMILIES {
         for noise in [0.05, 0.1, 0.2] {
             for (name, strategy) in [("gp", Strategy::Gp), ("bisect", Strategy::Bisect)] {
                 let c = cell(family, noise, strategy, trials);
