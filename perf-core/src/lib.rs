@@ -27,6 +27,7 @@
 
 pub mod atomic;
 pub mod load;
+pub mod noise;
 pub mod params;
 pub mod probe;
 pub mod record;

@@ -1,11 +1,11 @@
 //! The seam between a search and the load engine: [`LoadProbe`] runs one load point at
 //! an arrival rate and reports what the SLOs saw ([`ProbeOutcome`]). perf-ml's
 //! breaking-point search drives it without knowing Goose; the engine implements it with
-//! real load points (`engine::probe::EngineProbe`), and tests implement it with
+//! real load points (`EngineProbe` in perf-scenarios), and tests implement it with
 //! synthetic targets whose boundary is known.
 
 use crate::slo::{Slo, SloSource, SloVerdict};
-use crate::summary::{EndpointSummary, PointDetail};
+use crate::summary::{EndpointSummary, PointDetail, TimelineRow};
 
 /// The SLO verdicts of one endpoint at one load point.
 #[derive(Debug, Clone, PartialEq)]
@@ -25,6 +25,9 @@ pub struct ProbeOutcome {
     pub achieved_rps: f64,
     /// The SLO verdicts of the point.
     pub slo: Vec<SloVerdict>,
+    /// For each verdict in `slo`, the standard error of `ln(observed)` measured within
+    /// the point ([`crate::noise`]), when the point's data tell it.
+    pub log_sd: Vec<Option<f64>>,
     /// Per endpoint, to tell which endpoint breaks first.
     pub endpoints: Vec<EndpointVerdicts>,
     /// The generator could not produce the load: not evidence about the target.
@@ -41,9 +44,14 @@ impl ProbeOutcome {
         self.slo.iter().all(|v| v.pass)
     }
 
-    /// From a measured point: the verdicts already judged, plus each all-requests SLO
-    /// applied to each endpoint.
-    pub fn from_detail(rate: f64, d: &PointDetail, interrupted: Option<i32>) -> Self {
+    /// From a measured point and its per-second timeline: the verdicts already judged,
+    /// their measured noise, plus each all-requests SLO applied to each endpoint.
+    pub fn from_point(
+        rate: f64,
+        d: &PointDetail,
+        timeline: &[TimelineRow],
+        interrupted: Option<i32>,
+    ) -> Self {
         let endpoints = d
             .endpoints
             .iter()
@@ -61,6 +69,11 @@ impl ProbeOutcome {
             rate,
             achieved_rps: d.row.achieved_rps,
             slo: d.slo.clone(),
+            log_sd: d
+                .slo
+                .iter()
+                .map(|v| crate::noise::log_sd(v, d, timeline))
+                .collect(),
             endpoints,
             generator_saturated: d.row.generator_saturated,
             interrupted,

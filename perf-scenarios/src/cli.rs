@@ -204,9 +204,10 @@ pub struct SearchArgs {
     /// How the next rate is chosen: gp, bisect or ramp.
     #[arg(long, value_parser = crate::search::strategy, default_value = "gp")]
     pub strategy: perf_ml::search::Strategy,
-    /// Run-to-run noise of a point's SLO margin (the GP's nugget), such as 0.1 for ~10%.
-    #[arg(long, default_value_t = 0.1)]
-    pub noise: f64,
+    /// Run-to-run noise of a point's SLO margin (the GP's nugget), such as 0.1 for ~10%;
+    /// by default each point measures its own (per-second variation, binomial errors).
+    #[arg(long)]
+    pub noise: Option<f64>,
     /// Parameter value, `name=value` (repeatable), fixed for every point.
     #[arg(long = "param", value_name = "NAME=VALUE")]
     pub params: Vec<String>,

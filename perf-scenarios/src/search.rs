@@ -56,7 +56,12 @@ impl LoadProbe for EngineProbe<'_> {
             params: self.params.clone(),
         };
         match self.session.run_point(&point) {
-            Ok(o) => Ok(ProbeOutcome::from_detail(rate, &o.detail, o.interrupted)),
+            Ok(o) => Ok(ProbeOutcome::from_point(
+                rate,
+                &o.detail,
+                &o.timeline,
+                o.interrupted,
+            )),
             Err(f) => {
                 self.failed = Some(f.code);
                 Err(PointFailed(f.error))

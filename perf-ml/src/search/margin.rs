@@ -43,6 +43,29 @@ pub fn point_margin(o: &ProbeOutcome) -> Option<f64> {
     o.slo.iter().map(margin_of).reduce(f64::max)
 }
 
+/// The standard error of the point's margin, from the measured standard error of the
+/// worst rule's `ln(observed)` ([`ProbeOutcome::log_sd`]) by the delta method: the
+/// margin's slope in `ln r` is `1/r` while passing and 1 while failing, and 0 where it is
+/// clamped. `None` when the point did not measure it.
+pub fn point_margin_sd(o: &ProbeOutcome) -> Option<f64> {
+    let (i, v) = o
+        .slo
+        .iter()
+        .enumerate()
+        .max_by(|a, b| margin_of(a.1).total_cmp(&margin_of(b.1)))?;
+    let sd = (*o.log_sd.get(i)?)?;
+    let m = margin_of(v);
+    let r = v.margin();
+    let slope = if m.abs() >= CLAMP || !r.is_finite() || r <= 0.0 {
+        0.0
+    } else if r < 1.0 {
+        1.0 / r
+    } else {
+        1.0
+    };
+    Some(sd * slope)
+}
+
 /// The rule with the largest margin at a point, as written (`p95<200ms`).
 pub fn worst_rule(o: &ProbeOutcome) -> Option<String> {
     o.slo
@@ -110,6 +133,7 @@ mod tests {
                 verdict("p95<100ms", Some(120_000.0)),
                 verdict("error-rate<1%", Some(5.0)),
             ],
+            log_sd: vec![Some(0.05), Some(0.2)],
             endpoints: vec![
                 EndpointVerdicts {
                     endpoint: "GET /a".into(),
@@ -125,6 +149,20 @@ mod tests {
             partial: false,
         };
         assert_eq!(point_margin(&o), Some(5f64.ln()));
+        assert_eq!(
+            point_margin_sd(&o),
+            Some(0.2),
+            "the worst rule's, slope 1 failing"
+        );
+        let passing = ProbeOutcome {
+            slo: vec![verdict("p95<100ms", Some(50_000.0))],
+            log_sd: vec![Some(0.1)],
+            ..o.clone()
+        };
+        assert!(
+            (point_margin_sd(&passing).unwrap() - 0.2).abs() < 1e-12,
+            "slope 1/r"
+        );
         assert_eq!(worst_rule(&o).as_deref(), Some("error-rate<1%"));
         assert_eq!(
             worst_endpoint(&o, "error-rate<1%").as_deref(),

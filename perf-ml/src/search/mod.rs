@@ -14,9 +14,17 @@
 //! Its mean is linear in `u`: margins rise with load (the queueing and failure curves of
 //! [`crate::latency`] and [`crate::failure`] are monotone), so away from the data the
 //! posterior reverts to a rising trend rather than to a constant that could invent a
-//! failure at low load. The nugget is the run-to-run noise of a margin
-//! ([`SearchParams::noise`], 0.1 log units ≈ 10% by default) relative to the fitted
-//! process variance.
+//! failure at low load. The nugget is the noise of a margin relative to the fitted
+//! process variance. The noise is measured, not assumed: each point reports the standard
+//! error of its SLO values from its own data ([`ProbeOutcome::log_sd`]: the spread of
+//! its per-second percentiles, the binomial error of its failure count), carried to
+//! the margin by the delta method ([`margin::point_margin_sd`]); the GP uses their root
+//! mean square over the points near the boundary, never below a floor of 0.03 (the
+//! seconds of one run are its only replicates, and runs differ by more). `--noise`
+//! ([`SearchParams::noise`]) overrides it. Margins enter the GP capped at ±1: a failure
+//! far above its limit says no more about where the boundary is than one just above it,
+//! and a far one next to a near pass made the surrogate rise steeply right after the
+//! pass and put its interval below the truth.
 //!
 //! The boundary's posterior is read off joint posterior draws of the whole margin curve
 //! ([`posterior`]): in each draw, the first load at which it turns positive. The
@@ -45,6 +53,8 @@
 //! little from each side, this is what makes it beat bisection (BENCHMARKS.md).
 //!
 //! # Stopping
+//!
+//! Each point records the rule that chose it (`chosen_by` in [`SearchPoint`]).
 //!
 //! The search stops when the interval's half-width is within [`SearchParams::tolerance`]
 //! of the estimate ([`StopReason::Converged`]), when the run budget is spent
@@ -83,7 +93,7 @@ use std::str::FromStr;
 use perf_core::probe::{LoadProbe, ProbeOutcome};
 
 use bracket::{ramp_step, Bracket};
-pub use report::{IntervalKind, SearchPoint, SearchReport, StopReason};
+pub use report::{IntervalKind, Noise, NoiseSource, SearchPoint, SearchReport, StopReason};
 
 /// How the next load is chosen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -166,8 +176,9 @@ pub struct SearchParams {
     pub strategy: Strategy,
     /// Probability of the interval (0.9).
     pub confidence: f64,
-    /// Run-to-run standard deviation of a point's log margin (the GP's nugget).
-    pub noise: f64,
+    /// Run-to-run standard deviation of a point's margin (the GP's nugget), when given;
+    /// `None` measures it from the points ([`ProbeOutcome::log_sd`]).
+    pub noise: Option<f64>,
     /// Seed of the posterior draws.
     pub seed: u64,
 }
@@ -182,7 +193,7 @@ impl SearchParams {
             max_runs: 12,
             strategy: Strategy::Gp,
             confidence: 0.9,
-            noise: 0.1,
+            noise: None,
             seed: 1,
         }
     }
@@ -206,9 +217,9 @@ impl SearchParams {
         self.seed = s;
         self
     }
-    /// Sets the margin noise.
+    /// Sets the margin noise instead of measuring it.
     pub fn noise(mut self, n: f64) -> Self {
-        self.noise = n;
+        self.noise = Some(n);
         self
     }
 
@@ -249,8 +260,10 @@ impl SearchParams {
                 format!("{}: must be between 0 and 1", self.confidence),
             );
         }
-        if !(self.noise > 0.0 && self.noise.is_finite()) {
-            return bad("noise", format!("{}: must be above 0", self.noise));
+        if let Some(n) = self.noise {
+            if !(n > 0.0 && n.is_finite()) {
+                return bad("noise", format!("{n}: must be above 0"));
+            }
         }
         Ok(Search { p: self })
     }
@@ -267,6 +280,10 @@ pub struct Search {
 struct Evidence {
     u: f64,
     margin: f64,
+    /// The margin's standard error measured within the point.
+    sd: Option<f64>,
+    /// The rule that chose this load.
+    chosen_by: &'static str,
     outcome: ProbeOutcome,
 }
 
@@ -286,9 +303,22 @@ struct Assessment {
     interval: Option<(f64, f64)>,
     kind: IntervalKind,
     next: Option<f64>,
+    /// The rule that chose `next`.
+    rule: &'static str,
     stop: Option<StopReason>,
     note: Option<String>,
+    noise: Option<Noise>,
 }
+
+/// The margin noise assumed before any point measured its own.
+const NOISE_ASSUMED: f64 = 0.1;
+/// The least margin noise a point is trusted to: seconds of one run are its only
+/// replicates, and runs vary more than that (drift of the machine and the target).
+const NOISE_FLOOR: f64 = 0.03;
+/// Margins are capped at ±this in the GP: a failure far above its limit and one just
+/// above it are both failures, and a clamped ±3 next to a near pass makes a smooth
+/// surrogate rise steeply right after the pass and put the boundary too low.
+const GP_CLAMP: f64 = 1.0;
 
 /// Draws of the boundary's posterior per step.
 const DRAWS: usize = 600;
@@ -340,6 +370,8 @@ impl Search {
                 ev.push(Evidence {
                     u: self.u(rate),
                     margin: margin::point_margin(&outcome).unwrap_or(0.0),
+                    sd: margin::point_margin_sd(&outcome),
+                    chosen_by: a.rule,
                     outcome,
                 });
             }
@@ -364,8 +396,10 @@ impl Search {
             interval: None,
             kind: IntervalKind::Bracket,
             next: None,
+            rule: "bracket middle",
             stop: None,
             note: None,
+            noise: None,
         };
         // The ends decide when measured, unless another point contradicts them (noise).
         if usable.iter().any(|e| e.u <= EDGE && !e.pass()) && !usable.iter().any(|e| e.pass()) {
@@ -380,7 +414,9 @@ impl Search {
         }
         let bracket_interval = |b: &Bracket| (self.rate(b.lo), self.rate(b.hi));
         match self.p.strategy {
-            Strategy::Bisect => self.assess_bracket(&bracket, &mut a, bracket.mid()),
+            Strategy::Bisect => {
+                self.assess_bracket(&bracket, &mut a, (bracket.mid(), "bracket middle"))
+            }
             Strategy::Ramp => {
                 if bracket.hi_measured {
                     a.interval = Some(bracket_interval(&bracket));
@@ -394,10 +430,17 @@ impl Search {
                 } else {
                     let k = ev.len();
                     a.next = Some(ramp_step(k, self.p.max_runs));
+                    a.rule = "ramp step";
                 }
             }
             Strategy::Gp => {
-                let data: Vec<(f64, f64)> = usable.iter().map(|e| (e.u, e.margin)).collect();
+                let n = self.noise(&usable);
+                a.noise = Some(n);
+                let noise = n.sd;
+                let data: Vec<(f64, f64)> = usable
+                    .iter()
+                    .map(|e| (e.u, e.margin.clamp(-GP_CLAMP, GP_CLAMP)))
+                    .collect();
                 let distinct = {
                     let mut us: Vec<f64> = data.iter().map(|d| d.0).collect();
                     us.sort_by(f64::total_cmp);
@@ -408,8 +451,8 @@ impl Search {
                     .then(|| {
                         posterior::boundary_posterior(
                             &data,
-                            self.p.noise,
-                            self.clear_window(&data),
+                            noise,
+                            clear_window(&data, noise),
                             DRAWS,
                             self.p.seed ^ ev.len() as u64,
                         )
@@ -425,11 +468,12 @@ impl Search {
                         }
                         self.assess_bracket(&bracket, &mut a, secant(&bracket, &data));
                     }
-                    Some(p) => self.assess_posterior(&p, &data, &bracket, &mut a),
+                    Some(p) => self.assess_posterior(&p, &data, noise, &bracket, &mut a),
                 }
                 if a.stop.is_none() {
                     if let Some(u) = self.shedding_probe(&usable, &bracket) {
                         a.next = Some(u);
+                        a.rule = "shedding estimate";
                     }
                 }
             }
@@ -448,7 +492,10 @@ impl Search {
                     Some(u) if cap_rate / self.rate(u) - 1.0 <= 2.0 * self.p.tolerance => {
                         a.stop = Some(StopReason::GeneratorLimited { rate: cap_rate });
                     }
-                    _ => a.next = Some(0.5 * (below.unwrap_or(0.0) + cap)),
+                    _ => {
+                        a.next = Some(0.5 * (below.unwrap_or(0.0) + cap));
+                        a.rule = "below the generator's limit";
+                    }
                 }
             }
         }
@@ -457,16 +504,33 @@ impl Search {
 
     /// The failure curve's shape as a prior. A server that sheds load past its capacity
     /// `c` fails `e = 1 − c/λ` of the requests (the bounded-queue shape of
-    /// [`crate::failure`]), so one point failing an `error-rate<ℓ` rule by shedding
-    /// (`e` well above `ℓ`) locates the boundary `c / (1 − ℓ)` by itself, which no
-    /// generic surrogate can read from a margin. When such points exist, the GP search
-    /// checks that estimate directly: a point just below it, then just above it, if
-    /// both lie inside the bracket and have not been measured; the GP decides the rest
-    /// (a latency rule that breaks first shows up as a failure of the first check).
+    /// [`crate::failure`]; a rate limiter's too), so one point failing an
+    /// `error-rate<ℓ` rule by shedding (`e` well above `ℓ`) locates the boundary
+    /// `c / (1 − ℓ)` by itself, which no generic surrogate can read from a margin — if
+    /// nothing else fails there. When such points exist, the GP search checks that
+    /// estimate directly: a point just below it, then just above it, if both lie inside
+    /// the bracket and have not been measured; the GP decides the rest (a latency rule
+    /// that breaks first shows up as a failure of the first check).
+    ///
+    /// Tried and measured worse: the estimate as pseudo-observations inside the GP
+    /// (margin 0 at the estimate, the law's margins a tolerance either side). The
+    /// boundary's posterior is the draws' *first* crossing, and draws wander above zero
+    /// over the unmeasured loads below the estimate, so the median crept up from below
+    /// like a ramp: 6 runs instead of 4 on shedding and rate-limited targets
+    /// (`search_coverage`).
     fn shedding_probe(&self, usable: &[&Evidence], b: &Bracket) -> Option<f64> {
+        // Only where nothing but errors fails: a point that also fails a latency rule
+        // may break by latency first, and the estimate is then only an upper bound.
+        let only_errors = |e: &&&Evidence| {
+            e.outcome
+                .slo
+                .iter()
+                .all(|v| v.pass || v.slo.metric == perf_core::slo::SloMetric::ErrorRate)
+        };
         let mut est: Vec<f64> = usable
             .iter()
             .filter(|e| !e.pass())
+            .filter(only_errors)
             .flat_map(|e| {
                 e.outcome.slo.iter().filter_map(move |v| {
                     let limit = v.slo.limit / 100.0;
@@ -508,25 +572,40 @@ impl Search {
         }
     }
 
-    /// The highest clear pass below the lowest clear failure, as the posterior's window.
-    fn clear_window(&self, data: &[(f64, f64)]) -> (Option<f64>, Option<f64>) {
-        let z = 2.0 * self.p.noise;
-        let fail = data
+    /// The margin noise of the GP: the `--noise` given, or else the root mean square of
+    /// the standard errors the points measured ([`margin::point_margin_sd`]) among
+    /// those whose margin the GP sees unclamped (a point far from its limit carries no
+    /// weight near the boundary), each at least [`NOISE_FLOOR`]; [`NOISE_ASSUMED`]
+    /// until such a point exists.
+    fn noise(&self, usable: &[&Evidence]) -> Noise {
+        if let Some(sd) = self.p.noise {
+            return Noise {
+                sd,
+                source: NoiseSource::Given,
+            };
+        }
+        let sds: Vec<f64> = usable
             .iter()
-            .filter(|d| d.1 > z)
-            .map(|d| d.0)
-            .reduce(f64::min);
-        let pass = data
-            .iter()
-            .filter(|d| d.1 < -z && fail.is_none_or(|f| d.0 < f))
-            .map(|d| d.0)
-            .reduce(f64::max);
-        (pass, fail)
+            .filter(|e| e.margin.abs() < GP_CLAMP)
+            .filter_map(|e| e.sd)
+            .map(|sd| sd.max(NOISE_FLOOR))
+            .collect();
+        if sds.is_empty() {
+            Noise {
+                sd: NOISE_ASSUMED,
+                source: NoiseSource::Assumed,
+            }
+        } else {
+            Noise {
+                sd: (sds.iter().map(|v| v * v).sum::<f64>() / sds.len() as f64).sqrt(),
+                source: NoiseSource::Measured { points: sds.len() },
+            }
+        }
     }
 
     /// Bisection's view: the bracket is the interval; probe `next` until it is within
     /// the tolerance, and the bracket's unmeasured ends before claiming it.
-    fn assess_bracket(&self, b: &Bracket, a: &mut Assessment, next: f64) {
+    fn assess_bracket(&self, b: &Bracket, a: &mut Assessment, (next, rule): (f64, &'static str)) {
         let iv = (self.rate(b.lo), self.rate(b.hi));
         a.interval = Some(iv);
         a.kind = IntervalKind::Bracket;
@@ -534,13 +613,16 @@ impl Search {
         if self.converged(iv) {
             if !b.hi_measured {
                 a.next = Some(1.0);
+                a.rule = "top of the range";
             } else if !b.lo_measured {
                 a.next = Some(0.0);
+                a.rule = "bottom of the range";
             } else {
                 a.stop = Some(StopReason::Converged);
             }
         } else {
             a.next = Some(next);
+            a.rule = rule;
         }
     }
 
@@ -548,6 +630,7 @@ impl Search {
         &self,
         p: &posterior::BoundaryPosterior,
         data: &[(f64, f64)],
+        noise: f64,
         b: &Bracket,
         a: &mut Assessment,
     ) {
@@ -575,9 +658,7 @@ impl Search {
         if qm.is_finite() && ql.is_finite() && qh.is_finite() {
             let est = self.rate(qm);
             let within = |u: f64| (self.rate(u) / est - 1.0).abs() <= self.p.tolerance;
-            let at_zero = data
-                .iter()
-                .any(|d| within(d.0) && d.1.abs() <= 2.0 * self.p.noise);
+            let at_zero = data.iter().any(|d| within(d.0) && d.1.abs() <= 2.0 * noise);
             let pinned = b.lo_measured && b.hi_measured && within(b.lo) && within(b.hi);
             let hull = (iv.0.min(self.rate(b.lo)), iv.1.max(self.rate(b.hi)));
             if at_zero && self.converged(iv) {
@@ -596,31 +677,40 @@ impl Search {
         // quartiles, then the deciles, whichever is new.
         let half_step = 0.5 * self.p.tolerance.ln_1p() / (self.p.hi / self.p.lo).ln();
         let fresh = |u: f64| data.iter().all(|d| (d.0 - u).abs() > half_step);
-        let next = [0.5, 0.25, 0.75, 0.1, 0.9]
-            .iter()
-            .map(|q| p.quantile(*q).clamp(0.0, 1.0))
-            .find(|u| fresh(*u))
-            .unwrap_or(qm.clamp(0.0, 1.0));
+        let (next, rule) = [
+            (0.5, "posterior median"),
+            (0.25, "posterior quartile"),
+            (0.75, "posterior quartile"),
+            (0.1, "posterior decile"),
+            (0.9, "posterior decile"),
+        ]
+        .iter()
+        .map(|(q, rule)| (p.quantile(*q).clamp(0.0, 1.0), *rule))
+        .find(|(u, _)| fresh(*u))
+        .unwrap_or((qm.clamp(0.0, 1.0), "posterior median"));
         // The bracket is proof; a posterior median outside it (noise, or a poor fit) is
         // pulled back to its middle.
-        let next = if (b.lo_measured && next < b.lo - 1e-6) || (b.hi_measured && next > b.hi + 1e-6)
-        {
-            b.mid()
-        } else {
-            next
-        };
+        let (next, rule) =
+            if (b.lo_measured && next < b.lo - 1e-6) || (b.hi_measured && next > b.hi + 1e-6) {
+                (b.mid(), "bracket middle (posterior outside the bracket)")
+            } else {
+                (next, rule)
+            };
         // A draw failing already at the clear pass crosses there, so the median can sit
         // on a load measured beyond doubt; measuring it again teaches nothing. Step a
         // tolerance's width inside the window instead.
-        let (wl, wh) = self.clear_window(data);
+        let (wl, wh) = clear_window(data, noise);
         let step = self.p.tolerance.ln_1p() / (self.p.hi / self.p.lo).ln();
         let (lo, hi) = (wl.map_or(0.0, |u| u + step), wh.map_or(1.0, |u| u - step));
-        let next = if lo <= hi {
-            next.clamp(lo, hi)
+        let (next, rule) = if lo > hi {
+            (0.5 * (lo + hi), "middle of the clear window")
+        } else if next < lo || next > hi {
+            (next.clamp(lo, hi), "a step inside the clear window")
         } else {
-            0.5 * (lo + hi)
+            (next, rule)
         };
         a.next = Some(next);
+        a.rule = rule;
     }
 
     fn centre(&self, (lo, hi): (f64, f64)) -> f64 {
@@ -634,17 +724,15 @@ impl Search {
     fn report(
         &self,
         ev: &[Evidence],
-        a: Assessment,
+        mut a: Assessment,
         stop: StopReason,
         notes: Vec<String>,
     ) -> SearchReport {
         // Without a measured point there is nothing to estimate from.
-        let (estimate, interval) = if ev.is_empty() {
-            (None, None)
-        } else {
-            (a.estimate, a.interval)
-        };
-        report::build(self, ev, estimate, interval, a.kind, stop, notes)
+        if ev.is_empty() {
+            (a.estimate, a.interval) = (None, None);
+        }
+        report::build(self, ev, &a, stop, notes)
     }
 }
 
@@ -664,18 +752,35 @@ pub fn check_slos(slos: &[perf_core::Slo]) -> Result<(), SearchError> {
     Ok(())
 }
 
+/// The highest clear pass below the lowest clear failure (margins more than two noise
+/// deviations from zero), as the posterior's window.
+fn clear_window(data: &[(f64, f64)], noise: f64) -> (Option<f64>, Option<f64>) {
+    let z = 2.0 * noise;
+    let fail = data
+        .iter()
+        .filter(|d| d.1 > z)
+        .map(|d| d.0)
+        .reduce(f64::min);
+    let pass = data
+        .iter()
+        .filter(|d| d.1 < -z && fail.is_none_or(|f| d.0 < f))
+        .map(|d| d.0)
+        .reduce(f64::max);
+    (pass, fail)
+}
+
 /// Before the GP can be fitted: where the line through the bracket's two margins crosses
 /// zero (regula falsi), kept to the bracket's middle 80% so that a clamped margin can't
 /// pin it to one end; the bracket's middle when it is open.
-fn secant(b: &Bracket, data: &[(f64, f64)]) -> f64 {
+fn secant(b: &Bracket, data: &[(f64, f64)]) -> (f64, &'static str) {
     let at = |u: f64| data.iter().find(|d| (d.0 - u).abs() < 1e-12).map(|d| d.1);
     match (b.lo_measured && b.hi_measured, at(b.lo), at(b.hi)) {
         (true, Some(ml), Some(mh)) if mh > ml => {
             let w = b.hi - b.lo;
             let t = (-ml / (mh - ml)).clamp(0.1, 0.9);
-            b.lo + t * w
+            (b.lo + t * w, "secant through the bracket")
         }
-        _ => b.mid(),
+        _ => (b.mid(), "bracket middle"),
     }
 }
 

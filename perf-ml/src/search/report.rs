@@ -5,7 +5,7 @@ use std::fmt;
 use serde::Serialize;
 
 use super::margin::{worst_endpoint, worst_rule};
-use super::{Evidence, Search, Strategy};
+use super::{Assessment, Evidence, Search, Strategy};
 
 /// Why the search stopped.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -59,10 +59,50 @@ pub struct SearchPoint {
     pub achieved_rps: f64,
     /// The worst SLO's log margin (negative passes).
     pub margin: f64,
+    /// The margin's standard error as the point measured it, if it did.
+    pub margin_sd: Option<f64>,
+    /// The rule that chose this load (`posterior median`, `bracket middle`, ...).
+    pub chosen_by: String,
     /// Whether every SLO passed.
     pub pass: bool,
     /// The generator could not produce the load.
     pub generator_saturated: bool,
+}
+
+/// The margin noise a GP search used, and where it came from.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Noise {
+    /// Standard deviation of a point's margin.
+    pub sd: f64,
+    /// Where it came from.
+    pub source: NoiseSource,
+}
+
+/// Where the margin noise came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum NoiseSource {
+    /// `--noise`.
+    Given,
+    /// Measured within this many points near the boundary.
+    Measured {
+        /// How many.
+        points: usize,
+    },
+    /// No point measured it yet: the default.
+    Assumed,
+}
+
+impl fmt::Display for Noise {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.source {
+            NoiseSource::Given => write!(f, "{:.3} (given)", self.sd),
+            NoiseSource::Measured { points } => {
+                write!(f, "{:.3} (measured within {points} point(s))", self.sd)
+            }
+            NoiseSource::Assumed => write!(f, "{:.3} (assumed: no point measured it)", self.sd),
+        }
+    }
 }
 
 /// What the reported interval is.
@@ -118,6 +158,8 @@ pub struct SearchReport {
     pub range: (f64, f64),
     /// The tolerance asked for.
     pub tolerance: f64,
+    /// The margin noise the GP used at the end, and where it came from.
+    pub noise: Option<Noise>,
     /// Every point, in order.
     pub points: Vec<SearchPoint>,
     /// The SLO that breaks first: the worst at the lowest failing point.
@@ -150,9 +192,7 @@ impl SearchReport {
 pub(super) fn build(
     s: &Search,
     ev: &[Evidence],
-    estimate: Option<f64>,
-    interval: Option<(f64, f64)>,
-    kind: IntervalKind,
+    a: &Assessment,
     stop: StopReason,
     notes: Vec<String>,
 ) -> SearchReport {
@@ -180,7 +220,7 @@ pub(super) fn build(
                 IntervalKind::Bound,
             )
         }
-        _ => (estimate, interval, kind),
+        _ => (a.estimate, a.interval, a.kind),
     };
     SearchReport {
         strategy: s.p.strategy,
@@ -191,12 +231,15 @@ pub(super) fn build(
         confidence: s.p.confidence,
         range: (s.p.lo, s.p.hi),
         tolerance: s.p.tolerance,
+        noise: a.noise,
         points: ev
             .iter()
             .map(|e| SearchPoint {
                 rate: e.outcome.rate,
                 achieved_rps: e.outcome.achieved_rps,
                 margin: e.margin,
+                margin_sd: e.sd,
+                chosen_by: e.chosen_by.to_string(),
                 pass: e.pass(),
                 generator_saturated: e.outcome.generator_saturated,
             })
@@ -256,6 +299,9 @@ impl fmt::Display for SearchReport {
             self.tolerance * 100.0,
             self.stop
         )?;
+        if let Some(n) = &self.noise {
+            writeln!(f, "margin noise: {n}")?;
+        }
         if let Some(rule) = &self.breaking_slo {
             write!(f, "breaks first: SLO {rule}")?;
             if let Some(ep) = &self.breaking_endpoint {

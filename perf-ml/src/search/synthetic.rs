@@ -15,17 +15,20 @@
 //!   fail, so errors rise smoothly well before the capacity while latency stays bounded.
 //!
 //! Observed percentiles get seeded log-normal noise (one factor per point) and error
-//! rates binomial noise on the point's requests, as real runs do. Every family's
+//! rates binomial noise on the point's requests, as real runs do. Each point also reports
+//! how precisely it measured ([`ProbeOutcome::log_sd`]) as a real point would from its
+//! seconds: a sample standard deviation of the latency factor, and the binomial error. Every family's
 //! noise-free pass/fail is monotone in load, and [`SyntheticTarget::boundary`] finds it.
 
 use std::convert::Infallible;
 
+use perf_core::noise::binomial_log_sd;
 use perf_core::probe::{EndpointVerdicts, LoadProbe, ProbeOutcome};
-use perf_core::slo::SloSource;
+use perf_core::slo::{SloMetric, SloSource};
 use perf_core::Slo;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
-use rand_distr::{Distribution, Normal};
+use rand_distr::{ChiSquared, Distribution, Normal};
 
 /// How a synthetic target breaks (see the module docs).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -290,8 +293,29 @@ impl LoadProbe for SyntheticTarget {
         let saturated = self.generator_limit.is_some_and(|g| rate > g);
         let obs = self.obs(rate, lat, err);
         let slo: Vec<_> = self.slos.iter().map(|s| s.evaluate(&obs)).collect();
+        // What the point's own seconds would tell of the latency noise: a sample standard
+        // deviation of `secs` seconds (scaled χ² with secs − 1 degrees of freedom, drawn
+        // after the point's values so that adding it left their seeded stream as it was).
+        let dof = (self.point_secs - 1.0).max(2.0);
+        let lat_sd = if self.noise > 0.0 {
+            let chi2 = ChiSquared::new(dof).expect("dof above 0");
+            self.noise * (chi2.sample(&mut self.rng) / dof).sqrt()
+        } else {
+            0.0
+        };
+        let failures = (err * n).round() as u64;
+        let log_sd = self
+            .slos
+            .iter()
+            .map(|s| match s.metric {
+                SloMetric::ErrorRate => binomial_log_sd(failures, n as u64),
+                SloMetric::Rps => None,
+                _ => Some(lat_sd),
+            })
+            .collect();
         Ok(ProbeOutcome {
             rate,
+            log_sd,
             achieved_rps: obs.rps(None).unwrap_or(0.0),
             endpoints: vec![EndpointVerdicts {
                 endpoint: "GET /synthetic".into(),
