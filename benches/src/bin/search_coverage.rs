@@ -4,9 +4,11 @@
 //! random position between 15% and 85% of a 100× range in log space; gp and bisect on
 //! the same targets. Prints a markdown table: runs, estimates within ±5%, and how often
 //! the reported interval (gp: 90% posterior; bisect: its pass/fail bracket) holds the
-//! truth.
+//! truth; then, per cell, which rule chose the gp search's points.
 //!
 //! `search_coverage [trials per cell, default 100]`
+
+use std::collections::BTreeMap;
 
 use perf_core::parse_slos;
 use perf_ml::search::synthetic::{Family, SyntheticTarget};
@@ -63,6 +65,8 @@ struct Cell {
     within: usize,
     covered: usize,
     converged: usize,
+    /// Points per rule that chose them.
+    rules: BTreeMap<String, usize>,
 }
 
 fn cell(family: &str, noise: f64, strategy: Strategy, trials: u64) -> Cell {
@@ -80,6 +84,9 @@ fn cell(family: &str, noise: f64, strategy: Strategy, trials: u64) -> Cell {
             .run(&mut target)
             .expect("synthetic targets do not fail");
         c.runs.push(r.runs());
+        for p in &r.points {
+            *c.rules.entry(p.chosen_by.clone()).or_default() += 1;
+        }
         c.within += usize::from(
             r.estimate
                 .is_some_and(|e| (e / truth - 1.0).abs() <= TOLERANCE),
@@ -102,10 +109,14 @@ fn main() {
     };
     println!("| family | noise | strategy | runs: median (mean) | within ±5% | interval covers | converged |");
     println!("|---|---|---|---|---|---|---|");
+    let mut chosen: Vec<(String, BTreeMap<String, usize>)> = Vec::new();
     for family in FAMILIES {
         for noise in [0.05, 0.1, 0.2] {
             for (name, strategy) in [("gp", Strategy::Gp), ("bisect", Strategy::Bisect)] {
                 let c = cell(family, noise, strategy, trials);
+                if strategy == Strategy::Gp {
+                    chosen.push((format!("{family} {noise}"), c.rules.clone()));
+                }
                 let mean = c.runs.iter().sum::<usize>() as f64 / trials as f64;
                 println!(
                     "| {family} | {noise} | {name} | {} ({mean:.1}) | {} / {trials} | {} / {trials} | {} / {trials} |",
@@ -116,5 +127,18 @@ fn main() {
                 );
             }
         }
+    }
+    println!();
+    println!("Which rule chose the gp search's points (share of all its points per cell):");
+    println!();
+    for (cell, rules) in chosen {
+        let total: usize = rules.values().sum();
+        let mut by: Vec<(String, usize)> = rules.into_iter().collect();
+        by.sort_by(|a, b| b.1.cmp(&a.1));
+        let text: Vec<String> = by
+            .iter()
+            .map(|(r, n)| format!("{r} {:.0}%", 100.0 * *n as f64 / total as f64))
+            .collect();
+        println!("- {cell}: {}", text.join(", "));
     }
 }

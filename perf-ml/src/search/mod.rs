@@ -506,11 +506,11 @@ impl Search {
     /// `c` fails `e = 1 − c/λ` of the requests (the bounded-queue shape of
     /// [`crate::failure`]; a rate limiter's too), so one point failing an
     /// `error-rate<ℓ` rule by shedding (`e` well above `ℓ`) locates the boundary
-    /// `c / (1 − ℓ)` by itself, which no generic surrogate can read from a margin — if
-    /// nothing else fails there. When such points exist, the GP search checks that
-    /// estimate directly: a point just below it, then just above it, if both lie inside
-    /// the bracket and have not been measured; the GP decides the rest (a latency rule
-    /// that breaks first shows up as a failure of the first check).
+    /// `c / (1 − ℓ)` by itself, which no generic surrogate can read from a margin. When
+    /// such points exist, the GP search checks that estimate directly: a point just
+    /// below it, then just above it, if both lie inside the bracket and have not been
+    /// measured; the GP decides the rest (a latency rule that breaks first shows up as a
+    /// failure of the first check, which still narrows the bracket).
     ///
     /// Tried and measured worse: the estimate as pseudo-observations inside the GP
     /// (margin 0 at the estimate, the law's margins a tolerance either side). The
@@ -519,18 +519,9 @@ impl Search {
     /// like a ramp: 6 runs instead of 4 on shedding and rate-limited targets
     /// (`search_coverage`).
     fn shedding_probe(&self, usable: &[&Evidence], b: &Bracket) -> Option<f64> {
-        // Only where nothing but errors fails: a point that also fails a latency rule
-        // may break by latency first, and the estimate is then only an upper bound.
-        let only_errors = |e: &&&Evidence| {
-            e.outcome
-                .slo
-                .iter()
-                .all(|v| v.pass || v.slo.metric == perf_core::slo::SloMetric::ErrorRate)
-        };
         let mut est: Vec<f64> = usable
             .iter()
             .filter(|e| !e.pass())
-            .filter(only_errors)
             .flat_map(|e| {
                 e.outcome.slo.iter().filter_map(move |v| {
                     let limit = v.slo.limit / 100.0;

@@ -79,16 +79,26 @@ fn gp_finds_boundaries_across_a_100x_range_and_its_interval_covers() {
     assert!(median(&t) <= 6, "median runs {}", median(&t));
 }
 
+/// On latency-bound targets the GP takes as many runs as bisection (6: a shedding point
+/// far above the boundary costs one check that latency then fails), but its interval is
+/// a 90% interval and bisection's bracket is not; where errors decide, it takes 4
+/// (`search_coverage`).
 #[test]
-fn gp_needs_fewer_runs_than_bisection_for_the_same_accuracy() {
+fn gp_needs_no_more_runs_than_bisection_and_its_interval_holds() {
     let gp = trials(Strategy::Gp, 100, 0.05);
     let bisect = trials(Strategy::Bisect, 100, 0.05);
     eprintln!("gp {gp:?}\nbisect {bisect:?}");
     assert!(
-        median(&gp) < median(&bisect),
+        median(&gp) <= median(&bisect),
         "gp {} bisect {}",
         median(&gp),
         median(&bisect)
+    );
+    assert!(
+        gp.covered >= 85 && gp.covered > bisect.covered,
+        "covered: gp {} bisect {}",
+        gp.covered,
+        bisect.covered
     );
     assert!(
         gp.within + 5 >= bisect.within,
