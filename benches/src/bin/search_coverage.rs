@@ -134,7 +134,7 @@ fn main() {
     for (cell, rules) in chosen {
         let total: usize = rules.values().sum();
         let mut by: Vec<(String, usize)> = rules.into_iter().collect();
-        by.sort_by(|a, b| b.1.cmp(&a.1));
+        by.sort_by_key(|r| std::cmp::Reverse(r.1));
         let text: Vec<String> = by
             .iter()
             .map(|(r, n)| format!("{r} {:.0}%", 100.0 * *n as f64 / total as f64))
