@@ -112,6 +112,11 @@ pub struct ResourceSample {
     pub sut_rss_mb: Option<f64>,
     /// Whole-machine CPU, percent of all cores.
     pub machine_cpu_pct: f64,
+    /// How late the generator's runtime polled a task that was ready, ms: the mean
+    /// round trip of a yield on it that second ([`crate::engine`]'s lag meter). Its own
+    /// delay, which every request's measured latency also carries.
+    #[serde(default)]
+    pub gen_lag_ms: Option<f64>,
 }
 
 /// The `runs.csv` row of one load point (contract columns, then parameters).
@@ -208,6 +213,11 @@ pub struct PointDetail {
     /// The grace period in-flight requests had after the window, seconds.
     #[serde(default)]
     pub grace_s: f64,
+    /// The generator runtime's mean lag over the window, ms
+    /// ([`ResourceSample::gen_lag_ms`]); a material share of the latency marks the point
+    /// generator-saturated.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gen_lag_ms: Option<f64>,
     /// Resource samples of this point.
     pub resources: Vec<ResourceSample>,
     /// Where and with what it ran.

@@ -435,3 +435,98 @@ fn bad_values_of_new_and_hostile_inputs_are_one_line_exit_2() {
         assert!(!err.contains("panicked"), "{err}");
     }
 }
+
+/// Issue 15.6: a generator starved of CPU (pinned with `taskset` to one core it shares
+/// with busy loops) is late, and its lateness would be charged to a fast target's
+/// latency: the point is flagged generator-saturated with the measured lag, and a
+/// search on such points would report the generator's limit, not a breaking point.
+#[test]
+fn a_starved_generator_flags_its_own_lag() {
+    if Command::new("taskset").arg("-V").output().is_err() {
+        panic!("taskset (util-linux) is needed to starve the generator");
+    }
+    let site = dummy_site::SiteParams {
+        service_time_ms: 1.0,
+        ..Default::default()
+    }
+    .check()
+    .unwrap()
+    .start("127.0.0.1:0".parse().unwrap())
+    .unwrap();
+    let host = format!("http://{}", site.addr());
+    // Five busy loops on core 0, killed when the test ends however it ends (`taskset`
+    // execs the shell, so the child is the loop itself).
+    struct Hogs(Vec<std::process::Child>);
+    impl Drop for Hogs {
+        fn drop(&mut self) {
+            for h in &mut self.0 {
+                let _ = h.kill();
+                let _ = h.wait();
+            }
+        }
+    }
+    let hogs = Hogs(
+        (0..5)
+            .map(|_| {
+                Command::new("taskset")
+                    .args(["-c", "0", "sh", "-c", "while :; do :; done"])
+                    .stdin(Stdio::null())
+                    .stdout(Stdio::null())
+                    .stderr(Stdio::null())
+                    .spawn()
+                    .unwrap()
+            })
+            .collect(),
+    );
+    let out = tempfile::tempdir().unwrap();
+    let o = Command::new("taskset")
+        .args([
+            "-c",
+            "0",
+            BIN,
+            "run",
+            "static",
+            "--rate",
+            "4000",
+            "--max-users",
+            "64",
+        ])
+        .args(["--duration", "3s", "--slo", "", "--host", &host, "--out"])
+        .arg(out.path())
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    drop(hogs);
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        o.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let dir = &result_dirs(out.path())[0];
+    let p = point_json(dir, 0);
+    let lag = p["gen_lag_ms"].as_f64().unwrap();
+    let why: Vec<String> = p["saturation"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap().to_string())
+        .collect();
+    println!("starved generator: lag {lag:.1} ms; {why:?}");
+    assert!(lag >= 2.0, "lag {lag} ms; {text}");
+    assert!(
+        p["row"]["generator_saturated"].as_bool().unwrap(),
+        "{why:?}"
+    );
+    assert!(
+        why.iter().any(|w| w.contains("generator's runtime woke")),
+        "{why:?}"
+    );
+    assert!(text.contains("generator saturated"), "{text}");
+    // Each second's lag is in resources.csv.
+    let (h, rows) = csv_rows(&dir.join("resources.csv"));
+    assert!(
+        rows.iter().any(|r| num(&h, r, "gen_lag_ms") > 0.0),
+        "{rows:?}"
+    );
+}

@@ -2,7 +2,8 @@
 //! returns what it measured ([`PointOutcome`]). Goose drives the users and the HTTP;
 //! this adds the open model ([`pacing`]), µs histograms per endpoint and per second
 //! ([`crate::record`]), resource sampling ([`resources`]), SLO verdicts, the
-//! generator-saturation guard, and signal handling ([`signals`]).
+//! generator-saturation guard (CPU, late starts, and the runtime's own lag: [`lag`]), and
+//! signal handling ([`signals`]).
 //!
 //! Nothing started is lost: a request of a transaction that started in the window is
 //! recorded however it ends ([`crate::record::InFlight`]); requests still in flight when
@@ -13,6 +14,7 @@
 
 pub mod ctx;
 pub mod http;
+pub mod lag;
 pub mod pacing;
 pub mod resources;
 pub mod signals;
@@ -477,7 +479,10 @@ pub async fn run_point(spec: &PointSpec) -> Result<PointOutcome, EngineError> {
         Some(t) => t.await.unwrap_or_default(),
         None => Vec::new(),
     };
-    let resources = sampler.await.unwrap_or_default();
+    let Sampled {
+        resources,
+        window_lag_ms,
+    } = sampler.await.unwrap_or_default();
     RunCtx::clear();
     drop(ctx);
     let interrupted = signals::received();
@@ -490,7 +495,7 @@ pub async fn run_point(spec: &PointSpec) -> Result<PointOutcome, EngineError> {
         spec,
         &recorder,
         pacer.as_deref(),
-        resources,
+        (resources, window_lag_ms),
         interrupted,
         started_at,
     );
@@ -559,7 +564,7 @@ async fn sample_loop(
     ending: Ending,
     target: Target,
     mut stop: tokio::sync::oneshot::Receiver<()>,
-) -> Vec<ResourceSample> {
+) -> Sampled {
     let duration = ending.duration;
     let mut sampler = resources::Sampler::new(target);
     let mut samples = Vec::new();
@@ -567,10 +572,18 @@ async fn sample_loop(
     let mut harvested = 0u64;
     let seconds = duration.as_secs_f64().ceil() as u64;
     let mut window: Option<Instant> = None;
+    let mut lag = lag::LagMeter::default();
+    let mut window_lag = lag::LagMeter::default();
     loop {
+        let slept = Instant::now();
         tokio::select! {
             _ = &mut stop => break,
-            _ = tokio::time::sleep(Duration::from_millis(50)) => {}
+            _ = tokio::time::sleep(lag::TICK) => {}
+        }
+        let in_window = window.is_some_and(|t0| t0.elapsed() < duration);
+        let ms = lag.measure(slept).await;
+        if in_window {
+            window_lag.add(ms);
         }
         signals::reassert();
         if window.is_none() {
@@ -590,7 +603,9 @@ async fn sample_loop(
             }
         }
         if now.duration_since(last_sample) >= Duration::from_secs(1) {
-            samples.push(sampler.sample());
+            let mut sample = sampler.sample();
+            sample.gen_lag_ms = lag.take_mean_ms();
+            samples.push(sample);
             last_sample = now;
         }
     }
@@ -600,7 +615,18 @@ async fn sample_loop(
             rec.harvest_second();
         }
     }
-    samples
+    Sampled {
+        resources: samples,
+        window_lag_ms: window_lag.take_mean_ms(),
+    }
+}
+
+/// What the sampler saw: each second's resources, and the generator's mean lag over the
+/// point's window (launching and stopping users lies outside it).
+#[derive(Debug, Default)]
+struct Sampled {
+    resources: Vec<ResourceSample>,
+    window_lag_ms: Option<f64>,
 }
 
 fn mean(v: impl Iterator<Item = f64>) -> Option<f64> {
@@ -612,7 +638,7 @@ fn summarize(
     spec: &PointSpec,
     rec: &Recorder,
     pacer: Option<&Pacer>,
-    resources: Vec<ResourceSample>,
+    (resources, gen_lag): (Vec<ResourceSample>, Option<f64>),
     interrupted: Option<i32>,
     started_at: String,
 ) -> PointOutcome {
@@ -671,6 +697,7 @@ fn summarize(
             n as f64 / scheduled as f64
         }
     };
+    saturation.extend(lag::material(gen_lag, all.mean_us));
     if share(lag_drops) > 0.01 {
         saturation.push(format!("{lag_drops} of {scheduled} starts were late while users were free (generator too slow)"));
     }
@@ -738,6 +765,7 @@ fn summarize(
         scheduled_iterations: scheduled,
         not_passed,
         grace_s: spec.grace.as_secs_f64(),
+        gen_lag_ms: gen_lag,
         resources,
         environment: environment(spec.target),
         started_at,

@@ -138,6 +138,7 @@ impl Sampler {
             sut_cpu_pct: sut_cpu,
             sut_rss_mb: sut_rss,
             machine_cpu_pct: machine_cpu,
+            gen_lag_ms: None,
         }
     }
 }

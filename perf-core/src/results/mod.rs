@@ -53,7 +53,7 @@ pub const TIMELINE_COLUMNS: [&str; 9] = [
 ];
 
 /// Columns of `resources.csv`.
-pub const RESOURCES_COLUMNS: [&str; 7] = [
+pub const RESOURCES_COLUMNS: [&str; 8] = [
     "point",
     "t_s",
     "gen_cpu_pct",
@@ -61,6 +61,7 @@ pub const RESOURCES_COLUMNS: [&str; 7] = [
     "sut_cpu_pct",
     "sut_rss_mb",
     "machine_cpu_pct",
+    "gen_lag_ms",
 ];
 
 /// Reading or writing result files failed.
@@ -255,6 +256,7 @@ impl ResultsWriter {
                     opt(s.sut_cpu_pct),
                     opt(s.sut_rss_mb),
                     format!("{:.2}", s.machine_cpu_pct),
+                    s.gen_lag_ms.map_or(String::new(), |v| format!("{v:.3}")),
                 ]
             }),
         )?;
