@@ -172,7 +172,9 @@ fn stall_error_burst_and_degradation_are_each_found_at_their_time() {
         "{summary}"
     );
 
-    // The burst: errors, critical, seconds ~7..10.
+    // The burst: errors, critical, seconds ~7..10 after the spawn. The point's window
+    // opens 0.5 to 3.5 s after the spawn (Goose launching its users on a loaded
+    // machine: seconds 4..7 were seen in CI), so its seconds are 4..7 to 7..10.
     let burst: Vec<_> = found[1]
         .iter()
         .filter(|a| a["metric"].as_str().unwrap().contains("errors"))
@@ -180,7 +182,7 @@ fn stall_error_burst_and_degradation_are_each_found_at_their_time() {
     assert_eq!(burst.len(), 1, "{summary}");
     assert_eq!(burst[0]["severity"], "critical", "{summary}");
     assert!(
-        (4..=8).contains(&sec(burst[0], "from_s")) && (8..=11).contains(&sec(burst[0], "to_s")),
+        (4..=8).contains(&sec(burst[0], "from_s")) && (7..=11).contains(&sec(burst[0], "to_s")),
         "{summary}"
     );
     assert_eq!(burst[0]["detectors"][0], "binomial");

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 mod common;
 
-use common::{cmd, col, csv_rows, result_dirs, run, BIN};
+use common::{cmd, col, csv_rows, fast_site, result_dirs, run, BIN};
 
 #[test]
 fn sweep_writes_every_contract_column_and_file() {
@@ -359,14 +359,7 @@ fn sigterm_writes_completed_and_partial_points_then_exits_143() {
 
 #[test]
 fn a_target_that_dies_mid_run_is_recorded_and_the_sweep_stops_as_asked() {
-    let site = dummy_site::SiteParams {
-        service_time_ms: 1.0,
-        ..Default::default()
-    }
-    .check()
-    .unwrap()
-    .start("127.0.0.1:0".parse().unwrap())
-    .unwrap();
+    let site = fast_site("127.0.0.1:0");
     let url = site.url();
     let out = tempfile::tempdir().unwrap();
     let child = cmd(

@@ -8,7 +8,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{cmd, col, csv_rows, num, result_dirs, run, BIN};
+use common::{cmd, col, csv_rows, fast_site, num, result_dirs, run, BIN};
 
 /// Starts the binary with its output captured.
 fn spawn(out: &Path, args: &[&str]) -> std::process::Child {
@@ -309,14 +309,7 @@ fn kill_9_at_20_random_moments_leaves_every_completed_point_readable() {
 
 #[test]
 fn ipv6_literals_and_localhost_reach_a_dual_stack_target() {
-    let site = dummy_site::SiteParams {
-        service_time_ms: 1.0,
-        ..Default::default()
-    }
-    .check()
-    .unwrap()
-    .start("[::]:0".parse().unwrap())
-    .unwrap();
+    let site = fast_site("[::]:0");
     let port = site.addr().port();
     for host in [
         format!("http://[::1]:{port}"),
@@ -445,14 +438,7 @@ fn a_starved_generator_flags_its_own_lag() {
     if Command::new("taskset").arg("-V").output().is_err() {
         panic!("taskset (util-linux) is needed to starve the generator");
     }
-    let site = dummy_site::SiteParams {
-        service_time_ms: 1.0,
-        ..Default::default()
-    }
-    .check()
-    .unwrap()
-    .start("127.0.0.1:0".parse().unwrap())
-    .unwrap();
+    let site = fast_site("127.0.0.1:0");
     let host = format!("http://{}", site.addr());
     // Five busy loops on core 0, killed when the test ends however it ends (`taskset`
     // execs the shell, so the child is the loop itself).
