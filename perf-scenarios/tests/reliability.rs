@@ -499,7 +499,7 @@ fn a_starved_generator_flags_its_own_lag() {
         .map(|v| v.as_str().unwrap().to_string())
         .collect();
     println!("starved generator: lag {lag:.1} ms; {why:?}");
-    assert!(lag >= 2.0, "lag {lag} ms; {text}");
+    assert!(lag >= 10.0, "lag {lag} ms; {text}");
     assert!(
         p["row"]["generator_saturated"].as_bool().unwrap(),
         "{why:?}"

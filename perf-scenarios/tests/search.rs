@@ -63,7 +63,9 @@ fn the_gp_search_finds_the_capacity_formulas_breaking_point() {
     let dir = only_dir(out.path());
     let report: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.join("search.json")).unwrap()).unwrap();
-    let estimate = report["estimate"].as_f64().unwrap();
+    let estimate = report["estimate"]
+        .as_f64()
+        .unwrap_or_else(|| panic!("no estimate\n{stdout}"));
     assert!(
         (estimate / 400.0 - 1.0).abs() <= 0.06,
         "found {estimate} req/s against 400\n{stdout}"

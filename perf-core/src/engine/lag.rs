@@ -58,10 +58,12 @@ impl LagMeter {
 }
 
 /// Lag below this is the ordinary jitter of a runtime on a shared machine, whatever the
-/// latency (an idle runtime measures ~0.01 ms; 3,000 req/s on loopback about 1 ms).
-pub const LAG_FLOOR_MS: f64 = 2.0;
+/// latency (an idle runtime measures ~0.01 ms; 3,000 req/s on loopback about 1 ms; a
+/// 2-core machine running several load tests at once a few ms, which at 2 ms and 10%
+/// stopped a search in CI on points whose latency was the target's).
+pub const LAG_FLOOR_MS: f64 = 10.0;
 /// A lag at least this share of the mean latency is a material part of it.
-pub const LAG_SHARE: f64 = 0.1;
+pub const LAG_SHARE: f64 = 0.25;
 
 /// Why a point's latency is the generator's, if it is: its mean lag is at least
 /// [`LAG_FLOOR_MS`] and at least [`LAG_SHARE`] of the mean latency of its successes
@@ -85,11 +87,12 @@ mod tests {
     fn lag_counts_only_when_it_is_large_and_a_share_of_the_latency() {
         assert!(material(None, 1000.0).is_none());
         assert!(material(Some(1.5), 100.0).is_none(), "under the floor");
-        assert!(material(Some(5.0), 200_000.0).is_none(), "2.5% of 200 ms");
-        let why = material(Some(30.0), 120_000.0).unwrap();
-        assert!(why.contains("30.0 ms late") && why.contains("25%"), "{why}");
+        assert!(material(Some(5.0), 200_000.0).is_none(), "under the floor");
+        assert!(material(Some(20.0), 200_000.0).is_none(), "10% of 200 ms");
+        let why = material(Some(40.0), 120_000.0).unwrap();
+        assert!(why.contains("40.0 ms late") && why.contains("33%"), "{why}");
         assert!(
-            material(Some(2.0), 0.0).is_some(),
+            material(Some(12.0), 0.0).is_some(),
             "no successes: lag still counts"
         );
     }
