@@ -1,4 +1,6 @@
 //! Criterion benchmarks of the hot paths; see `benches/` and BENCHMARKS.md.
 //!
-//! This library is empty on purpose: the crate exists for its `[[bench]]` targets, and
-//! `cargo bench -p benches` runs them all.
+//! `cargo bench -p benches` runs them all. The library holds what several benchmark
+//! binaries share: [`families`], the synthetic targets of the search's benchmarks.
+
+pub mod families;

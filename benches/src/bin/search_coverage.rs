@@ -10,54 +10,10 @@
 
 use std::collections::BTreeMap;
 
-use perf_core::parse_slos;
-use perf_ml::search::synthetic::{Family, SyntheticTarget};
+use benches::families::{draw, FAMILIES, RANGE, TOLERANCE};
 use perf_ml::search::{SearchParams, StopReason, Strategy};
-use rand::{Rng, SeedableRng};
+use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
-
-const RANGE: (f64, f64) = (10.0, 1000.0);
-const SERVICE_MS: f64 = 10.0;
-const TOLERANCE: f64 = 0.05;
-/// The families drawn, by [`Family::name`].
-const FAMILIES: [&str; 4] = ["shedding", "unbounded", "rate-limited", "timeout"];
-
-/// A target of `family` (its settings drawn from `rng`), its truth at a random position
-/// of the range.
-fn draw(family: &str, noise: f64, rng: &mut ChaCha8Rng, seed: u64) -> SyntheticTarget {
-    let (fam, k) = match family {
-        // p95 limit twice to four times the queue cap: only shedding can break it.
-        "shedding" => {
-            let queue = rng.random_range(3.0..10.0);
-            (
-                Family::Shedding { queue },
-                queue * rng.random_range(2.0..4.0),
-            )
-        }
-        "unbounded" => (Family::Unbounded, rng.random_range(4.0..40.0)),
-        "rate-limited" => (
-            Family::RateLimited {
-                burst_s: rng.random_range(0.0..3.0),
-            },
-            rng.random_range(6.0..20.0),
-        ),
-        "timeout" => (
-            Family::Timeout {
-                deadline: rng.random_range(10.0..60.0),
-            },
-            rng.random_range(4.0..40.0),
-        ),
-        other => unreachable!("no family {other} in FAMILIES"),
-    };
-    let slos = parse_slos(&format!("p95<{}ms,error-rate<1%", k * SERVICE_MS)).expect("valid");
-    let want = RANGE.0 * (RANGE.1 / RANGE.0).powf(rng.random_range(0.15..0.85));
-    let unit = SyntheticTarget::new(1.0, SERVICE_MS, slos.clone()).family(fam);
-    let capacity = want / unit.boundary();
-    SyntheticTarget::new(capacity, SERVICE_MS, slos)
-        .family(fam)
-        .noise(noise)
-        .seed(seed)
-}
 
 #[derive(Default)]
 struct Cell {
