@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::load::LoadPoint;
 use crate::params::Params;
 use crate::record::{aggregate, Acc, ALL};
-use crate::slo::{SloSource, SloVerdict};
+use crate::slo::{Slo, SloSource, SloVerdict};
 
 /// Latency and failures of one endpoint (or [`ALL`]) over a load point.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -300,6 +300,33 @@ impl Measured {
             .map(|(n, a)| a.summary(n, self.secs))
             .collect();
         (eps, self.all.summary(ALL, self.secs))
+    }
+}
+
+impl PointDetail {
+    /// Other SLOs judged on the summaries this point stored: the verdicts it would have
+    /// had under them (a warm-started search reads earlier points this way). A rule on
+    /// an endpoint the point did not see, or on a percentile it does not store (it keeps
+    /// 50, 90, 95 and 99), has no sample and fails, as it would have in the run.
+    pub fn judge(&self, slos: &[Slo]) -> Vec<SloVerdict> {
+        slos.iter()
+            .map(|s| {
+                let src = match s.endpoint.as_deref() {
+                    None => Some(&self.all),
+                    Some(name) => self.endpoints.iter().find(|e| {
+                        e.name == name || e.name.split_once(' ').is_some_and(|(_, p)| p == name)
+                    }),
+                };
+                match (src, &self.not_passed) {
+                    (Some(src), None) => s.evaluate(src),
+                    _ => SloVerdict {
+                        slo: s.clone(),
+                        observed: None,
+                        pass: false,
+                    },
+                }
+            })
+            .collect()
     }
 }
 

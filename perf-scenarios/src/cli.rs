@@ -211,6 +211,12 @@ pub struct SearchArgs {
     /// Parameter value, `name=value` (repeatable), fixed for every point.
     #[arg(long = "param", value_name = "NAME=VALUE")]
     pub params: Vec<String>,
+    /// Warm start from earlier evidence about the same scenario: a results directory
+    /// (its points judged under these SLOs), its search.json, or a model file from `fit`
+    /// (its capacity at the SLOs). The search measures around the breaking point it
+    /// gives and says when the target disagrees.
+    #[arg(long, value_name = "RESULTS_DIR|SEARCH_JSON|MODEL")]
+    pub prior: Option<PathBuf>,
     #[command(flatten)]
     pub common: CommonArgs,
 }

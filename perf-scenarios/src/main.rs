@@ -9,6 +9,7 @@ mod list;
 mod mainjob;
 mod models;
 mod output;
+mod prior;
 mod registry;
 mod report_cmd;
 mod runner;

@@ -114,6 +114,17 @@ pub fn run(a: &SearchArgs) -> Result<u8, Fail> {
         confidence: 0.9,
         noise: a.noise,
         seed: a.common.seed,
+        prior: match &a.prior {
+            Some(path) => Some(crate::prior::load(
+                path,
+                &crate::prior::Expect {
+                    scenario: scenario.name,
+                    params: &params,
+                    slos: &slos,
+                },
+            )?),
+            None => None,
+        },
     }
     .check()
     .map_err(invalid)?;
@@ -183,7 +194,16 @@ pub fn execute(
         Err(e) => return Err(invalid(e)),
     };
     print!("{report}");
-    let json = serde_json::to_string_pretty(&report).expect("serialisable");
+    // What the search was about travels with it, so that `--prior` can check it.
+    let mut value = serde_json::to_value(&report).expect("serialisable");
+    if let Some(obj) = value.as_object_mut() {
+        obj.insert("scenario".into(), plan.scenario.name.into());
+        obj.insert(
+            "slos".into(),
+            plan.slos.iter().map(|s| s.rule.clone()).collect(),
+        );
+    }
+    let json = serde_json::to_string_pretty(&value).expect("serialisable");
     let path = dir.join("search.json");
     perf_core::atomic::write(&path, (json + "\n").as_bytes())
         .map_err(|e| runtime(anyhow!(e).context(format!("cannot write {}", path.display()))))?;

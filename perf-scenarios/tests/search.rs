@@ -90,6 +90,45 @@ fn the_gp_search_finds_the_capacity_formulas_breaking_point() {
         other => panic!("interval kind {other}"),
     };
     assert!(stdout.contains(label), "{label}\n{stdout}");
+
+    // Warm start from that search on the same site: it checks just below and just above
+    // the breaking point it was given (a third point when noise moved it a little).
+    let warm = out.path().join("warm");
+    let dir_arg = dir.to_str().unwrap();
+    let o = search(
+        &warm,
+        &[
+            "api",
+            "--param",
+            "write_ratio=0",
+            "--slo",
+            "p95<30ms,error-rate<1%",
+            "--range",
+            "20..2000",
+            "--point-duration",
+            "3s",
+            "--prior",
+            dir_arg,
+        ],
+    );
+    let (stdout, stderr) = text(&o);
+    assert!(o.status.success(), "{stdout}\n{stderr}");
+    let again: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(only_dir(&warm).join("search.json")).unwrap(),
+    )
+    .unwrap();
+    let runs = again["points"].as_array().unwrap().len();
+    assert!(runs <= 3, "{runs} warm runs\n{stdout}");
+    let estimate = again["estimate"]
+        .as_f64()
+        .unwrap_or_else(|| panic!("{stdout}"));
+    assert!(
+        (estimate / 400.0 - 1.0).abs() <= 0.06,
+        "{estimate}\n{stdout}"
+    );
+    assert_eq!(again["prior"]["agreed"], true, "{stdout}");
+    assert_eq!(again["scenario"], "api");
+    assert!(stdout.contains("warm start from "), "{stdout}");
 }
 
 #[test]
@@ -185,4 +224,64 @@ fn bad_search_input_is_one_line_and_exit_2() {
     }
     // Nothing was run, so nothing was written.
     assert!(std::fs::read_dir(out.path()).map_or(true, |mut d| d.next().is_none()));
+}
+
+#[test]
+fn a_prior_of_another_scenario_or_a_broken_one_is_one_line_and_exit_2() {
+    let d = tempfile::tempdir().unwrap();
+    let file = |name: &str, text: &str| {
+        let p = d.path().join(name);
+        std::fs::write(&p, text).unwrap();
+        p.to_str().unwrap().to_string()
+    };
+    let search_json = |scenario: &str| {
+        format!(
+            r#"{{"strategy": "gp", "stop": {{"reason": "converged"}}, "estimate": 400.0, "interval": [390.0, 410.0], "points": [], "scenario": "{scenario}", "slos": ["p95<30ms"]}}"#
+        )
+    };
+    let other = file("other.json", &search_json("static"));
+    let broken = file("broken.json", "{\"strategy\": \"gp\", \"points\": [");
+    let neither = file("neither.json", r#"{"hello": 1}"#);
+    let model = file(
+        "model.json",
+        r#"{"schema_version": 1, "kind": "perf-ml model"}"#,
+    );
+    let same = file("same.json", &search_json("api"));
+    let empty_dir = d.path().join("empty");
+    std::fs::create_dir(&empty_dir).unwrap();
+    for (args, want) in [
+        (
+            vec!["--prior", &other],
+            "holds scenario 'static', not 'api'",
+        ),
+        (vec!["--prior", &broken], "invalid JSON"),
+        (
+            vec!["--prior", &neither],
+            "not a results directory, a search.json or a model file",
+        ),
+        (vec!["--prior", &model], "model.json"),
+        (
+            vec!["--prior", empty_dir.to_str().unwrap()],
+            "not a results directory",
+        ),
+        (
+            vec!["--prior", "/nowhere/search.json"],
+            "--prior: /nowhere/search.json",
+        ),
+        (
+            vec!["--prior", &same, "--strategy", "bisect"],
+            "a warm start needs the gp strategy",
+        ),
+    ] {
+        let mut all = vec!["api", "--slo", "p95<30ms"];
+        all.extend(args.iter().copied());
+        let out = d.path().join("out");
+        let o = search(&out, &all);
+        let (stdout, stderr) = text(&o);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {stdout}\n{stderr}");
+        assert!(stderr.contains(want), "{args:?}: {stderr}");
+        assert!(stderr.starts_with("error: --prior: "), "{args:?}: {stderr}");
+        assert_eq!(stderr.trim().lines().count(), 1, "{args:?}: {stderr}");
+        assert!(!out.exists(), "{args:?}: load ran");
+    }
 }

@@ -4,6 +4,8 @@
 //! concurrency and maximum throughput from the scalability law (closed-model data),
 //! replicas for a target rate, and the date steady traffic growth breaks the SLO.
 
+use perf_core::slo::SloMetric;
+use perf_core::Slo;
 use serde::{Deserialize, Serialize};
 
 use crate::latency::Predict;
@@ -88,6 +90,24 @@ fn error_limit(m: &ModelFile, limit: f64, lo: f64, hi: f64) -> Option<Limit> {
             .map(|i| (i.lo.unwrap_or(lo), i.hi.unwrap_or(hi)))
     };
     Some(Limit { load, interval })
+}
+
+/// The p95 limit (µs) and error-rate limit (a fraction) among SLO rules on all
+/// requests: what a model can plan against. A missing one is no limit; `None` when both
+/// are missing.
+pub fn slo_limits(slos: &[Slo]) -> Option<(f64, f64)> {
+    let (mut p95, mut err) = (None, None);
+    for s in slos.iter().filter(|s| s.endpoint.is_none()) {
+        match s.metric {
+            SloMetric::Percentile(p) if (p - 95.0).abs() < 1e-9 => p95 = Some(s.limit),
+            SloMetric::ErrorRate => err = Some(s.limit / 100.0),
+            _ => {}
+        }
+    }
+    match (p95, err) {
+        (None, None) => None,
+        (p, e) => Some((p.unwrap_or(f64::INFINITY), e.unwrap_or(1.0))),
+    }
 }
 
 /// Capacity of the model's scenario at `p95_limit_us` and `error_limit`.

@@ -9,13 +9,14 @@
 use std::path::{Path, PathBuf};
 
 use perf_core::results::{read_point, read_runs, read_timeline, TimelineEntry};
-use perf_core::slo::SloMetric;
 use perf_core::{PointDetail, PointRow};
 use serde::Serialize;
 
 use crate::analyze::anomaly::{Anomaly, AnomalyParams, Tick};
 use crate::analyze::bottleneck::{classify, Bottleneck, Limits};
-use crate::analyze::capacity::{capacity_at_slo, replicas_for, runway, Capacity, Replicas, Runway};
+use crate::analyze::capacity::{
+    capacity_at_slo, replicas_for, runway, slo_limits, Capacity, Replicas, Runway,
+};
 use crate::analyze::drift::{Drift, DriftParams};
 use crate::analyze::insights::{
     breaks_first, cluster_endpoints, permutation_importance, Break, Cluster, EndpointAt, Importance,
@@ -187,26 +188,10 @@ fn load_of(r: &PointRow) -> f64 {
     r.target_rps.unwrap_or(r.users as f64)
 }
 
-/// The p95 and error-rate limits among SLO rules without an endpoint.
+/// The p95 and error-rate limits of the run's SLOs ([`slo_limits`]).
 fn limits(details: &[PointDetail]) -> Option<(f64, f64)> {
-    let slos = details
-        .first()?
-        .slo
-        .iter()
-        .map(|v| &v.slo)
-        .filter(|s| s.endpoint.is_none());
-    let (mut p95, mut err) = (None, None);
-    for s in slos {
-        match s.metric {
-            SloMetric::Percentile(p) if (p - 95.0).abs() < 1e-9 => p95 = Some(s.limit),
-            SloMetric::ErrorRate => err = Some(s.limit / 100.0),
-            _ => {}
-        }
-    }
-    match (p95, err) {
-        (None, None) => None,
-        (p, e) => Some((p.unwrap_or(f64::INFINITY), e.unwrap_or(1.0))),
-    }
+    let slos: Vec<perf_core::Slo> = details.first()?.slo.iter().map(|v| v.slo.clone()).collect();
+    slo_limits(&slos)
 }
 
 fn ticks(timeline: &[TimelineEntry], point: usize) -> Vec<Tick> {

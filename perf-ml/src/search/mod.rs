@@ -52,6 +52,14 @@
 //! before it goes on with the GP; on a sharp knee, where a smooth surrogate learns
 //! little from each side, this is what makes it beat bisection (BENCHMARKS.md).
 //!
+//! # Warm start
+//!
+//! [`SearchParams::prior`] starts from earlier evidence ([`prior`]: an earlier search,
+//! points of a sweep, a model's capacity). The prior locates, the target decides: the
+//! search measures just below and just above the prior's breaking point, steps further
+//! out only where the target disagrees, and never puts the earlier points into its
+//! model; the report says whether the target agreed ([`PriorUse`]).
+//!
 //! # Stopping
 //!
 //! Each point records the rule that chose it (`chosen_by` in [`SearchPoint`]).
@@ -84,6 +92,7 @@
 mod bracket;
 pub mod margin;
 pub mod posterior;
+pub mod prior;
 mod report;
 pub mod synthetic;
 
@@ -93,6 +102,7 @@ use std::str::FromStr;
 use perf_core::probe::{LoadProbe, ProbeOutcome};
 
 use bracket::{ramp_step, Bracket};
+pub use prior::{Prior, PriorPoint, PriorUse};
 pub use report::{IntervalKind, Noise, NoiseSource, SearchPoint, SearchReport, StopReason};
 
 /// How the next load is chosen.
@@ -181,6 +191,8 @@ pub struct SearchParams {
     pub noise: Option<f64>,
     /// Seed of the posterior draws.
     pub seed: u64,
+    /// Earlier evidence to start from ([`prior`]); GP strategy only.
+    pub prior: Option<Prior>,
 }
 
 impl SearchParams {
@@ -195,6 +207,7 @@ impl SearchParams {
             confidence: 0.9,
             noise: None,
             seed: 1,
+            prior: None,
         }
     }
     /// Sets the tolerance (a fraction: 0.05 is ±5%).
@@ -215,6 +228,11 @@ impl SearchParams {
     /// Sets the seed.
     pub fn seed(mut self, s: u64) -> Self {
         self.seed = s;
+        self
+    }
+    /// Starts from earlier evidence ([`prior`]).
+    pub fn prior(mut self, p: Prior) -> Self {
+        self.prior = Some(p);
         self
     }
     /// Sets the margin noise instead of measuring it.
@@ -263,6 +281,20 @@ impl SearchParams {
         if let Some(n) = self.noise {
             if !(n > 0.0 && n.is_finite()) {
                 return bad("noise", format!("{n}: must be above 0"));
+            }
+        }
+        if let Some(prior) = &self.prior {
+            if self.strategy != Strategy::Gp {
+                return bad(
+                    "prior",
+                    format!(
+                        "{}: a warm start needs the gp strategy (strategy {} starts from the range alone)",
+                        prior.source, self.strategy
+                    ),
+                );
+            }
+            if let Some(why) = prior.problem() {
+                return bad("prior", why);
             }
         }
         Ok(Search { p: self })
@@ -320,6 +352,9 @@ const NOISE_FLOOR: f64 = 0.03;
 /// surrogate rise steeply right after the pass and put the boundary too low.
 const GP_CLAMP: f64 = 1.0;
 
+/// Each step out from a prior's breaking point goes this many times as far as the one
+/// before (in log-load).
+const GROWTH: f64 = 3.0;
 /// Draws of the boundary's posterior per step.
 const DRAWS: usize = 600;
 /// `u` closer than this to an edge counts as the edge.
@@ -347,8 +382,10 @@ impl Search {
         check_slos(probe.slos())?;
         let mut ev: Vec<Evidence> = Vec::new();
         let mut notes = Vec::new();
+        let prior = self.locate_prior(&mut notes);
+        let guess = prior.as_ref().and_then(|p| p.estimate);
         loop {
-            let a = self.assess(&ev);
+            let a = self.assess(&ev, guess);
             notes.extend(a.note.clone());
             let stop = match (a.stop, a.next) {
                 (Some(s), _) => Some(s),
@@ -357,7 +394,7 @@ impl Search {
                 (None, Some(_)) => None,
             };
             if let Some(stop) = stop {
-                return Ok(self.report(&ev, a, stop, notes));
+                return Ok(self.report(&ev, a, stop, notes, prior));
             }
             let rate = self.rate(a.next.expect("checked"));
             let outcome = probe.probe(rate).map_err(|e| SearchError::Probe {
@@ -376,13 +413,15 @@ impl Search {
                 });
             }
             if let Some(sig) = interrupted {
-                let a = self.assess(&ev);
-                return Ok(self.report(&ev, a, StopReason::Interrupted { signal: sig }, notes));
+                let a = self.assess(&ev, None);
+                let stop = StopReason::Interrupted { signal: sig };
+                return Ok(self.report(&ev, a, stop, notes, prior));
             }
         }
     }
 
-    fn assess(&self, ev: &[Evidence]) -> Assessment {
+    /// Where the search stands; `guess` is a prior's breaking point to step out from.
+    fn assess(&self, ev: &[Evidence], guess: Option<f64>) -> Assessment {
         let usable: Vec<&Evidence> = ev.iter().filter(|e| e.usable()).collect();
         let cap = ev
             .iter()
@@ -474,6 +513,11 @@ impl Search {
                     if let Some(u) = self.shedding_probe(&usable, &bracket) {
                         a.next = Some(u);
                         a.rule = "shedding estimate";
+                    } else if let Some((u, rule)) =
+                        guess.and_then(|g| self.around_prior(g, &usable))
+                    {
+                        a.next = Some(u);
+                        a.rule = rule;
                     }
                 }
             }
@@ -575,22 +619,15 @@ impl Search {
                 source: NoiseSource::Given,
             };
         }
-        let sds: Vec<f64> = usable
-            .iter()
-            .filter(|e| e.margin.abs() < GP_CLAMP)
-            .filter_map(|e| e.sd)
-            .map(|sd| sd.max(NOISE_FLOOR))
-            .collect();
-        if sds.is_empty() {
-            Noise {
+        match rms_noise(usable.iter().map(|e| (e.margin, e.sd))) {
+            None => Noise {
                 sd: NOISE_ASSUMED,
                 source: NoiseSource::Assumed,
-            }
-        } else {
-            Noise {
-                sd: (sds.iter().map(|v| v * v).sum::<f64>() / sds.len() as f64).sqrt(),
-                source: NoiseSource::Measured { points: sds.len() },
-            }
+            },
+            Some((sd, points)) => Noise {
+                sd,
+                source: NoiseSource::Measured { points },
+            },
         }
     }
 
@@ -717,13 +754,111 @@ impl Search {
         ev: &[Evidence],
         mut a: Assessment,
         stop: StopReason,
-        notes: Vec<String>,
+        mut notes: Vec<String>,
+        mut prior: Option<PriorUse>,
     ) -> SearchReport {
         // Without a measured point there is nothing to estimate from.
         if ev.is_empty() {
             (a.estimate, a.interval) = (None, None);
         }
-        report::build(self, ev, &a, stop, notes)
+        if let (Some(p), Some(found)) = (prior.as_mut(), a.estimate) {
+            if let Some(why) = prior::estimate_disagrees(p.interval, self.p.tolerance, found) {
+                notes.push(format!("the prior disagreed with the target: {why}"));
+                p.agreed = false;
+                p.disagreement = Some(why);
+            }
+        }
+        report::build(self, ev, &a, stop, notes, prior)
+    }
+
+    /// The prior's breaking point and interval: as given, or located by the margin's GP
+    /// from its points inside the range (a note says why when it cannot be).
+    fn locate_prior(&self, notes: &mut Vec<String>) -> Option<PriorUse> {
+        let p = self.p.prior.as_ref()?;
+        let inside: Vec<&PriorPoint> = p
+            .points
+            .iter()
+            .filter(|q| !q.generator_saturated && (-EDGE..=1.0 + EDGE).contains(&self.u(q.rate)))
+            .collect();
+        let mut used = PriorUse {
+            source: p.source.clone(),
+            points: inside.len(),
+            estimate: p.estimate,
+            interval: p.interval,
+            agreed: true,
+            disagreement: None,
+        };
+        if let Some(e) = p.estimate {
+            let t = self.p.tolerance;
+            used.interval = Some(p.interval.unwrap_or((e * (1.0 - t), e * (1.0 + t))));
+            return Some(used);
+        }
+        let data: Vec<(f64, f64)> = inside
+            .iter()
+            .map(|q| (self.u(q.rate), q.margin.clamp(-GP_CLAMP, GP_CLAMP)))
+            .collect();
+        let noise = self.p.noise.unwrap_or_else(|| {
+            rms_noise(inside.iter().map(|q| (q.margin, q.margin_sd))).map_or(NOISE_ASSUMED, |n| n.0)
+        });
+        let located = (inside.iter().any(|q| q.pass) && inside.iter().any(|q| !q.pass))
+            .then(|| {
+                posterior::boundary_posterior(
+                    &data,
+                    noise,
+                    clear_window(&data, noise),
+                    DRAWS,
+                    self.p.seed,
+                )
+            })
+            .flatten()
+            .and_then(|post| {
+                let tail = (1.0 - self.p.confidence) / 2.0;
+                let q = [tail, 0.5, 1.0 - tail].map(|q| post.quantile(q));
+                q.iter()
+                    .all(|u| u.is_finite())
+                    .then(|| (self.rate(q[1]), (self.rate(q[0]), self.rate(q[2]))))
+            });
+        match located {
+            Some((e, iv)) => {
+                used.estimate = Some(e);
+                used.interval = Some(iv);
+            }
+            None => notes.push(format!(
+                "the prior ({}) does not locate a breaking point in the range: of its {} point(s) inside it, {} pass; the search started from the range alone",
+                p.source,
+                inside.len(),
+                inside.iter().filter(|q| q.pass).count()
+            )),
+        }
+        Some(used)
+    }
+
+    /// Until this search has both a pass and a failure of its own, it steps out from a
+    /// prior's breaking point ([`prior`]): just below it, then, after a pass, just above
+    /// it; every further step on the same side [`GROWTH`] times as far in log-load as
+    /// the one before. `None` once a pass and a failure exist, or when the step would repeat a
+    /// measured end of the range.
+    fn around_prior(&self, guess: f64, usable: &[&Evidence]) -> Option<(f64, &'static str)> {
+        let passes = usable.iter().filter(|e| e.pass()).count();
+        let fails = usable.len() - passes;
+        if passes > 0 && fails > 0 {
+            return None;
+        }
+        let d0 = (0.6 * self.p.tolerance).ln_1p();
+        let (rate, rule) = if passes == 0 {
+            (
+                guess * (-d0 * GROWTH.powi(fails as i32)).exp(),
+                "below the prior's breaking point",
+            )
+        } else {
+            (
+                guess * (d0 * GROWTH.powi(passes as i32 - 1)).exp(),
+                "above the prior's breaking point",
+            )
+        };
+        let u = self.u(rate.clamp(self.p.lo, self.p.hi));
+        let measured = usable.iter().any(|e| (e.u - u).abs() < 1e-9);
+        (!measured).then_some((u, rule))
     }
 }
 
@@ -741,6 +876,20 @@ pub fn check_slos(slos: &[perf_core::Slo]) -> Result<(), SearchError> {
         });
     }
     Ok(())
+}
+
+/// The root mean square of the measured margin noise of points the GP sees unclamped,
+/// each at least [`NOISE_FLOOR`], and how many there were; `None` without any.
+fn rms_noise(points: impl Iterator<Item = (f64, Option<f64>)>) -> Option<(f64, usize)> {
+    let sds: Vec<f64> = points
+        .filter(|(m, _)| m.abs() < GP_CLAMP)
+        .filter_map(|(_, sd)| sd)
+        .map(|sd| sd.max(NOISE_FLOOR))
+        .collect();
+    (!sds.is_empty()).then(|| {
+        let ms = sds.iter().map(|v| v * v).sum::<f64>() / sds.len() as f64;
+        (ms.sqrt(), sds.len())
+    })
 }
 
 /// The highest clear pass below the lowest clear failure (margins more than two noise

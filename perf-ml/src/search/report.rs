@@ -5,7 +5,7 @@ use std::fmt;
 use serde::Serialize;
 
 use super::margin::{worst_endpoint, worst_rule};
-use super::{Assessment, Evidence, Search, Strategy};
+use super::{Assessment, Evidence, PriorUse, Search, Strategy};
 
 /// Why the search stopped.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -168,6 +168,8 @@ pub struct SearchReport {
     pub breaking_endpoint: Option<String>,
     /// Things the search noticed on the way.
     pub notes: Vec<String>,
+    /// The earlier evidence it started from, and whether the target agreed with it.
+    pub prior: Option<PriorUse>,
 }
 
 fn as_text<S: serde::Serializer>(s: &Strategy, ser: S) -> Result<S::Ok, S::Error> {
@@ -195,6 +197,7 @@ pub(super) fn build(
     a: &Assessment,
     stop: StopReason,
     notes: Vec<String>,
+    prior: Option<PriorUse>,
 ) -> SearchReport {
     let first_fail = ev
         .iter()
@@ -247,6 +250,7 @@ pub(super) fn build(
         breaking_slo,
         breaking_endpoint,
         notes,
+        prior,
     }
 }
 
@@ -301,6 +305,29 @@ impl fmt::Display for SearchReport {
         )?;
         if let Some(n) = &self.noise {
             writeln!(f, "margin noise: {n}")?;
+        }
+        if let Some(p) = &self.prior {
+            write!(f, "warm start from {}", p.source)?;
+            if p.points > 0 {
+                write!(f, " ({} earlier point(s))", p.points)?;
+            }
+            match (p.estimate, p.interval) {
+                (Some(e), Some((l, h))) => write!(
+                    f,
+                    ", which put the breaking point at {e:.1} req/s ({l:.1} .. {h:.1})"
+                )?,
+                (Some(e), None) => write!(f, ", which put the breaking point at {e:.1} req/s")?,
+                _ => write!(f, ", which did not locate a breaking point")?,
+            }
+            writeln!(
+                f,
+                ": {}",
+                if p.agreed {
+                    "the target agreed"
+                } else {
+                    "the target disagreed (see the note)"
+                }
+            )?;
         }
         if let Some(rule) = &self.breaking_slo {
             write!(f, "breaks first: SLO {rule}")?;

@@ -178,6 +178,12 @@ impl SyntheticTarget {
             rng: ChaCha8Rng::seed_from_u64(1),
         }
     }
+    /// The same target with its capacity multiplied by `factor` (a release that made it
+    /// faster or slower), for warm starts from evidence about the old one.
+    pub fn moved(mut self, factor: f64) -> Self {
+        self.capacity *= factor;
+        self
+    }
     /// How the target breaks.
     pub fn family(mut self, family: Family) -> Self {
         self.family = family;

@@ -293,3 +293,94 @@ fn a_search_needs_a_latency_or_error_rule() {
     assert!(check_slos(&slos("rps>=500,p95<1s")).is_ok());
     assert!(check_slos(&slos("error-rate<1%")).is_ok());
 }
+
+/// Warm starts (`prior`) on each family: from an earlier search of the same target
+/// measured again, the median search takes at most 2 runs; after the capacity moved by
+/// 30% either way it still lands within the tolerance and says the prior disagreed.
+/// (`cargo run --release -p benches --bin search_warm` prints the full table.)
+#[test]
+fn a_warm_start_confirms_an_unchanged_target_in_two_runs_and_notices_a_moved_one() {
+    use super::synthetic::Family;
+    let families = [
+        Family::Shedding { queue: 5.0 },
+        Family::Unbounded,
+        Family::RateLimited { burst_s: 1.0 },
+        Family::Timeout { deadline: 30.0 },
+    ];
+    for family in families {
+        let (mut runs, mut within, mut said) = (Vec::new(), 0, 0);
+        for i in 0..10u64 {
+            let mut rng = ChaCha8Rng::seed_from_u64(300 + i);
+            let want = 10.0 * 100f64.powf(rng.random_range(0.15..0.85));
+            let slos = parse_slos("p95<150ms,error-rate<1%").unwrap();
+            let unit = SyntheticTarget::new(1.0, 10.0, slos.clone()).family(family);
+            let cap = want / unit.boundary();
+            let make = |seed: u64, factor: f64| {
+                SyntheticTarget::new(cap, 10.0, slos.clone())
+                    .family(family)
+                    .noise(0.1)
+                    .seed(seed)
+                    .moved(factor)
+            };
+            let run = |t: &mut SyntheticTarget, prior: Option<Prior>| {
+                let mut p = SearchParams::new(10.0, 1000.0).seed(i);
+                if let Some(prior) = prior {
+                    p = p.prior(prior);
+                }
+                p.check().unwrap().run(t).unwrap()
+            };
+            let cold = run(&mut make(i, 1.0), None);
+            let prior = Prior::from_report("cold", &cold);
+            let again = run(&mut make(1000 + i, 1.0), Some(prior.clone()));
+            runs.push(again.runs());
+            assert!(again.prior.is_some(), "{again}");
+            for factor in [0.7, 1.3] {
+                let mut moved = make(2000 + i, factor);
+                let truth = moved.boundary();
+                let r = run(&mut moved, Some(prior.clone()));
+                within += usize::from(r.estimate.is_some_and(|e| (e / truth - 1.0).abs() <= 0.05));
+                said += usize::from(r.prior.as_ref().is_some_and(|p| !p.agreed));
+            }
+        }
+        runs.sort_unstable();
+        eprintln!(
+            "{}: warm runs {runs:?}, moved within ±5% {within}/20, said the prior disagreed {said}/20",
+            family.name()
+        );
+        assert!(
+            runs[5] <= 2,
+            "{}: median warm runs {}",
+            family.name(),
+            runs[5]
+        );
+        assert!(
+            within >= 16,
+            "{}: moved within ±5% {within}/20",
+            family.name()
+        );
+        assert!(said >= 16, "{}: said disagreed {said}/20", family.name());
+    }
+}
+
+#[test]
+fn a_prior_needs_the_gp_and_evidence() {
+    let prior = Prior {
+        source: "earlier".into(),
+        estimate: Some(100.0),
+        ..Prior::default()
+    };
+    let e = SearchParams::new(10.0, 1000.0)
+        .strategy(Strategy::Bisect)
+        .prior(prior)
+        .check()
+        .unwrap_err();
+    assert!(e.to_string().contains("gp strategy"), "{e}");
+    let e = SearchParams::new(10.0, 1000.0)
+        .prior(Prior {
+            source: "empty".into(),
+            ..Prior::default()
+        })
+        .check()
+        .unwrap_err();
+    assert!(e.to_string().contains("neither"), "{e}");
+}

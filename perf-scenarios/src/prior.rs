@@ -1,0 +1,257 @@
+//! `search --prior`: the earlier evidence a warm-started search begins from
+//! ([`perf_ml::search::prior`]), read from a results directory (its points judged under
+//! the current SLOs), a `search.json` (its breaking point, when it was searched under
+//! the same SLOs), or a model file from `fit` (its capacity at the SLOs, with its
+//! interval). Evidence of another scenario, or a file that is none of these, is bad
+//! input.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::anyhow;
+use perf_core::probe::ProbeOutcome;
+use perf_core::results::{read_point, read_timeline};
+use perf_core::{LoadModel, Params, Slo};
+use perf_ml::analyze::capacity::{capacity_at_slo, slo_limits};
+use perf_ml::model_file::ModelFile;
+use perf_ml::search::{Prior, PriorPoint};
+
+use crate::runner::{usage, Fail};
+
+/// What a prior must match.
+#[derive(Debug)]
+pub struct Expect<'a> {
+    /// The scenario searched.
+    pub scenario: &'a str,
+    /// Its parameters.
+    pub params: &'a Params,
+    /// The SLOs that define "breaks".
+    pub slos: &'a [Slo],
+}
+
+fn bad(path: &Path, why: impl std::fmt::Display) -> Fail {
+    usage(anyhow!("--prior: {}: {why}", path.display()))
+}
+
+/// Reads the prior at `path`.
+pub fn load(path: &Path, want: &Expect<'_>) -> Result<Prior, Fail> {
+    if path.is_dir() {
+        let search = path.join("search.json");
+        if search.is_file() {
+            if let Some(p) = from_search(&search, want)? {
+                return Ok(p);
+            }
+        }
+        return from_dir(path, want);
+    }
+    let text = std::fs::read(path).map_err(|e| bad(path, e))?;
+    let v: serde_json::Value =
+        serde_json::from_slice(&text).map_err(|e| bad(path, format!("invalid JSON: {e}")))?;
+    if v.get("schema_version").is_some() {
+        return from_model(path, want);
+    }
+    if v.get("points").is_some() && v.get("strategy").is_some() {
+        return match from_search(path, want)? {
+            Some(p) => Ok(p),
+            None => from_dir(path.parent().unwrap_or(Path::new(".")), want),
+        };
+    }
+    Err(bad(
+        path,
+        "not a results directory, a search.json or a model file from `fit`",
+    ))
+}
+
+/// An earlier search searched under the same SLOs: its breaking point and points.
+/// `None` when its SLOs differ (its points must then be judged again from its directory).
+fn from_search(path: &Path, want: &Expect<'_>) -> Result<Option<Prior>, Fail> {
+    #[derive(serde::Deserialize)]
+    struct Point {
+        rate: f64,
+        achieved_rps: f64,
+        margin: f64,
+        margin_sd: Option<f64>,
+        pass: bool,
+        generator_saturated: bool,
+    }
+    #[derive(serde::Deserialize)]
+    struct File {
+        scenario: Option<String>,
+        slos: Option<Vec<String>>,
+        stop: serde_json::Value,
+        estimate: Option<f64>,
+        interval: Option<(Option<f64>, Option<f64>)>,
+        points: Vec<Point>,
+    }
+    let text = std::fs::read(path).map_err(|e| bad(path, e))?;
+    let f: File =
+        serde_json::from_slice(&text).map_err(|e| bad(path, format!("not a search.json: {e}")))?;
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let scenario = match f.scenario {
+        Some(s) => s,
+        None => scenario_of_dir(dir).ok_or_else(|| {
+            bad(
+                path,
+                "names no scenario, and no results beside it tell which it searched",
+            )
+        })?,
+    };
+    same_scenario(path, &scenario, want)?;
+    let rules: Vec<String> = want.slos.iter().map(|s| s.rule.clone()).collect();
+    if f.slos.as_ref() != Some(&rules) {
+        return Ok(None);
+    }
+    let found = f.stop.get("reason").and_then(|r| r.as_str()) == Some("converged")
+        || f.stop.get("reason").and_then(|r| r.as_str()) == Some("budget");
+    let interval = f.interval.and_then(|(l, h)| Some((l?, h?)));
+    Ok(Some(Prior {
+        source: path.display().to_string(),
+        points: f
+            .points
+            .into_iter()
+            .map(|p| PriorPoint {
+                rate: p.rate,
+                achieved_rps: p.achieved_rps,
+                margin: p.margin,
+                margin_sd: p.margin_sd,
+                pass: p.pass,
+                generator_saturated: p.generator_saturated,
+            })
+            .collect(),
+        estimate: f.estimate.filter(|_| found),
+        interval: interval.filter(|_| found),
+    }))
+}
+
+/// The scenario of the points in a results directory, if it has any.
+fn scenario_of_dir(dir: &Path) -> Option<String> {
+    point_files(dir)
+        .ok()?
+        .first()
+        .and_then(|f| read_point(f).ok())
+        .map(|d| d.row.scenario)
+}
+
+fn point_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir.join("points"))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    files.sort();
+    Ok(files)
+}
+
+fn same_scenario(path: &Path, found: &str, want: &Expect<'_>) -> Result<(), Fail> {
+    if found == want.scenario {
+        Ok(())
+    } else {
+        Err(bad(
+            path,
+            format!(
+                "holds scenario '{found}', not '{}': a prior must be evidence about the same scenario",
+                want.scenario
+            ),
+        ))
+    }
+}
+
+/// The complete open-model points of a results directory with the same parameters,
+/// judged under the current SLOs.
+fn from_dir(dir: &Path, want: &Expect<'_>) -> Result<Prior, Fail> {
+    let files = point_files(dir).map_err(|_| {
+        bad(
+            dir,
+            "not a results directory (it has no points/): give results/<run-id>, its search.json, or a model file",
+        )
+    })?;
+    let timeline_path = dir.join("timeline.csv");
+    let timeline = if timeline_path.is_file() {
+        read_timeline(&timeline_path).map_err(|e| bad(dir, format!("{e:#}")))?
+    } else {
+        Vec::new()
+    };
+    let mut points = Vec::new();
+    let mut other_params = 0;
+    for f in &files {
+        let mut d = read_point(f).map_err(|e| bad(dir, anyhow!(e).to_string()))?;
+        same_scenario(f, &d.row.scenario, want)?;
+        let LoadModel::Open { rate, .. } = d.config.model else {
+            continue;
+        };
+        if &d.config.params != want.params {
+            other_params += 1;
+            continue;
+        }
+        if !d.row.complete {
+            continue;
+        }
+        d.slo = d.judge(want.slos);
+        let rows: Vec<_> = timeline
+            .iter()
+            .filter(|t| t.point == d.index)
+            .map(|t| t.row.clone())
+            .collect();
+        if let Some(p) = PriorPoint::from_outcome(&ProbeOutcome::from_point(rate, &d, &rows, None))
+        {
+            points.push(p);
+        }
+    }
+    if points.is_empty() {
+        return Err(bad(
+            dir,
+            format!(
+                "no complete open-model point of scenario '{}' with these parameters{}",
+                want.scenario,
+                if other_params > 0 {
+                    format!(" ({other_params} point(s) had other parameter values)")
+                } else {
+                    String::new()
+                }
+            ),
+        ));
+    }
+    Ok(Prior {
+        source: dir.display().to_string(),
+        points,
+        estimate: None,
+        interval: None,
+    })
+}
+
+/// A model's capacity at the SLOs, with its interval.
+fn from_model(path: &Path, want: &Expect<'_>) -> Result<Prior, Fail> {
+    let m = ModelFile::load(path).map_err(|e| bad(path, format!("{e:#}")))?;
+    same_scenario(path, &m.scenario, want)?;
+    if m.training.load_model == "closed" {
+        return Err(bad(
+            path,
+            "was fitted on closed-model data (users); the search needs arrival rates",
+        ));
+    }
+    let (p95, err) = slo_limits(want.slos).ok_or_else(|| {
+        bad(
+            path,
+            "a model predicts p95 latency and error rate, and the SLOs have neither rule",
+        )
+    })?;
+    let c = capacity_at_slo(&m, p95, err).ok_or_else(|| {
+        bad(
+            path,
+            "the model fails the SLOs at every load it knows: it gives no capacity to start from",
+        )
+    })?;
+    if c.limited_by == "neither" {
+        return Err(bad(
+            path,
+            format!(
+                "the model meets the SLOs up to {:.1} req/s, the top of what it can say: it gives no capacity to start from",
+                c.load
+            ),
+        ));
+    }
+    Ok(Prior {
+        source: path.display().to_string(),
+        points: Vec::new(),
+        estimate: Some(c.load),
+        interval: c.interval,
+    })
+}
