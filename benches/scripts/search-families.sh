@@ -1,22 +1,23 @@
 #!/usr/bin/env bash
 # Issue 15.8: the breaking-point search against the real engine on three kinds of target,
-# each with its truth measured, not taken from a formula:
-#   shed     4 workers × 10 ms fixed service, queue 16: past 400 req/s requests are shed
-#            (503) and p95 jumps to the full queue's 50 ms. SLO p95<30ms,error-rate<1%.
-#   latency  4 workers × 10 ms exponential service, unbounded queue: nothing fails,
-#            latency rises with load. SLO p95<50ms.
-#   timeout  4 workers × 10 ms exponential service, unbounded queue, requests that wait
-#            more than 20 ms in the queue fail: errors rise before the capacity while the
-#            latency of successes stays bounded. SLO error-rate<1%.
-# The truth of each family: a fine sweep (SWEEP_SECS-long points every 10 req/s over
-# 200..450), where the worst SLO margin first turns positive, interpolated between the
-# neighbouring rates; the sweep is kept in target/search-families/<family>-sweep.
+# each with its truth measured, not taken from a formula. A family is NAME or NAME:W with
+# W workers (default 4) of 10 ms service:
+#   shed     fixed service, a queue of 4 × W: past W × 100 req/s requests are shed (503)
+#            and p95 jumps to the full queue's 50 ms. SLO p95<30ms,error-rate<1%.
+#   latency  exponential service, unbounded queue: nothing fails, latency rises with
+#            load. SLO p95<50ms.
+#   timeout  exponential service, unbounded queue, requests that wait more than 20 ms in
+#            the queue fail: errors rise before the capacity while the latency of
+#            successes stays bounded. SLO error-rate<1%.
+# The truth of each family: a fine sweep (SWEEP_SECS-long points, 26 rates from 50% to
+# 112.5% of W × 100 req/s), where the worst SLO margin first turns positive, interpolated
+# between the neighbouring rates; the sweep is kept in target/search-families/<family>-sweep.
 # Then each strategy searches with the same seeds; each seed draws a 100× range with
 # the truth at a random position between 15% and 85% of it in log space. A search's
 # error is against the truth; "covers" is whether its interval holds the truth. Every
 # search's points, with the rule that chose each, are in target/search-families.csv.
 #
-#   bash benches/scripts/search-families.sh [seconds per search point, default 8] [seeds, default 2] [families, default "shed latency timeout"] [strategies, default "gp bisect"] [sweep seconds per point, default 4]
+#   bash benches/scripts/search-families.sh [seconds per search point, default 8] [seeds, default 2] [families, default "shed latency timeout"] [strategies, default "gp bisect"; ramp too] [sweep seconds per point, default 4]
 set -euo pipefail
 secs=${1:-8}; seeds=${2:-2}; families=${3:-"shed latency timeout"}; strategies=${4:-"gp bisect"}; sweep_secs=${5:-4}
 cd "$(git rev-parse --show-toplevel)"
@@ -27,15 +28,17 @@ mkdir -p "$keep"
 csv=target/search-families.csv
 echo "family,truth,strategy,seed,lo_range,hi_range,runs,estimate,error_pct,lo,hi,kind,covered,stop,wall_s,chosen_by" > "$csv"
 
+workers() { case $1 in *:*) echo "${1#*:}" ;; *) echo 4 ;; esac; }
 flags() { # family -> site flags
-  case $1 in
-    shed) echo "--site-workers 4 --site-service-time-ms 10 --site-queue 16" ;;
-    latency) echo "--site-workers 4 --site-service-time-ms 10 --site-service-dist exp --site-queue 100000 --site-queue-timeout-ms 600000" ;;
-    timeout) echo "--site-workers 4 --site-service-time-ms 10 --site-service-dist exp --site-queue 100000 --site-queue-timeout-ms 20" ;;
+  local w; w=$(workers "$1")
+  case ${1%%:*} in
+    shed) echo "--site-workers $w --site-service-time-ms 10 --site-queue $((4 * w))" ;;
+    latency) echo "--site-workers $w --site-service-time-ms 10 --site-service-dist exp --site-queue 100000 --site-queue-timeout-ms 600000" ;;
+    timeout) echo "--site-workers $w --site-service-time-ms 10 --site-service-dist exp --site-queue 100000 --site-queue-timeout-ms 20" ;;
   esac
 }
 slo() {
-  case $1 in
+  case ${1%%:*} in
     shed) echo "p95<30ms,error-rate<1%" ;;
     latency) echo "p95<50ms" ;;
     timeout) echo "error-rate<1%" ;;
@@ -43,7 +46,8 @@ slo() {
 }
 
 for fam in $families; do
-  rates=$(seq -s, 200 10 450)
+  w=$(workers "$fam")
+  rates=$(seq -s, $((50 * w)) $((10 * w / 4)) $((w * 1125 / 10)))
   rm -rf "$keep/$fam-sweep"
   # shellcheck disable=SC2046
   "$bin" sweep api --param write_ratio=0 --rate "$rates" --duration "${sweep_secs}s" --slo "$(slo "$fam")" \

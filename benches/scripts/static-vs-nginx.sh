@@ -8,17 +8,8 @@
 set -euo pipefail
 secs=${1:-10}
 cd "$(git rev-parse --show-toplevel)"
-need=()
-command -v wrk >/dev/null || need+=(wrk)
-command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || need+=(nginx-light)
-if [ ${#need[@]} -gt 0 ]; then
-  if [ "$(id -u)" = 0 ]; then
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
-  else
-    echo "error: missing ${need[*]}: run 'sudo apt-get install ${need[*]}'" >&2; exit 1
-  fi
-fi
-nginx_bin=$(command -v nginx || echo /usr/sbin/nginx)
+# shellcheck source=lib/nginx-wrk.sh
+source benches/scripts/lib/nginx-wrk.sh
 [ "$(nproc)" -ge 2 ] || { echo "error: needs 2 cores (server on core 0, wrk on core 1)" >&2; exit 1; }
 
 cargo build --release -q -p dummy-site

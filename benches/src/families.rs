@@ -52,3 +52,16 @@ pub fn draw(family: &str, noise: f64, rng: &mut ChaCha8Rng, seed: u64) -> Synthe
         .noise(noise)
         .seed(seed)
 }
+
+/// The first command-line argument as a count of trials per cell, `default` without
+/// one; a bad one is one line on stderr and exit 2.
+pub fn trials_arg(default: u64) -> u64 {
+    match std::env::args().nth(1).map(|a| a.parse()) {
+        None => default,
+        Some(Ok(n)) if n > 0 => n,
+        Some(_) => {
+            eprintln!("error: trials per cell: expected a whole number above 0");
+            std::process::exit(2);
+        }
+    }
+}

@@ -65,22 +65,13 @@ pub fn load(path: &Path, want: &Expect<'_>) -> Result<Prior, Fail> {
 /// `None` when its SLOs differ (its points must then be judged again from its directory).
 fn from_search(path: &Path, want: &Expect<'_>) -> Result<Option<Prior>, Fail> {
     #[derive(serde::Deserialize)]
-    struct Point {
-        rate: f64,
-        achieved_rps: f64,
-        margin: f64,
-        margin_sd: Option<f64>,
-        pass: bool,
-        generator_saturated: bool,
-    }
-    #[derive(serde::Deserialize)]
     struct File {
         scenario: Option<String>,
         slos: Option<Vec<String>>,
         stop: serde_json::Value,
         estimate: Option<f64>,
         interval: Option<(Option<f64>, Option<f64>)>,
-        points: Vec<Point>,
+        points: Vec<PriorPoint>,
     }
     let text = std::fs::read(path).map_err(|e| bad(path, e))?;
     let f: File =
@@ -105,18 +96,7 @@ fn from_search(path: &Path, want: &Expect<'_>) -> Result<Option<Prior>, Fail> {
     let interval = f.interval.and_then(|(l, h)| Some((l?, h?)));
     Ok(Some(Prior {
         source: path.display().to_string(),
-        points: f
-            .points
-            .into_iter()
-            .map(|p| PriorPoint {
-                rate: p.rate,
-                achieved_rps: p.achieved_rps,
-                margin: p.margin,
-                margin_sd: p.margin_sd,
-                pass: p.pass,
-                generator_saturated: p.generator_saturated,
-            })
-            .collect(),
+        points: f.points,
         estimate: f.estimate.filter(|_| found),
         interval: interval.filter(|_| found),
     }))

@@ -10,7 +10,7 @@
 
 use std::collections::BTreeMap;
 
-use benches::families::{draw, FAMILIES, RANGE, TOLERANCE};
+use benches::families::{draw, trials_arg, FAMILIES, RANGE, TOLERANCE};
 use perf_ml::search::{SearchParams, StopReason, Strategy};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -55,14 +55,7 @@ fn cell(family: &str, noise: f64, strategy: Strategy, trials: u64) -> Cell {
 }
 
 fn main() {
-    let trials: u64 = match std::env::args().nth(1).map(|a| a.parse()) {
-        None => 100,
-        Some(Ok(n)) if n > 0 => n,
-        Some(_) => {
-            eprintln!("error: trials per cell: expected a whole number above 0");
-            std::process::exit(2);
-        }
-    };
+    let trials = trials_arg(100);
     println!("| family | noise | strategy | runs: median (mean) | within ±5% | interval covers | converged |");
     println!("|---|---|---|---|---|---|---|");
     let mut chosen: Vec<(String, BTreeMap<String, usize>)> = Vec::new();

@@ -10,7 +10,7 @@
 //!
 //! `search_warm [trials per cell, default 10]`
 
-use benches::families::{draw, FAMILIES, RANGE, TOLERANCE};
+use benches::families::{draw, trials_arg, FAMILIES, RANGE, TOLERANCE};
 use perf_ml::search::{Prior, SearchParams, SearchReport};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -59,14 +59,7 @@ fn prior_of(kind: &str, cold: &SearchReport) -> Prior {
 }
 
 fn main() {
-    let trials: u64 = match std::env::args().nth(1).map(|a| a.parse()) {
-        None => 10,
-        Some(Ok(n)) if n > 0 => n,
-        Some(_) => {
-            eprintln!("error: trials per cell: expected a whole number above 0");
-            std::process::exit(2);
-        }
-    };
+    let trials = trials_arg(10);
     println!("| family | noise | prior | capacity | cold runs: median | warm runs: median (mean) | within ±5% | interval covers | said the prior disagreed |");
     println!("|---|---|---|---|---|---|---|---|---|");
     for family in FAMILIES {

@@ -480,26 +480,10 @@ impl Search {
                     .iter()
                     .map(|e| (e.u, e.margin.clamp(-GP_CLAMP, GP_CLAMP)))
                     .collect();
-                let distinct = {
-                    let mut us: Vec<f64> = data.iter().map(|d| d.0).collect();
-                    us.sort_by(f64::total_cmp);
-                    us.dedup_by(|x, y| (*x - *y).abs() < 1e-6);
-                    us.len()
-                };
-                let post = (distinct >= 3)
-                    .then(|| {
-                        posterior::boundary_posterior(
-                            &data,
-                            noise,
-                            clear_window(&data, noise),
-                            DRAWS,
-                            self.p.seed ^ ev.len() as u64,
-                        )
-                    })
-                    .flatten();
+                let post = posterior_of(&data, noise, self.p.seed ^ ev.len() as u64);
                 match post {
                     None => {
-                        if distinct >= 3 {
+                        if distinct(&data) >= 3 {
                             a.note = Some(format!(
                                 "after {} points the GP fit failed numerically; that step bisected",
                                 ev.len()
@@ -800,28 +784,25 @@ impl Search {
         let noise = self.p.noise.unwrap_or_else(|| {
             rms_noise(inside.iter().map(|q| (q.margin, q.margin_sd))).map_or(NOISE_ASSUMED, |n| n.0)
         });
-        let located = (inside.iter().any(|q| q.pass) && inside.iter().any(|q| !q.pass))
-            .then(|| {
-                posterior::boundary_posterior(
-                    &data,
-                    noise,
-                    clear_window(&data, noise),
-                    DRAWS,
-                    self.p.seed,
-                )
-            })
-            .flatten()
-            .and_then(|post| {
-                let tail = (1.0 - self.p.confidence) / 2.0;
-                let q = [tail, 0.5, 1.0 - tail].map(|q| post.quantile(q));
-                q.iter()
-                    .all(|u| u.is_finite())
-                    .then(|| (self.rate(q[1]), (self.rate(q[0]), self.rate(q[2]))))
-            });
+        let pairs: Vec<(f64, bool)> = data
+            .iter()
+            .zip(&inside)
+            .map(|(d, q)| (d.0, q.pass))
+            .collect();
+        let b = Bracket::new(&pairs);
+        let located = (b.lo_measured && b.hi_measured).then(|| {
+            let tail = (1.0 - self.p.confidence) / 2.0;
+            posterior_of(&data, noise, self.p.seed)
+                .map(|post| [tail, 0.5, 1.0 - tail].map(|q| post.quantile(q)))
+                .filter(|q| q.iter().all(|u| u.is_finite()))
+                // Too few points for the GP: the middle of their pass/fail bracket.
+                .unwrap_or([b.lo, b.mid(), b.hi])
+                .map(|u| self.rate(u))
+        });
         match located {
-            Some((e, iv)) => {
+            Some([l, e, h]) => {
                 used.estimate = Some(e);
-                used.interval = Some(iv);
+                used.interval = Some((l, h));
             }
             None => notes.push(format!(
                 "the prior ({}) does not locate a breaking point in the range: of its {} point(s) inside it, {} pass; the search started from the range alone",
@@ -876,6 +857,26 @@ pub fn check_slos(slos: &[perf_core::Slo]) -> Result<(), SearchError> {
         });
     }
     Ok(())
+}
+
+/// How many distinct loads `(u, margin)` data hold.
+fn distinct(data: &[(f64, f64)]) -> usize {
+    let mut us: Vec<f64> = data.iter().map(|d| d.0).collect();
+    us.sort_by(f64::total_cmp);
+    us.dedup_by(|x, y| (*x - *y).abs() < 1e-6);
+    us.len()
+}
+
+/// The boundary's posterior from `(u, margin)` data within their clear window, once
+/// there are three distinct loads to fit.
+fn posterior_of(
+    data: &[(f64, f64)],
+    noise: f64,
+    seed: u64,
+) -> Option<posterior::BoundaryPosterior> {
+    (distinct(data) >= 3)
+        .then(|| posterior::boundary_posterior(data, noise, clear_window(data, noise), DRAWS, seed))
+        .flatten()
 }
 
 /// The root mean square of the measured margin noise of points the GP sees unclamped,

@@ -22,10 +22,10 @@
 use perf_core::probe::ProbeOutcome;
 use serde::Serialize;
 
-use super::{margin, SearchReport};
+use super::{margin, SearchPoint, SearchReport};
 
-/// An earlier measured point.
-#[derive(Debug, Clone, PartialEq)]
+/// An earlier measured point (as a point of `search.json` reads).
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
 pub struct PriorPoint {
     /// Arrival rate asked for, req/s.
     pub rate: f64,
@@ -59,6 +59,19 @@ impl PriorPoint {
     }
 }
 
+impl From<&SearchPoint> for PriorPoint {
+    fn from(p: &SearchPoint) -> Self {
+        Self {
+            rate: p.rate,
+            achieved_rps: p.achieved_rps,
+            margin: p.margin,
+            margin_sd: p.margin_sd,
+            pass: p.pass,
+            generator_saturated: p.generator_saturated,
+        }
+    }
+}
+
 /// Earlier evidence about the target (see the module docs).
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Prior {
@@ -77,18 +90,7 @@ impl Prior {
     pub fn from_report(source: impl Into<String>, r: &SearchReport) -> Self {
         Self {
             source: source.into(),
-            points: r
-                .points
-                .iter()
-                .map(|p| PriorPoint {
-                    rate: p.rate,
-                    achieved_rps: p.achieved_rps,
-                    margin: p.margin,
-                    margin_sd: p.margin_sd,
-                    pass: p.pass,
-                    generator_saturated: p.generator_saturated,
-                })
-                .collect(),
+            points: r.points.iter().map(PriorPoint::from).collect(),
             estimate: r.found().then_some(r.estimate).flatten(),
             interval: r
                 .found()
