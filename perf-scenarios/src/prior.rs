@@ -61,13 +61,15 @@ pub fn load(path: &Path, want: &Expect<'_>) -> Result<Prior, Fail> {
     ))
 }
 
-/// An earlier search searched under the same SLOs: its breaking point and points.
-/// `None` when its SLOs differ (its points must then be judged again from its directory).
+/// An earlier search searched under the same SLOs and parameters: its breaking point
+/// and points. `None` when either differs (or it does not say): its points must then be
+/// judged again from its directory, which also checks each point's parameters.
 fn from_search(path: &Path, want: &Expect<'_>) -> Result<Option<Prior>, Fail> {
     #[derive(serde::Deserialize)]
     struct File {
         scenario: Option<String>,
         slos: Option<Vec<String>>,
+        params: Option<String>,
         stop: serde_json::Value,
         estimate: Option<f64>,
         interval: Option<(Option<f64>, Option<f64>)>,
@@ -88,11 +90,12 @@ fn from_search(path: &Path, want: &Expect<'_>) -> Result<Option<Prior>, Fail> {
     };
     same_scenario(path, &scenario, want)?;
     let rules: Vec<String> = want.slos.iter().map(|s| s.rule.clone()).collect();
-    if f.slos.as_ref() != Some(&rules) {
+    if f.slos.as_ref() != Some(&rules) || f.params != Some(want.params.to_string()) {
         return Ok(None);
     }
-    let found = f.stop.get("reason").and_then(|r| r.as_str()) == Some("converged")
-        || f.stop.get("reason").and_then(|r| r.as_str()) == Some("budget");
+    // `SearchReport::found` for a gp search: a breaking point inside the range.
+    let reason = f.stop.get("reason").and_then(|r| r.as_str());
+    let found = matches!(reason, Some("converged" | "budget"));
     let interval = f.interval.and_then(|(l, h)| Some((l?, h?)));
     Ok(Some(Prior {
         source: path.display().to_string(),

@@ -202,6 +202,7 @@ pub fn execute(
             "slos".into(),
             plan.slos.iter().map(|s| s.rule.clone()).collect(),
         );
+        obj.insert("params".into(), plan.params.to_string().into());
     }
     let json = serde_json::to_string_pretty(&value).expect("serialisable");
     let path = dir.join("search.json");

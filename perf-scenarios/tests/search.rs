@@ -232,19 +232,23 @@ fn a_prior_of_another_scenario_or_a_broken_one_is_one_line_and_exit_2() {
         std::fs::write(&p, text).unwrap();
         p.to_str().unwrap().to_string()
     };
-    let search_json = |scenario: &str| {
+    let search_json = |scenario: &str, params: &str| {
         format!(
-            r#"{{"strategy": "gp", "stop": {{"reason": "converged"}}, "estimate": 400.0, "interval": [390.0, 410.0], "points": [], "scenario": "{scenario}", "slos": ["p95<30ms"]}}"#
+            r#"{{"strategy": "gp", "stop": {{"reason": "converged"}}, "estimate": 400.0, "interval": [390.0, 410.0], "points": [], "scenario": "{scenario}", "slos": ["p95<30ms"], "params": "{params}"}}"#
         )
     };
-    let other = file("other.json", &search_json("static"));
+    let defaults = "size=1024 write_ratio=0.1";
+    let other = file("other.json", &search_json("static", defaults));
+    // Searched with other parameters: its breaking point is not this one's, and there
+    // are no points beside it to judge again.
+    let other_params = file("params.json", &search_json("api", "size=1 write_ratio=0.1"));
     let broken = file("broken.json", "{\"strategy\": \"gp\", \"points\": [");
     let neither = file("neither.json", r#"{"hello": 1}"#);
     let model = file(
         "model.json",
         r#"{"schema_version": 1, "kind": "perf-ml model"}"#,
     );
-    let same = file("same.json", &search_json("api"));
+    let same = file("same.json", &search_json("api", defaults));
     let empty_dir = d.path().join("empty");
     std::fs::create_dir(&empty_dir).unwrap();
     for (args, want) in [
@@ -253,6 +257,7 @@ fn a_prior_of_another_scenario_or_a_broken_one_is_one_line_and_exit_2() {
             "holds scenario 'static', not 'api'",
         ),
         (vec!["--prior", &broken], "invalid JSON"),
+        (vec!["--prior", &other_params], "not a results directory"),
         (
             vec!["--prior", &neither],
             "not a results directory, a search.json or a model file",
