@@ -146,7 +146,7 @@ fn page_timings(extra_ms: &str) -> [(f64, f64, f64); 2] {
     let (h, rows) = browser_csv(out.path());
     ["home", "product"].map(|step| {
         let fastest = |name: &str| {
-            let mut v: Vec<f64> = rows
+            let v: Vec<f64> = rows
                 .iter()
                 .filter(|r| col(&h, r, "step") == step)
                 .map(|r| num(&h, r, name))
