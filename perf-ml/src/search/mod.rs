@@ -45,12 +45,19 @@
 //! points exist a GP is not identifiable, so the first steps bisect the bracket (by
 //! regula falsi once a pass and a failure exist).
 //!
-//! The failure curve's shape is used as a prior where it helps most: a server that sheds
-//! load past its capacity `c` fails `1 − c/λ` of the requests, so one point that fails an
-//! `error-rate<ℓ` rule by shedding locates the boundary `c/(1 − ℓ)` by itself. The
-//! search then measures just below and just above that estimate (inside the bracket)
-//! before it goes on with the GP; on a sharp knee, where a smooth surrogate learns
-//! little from each side, this is what makes it beat bisection (BENCHMARKS.md).
+//! The failure curve's shape enters the posterior as knowledge of its own
+//! ([`law::ShedLaw`]): a server that sheds load past its capacity `c` fails `1 − c/λ` of
+//! the requests, so one point that fails an `error-rate<ℓ` rule by shedding places the
+//! boundary at `c/(1 − ℓ)` by itself, with the binomial error of its failed share and
+//! an error of the law's own. That is a likelihood of the boundary, and the posterior is
+//! multiplied by it ([`posterior::BoundaryPosterior::weighted`]; before three points
+//! exist, the flat posterior over the pass/fail bracket is). Where the law holds, the
+//! posterior median lands on its estimate and the next point measures there; where it
+//! does not (a timing-out server), that point is a clear pass or failure and the GP
+//! decides. A fifth of the likelihood is flat, the chance that the law does not apply
+//! at all, and a point at or below the estimate that fails another rule clearly (a p95
+//! that breaks before anything is shed) sets the law aside. On a sharp knee, where a smooth surrogate learns little from each side, this
+//! is what makes the search beat bisection (BENCHMARKS.md).
 //!
 //! # Warm start
 //!
@@ -90,6 +97,7 @@
 //! ```
 
 mod bracket;
+pub mod law;
 pub mod margin;
 pub mod posterior;
 pub mod prior;
@@ -102,6 +110,7 @@ use std::str::FromStr;
 use perf_core::probe::{LoadProbe, ProbeOutcome};
 
 use bracket::{ramp_step, Bracket};
+use law::ShedLaw;
 pub use prior::{Prior, PriorPoint, PriorUse};
 pub use report::{IntervalKind, Noise, NoiseSource, SearchPoint, SearchReport, StopReason};
 
@@ -340,6 +349,8 @@ struct Assessment {
     stop: Option<StopReason>,
     note: Option<String>,
     noise: Option<Noise>,
+    /// The shedding law, when a point read it.
+    law: Option<ShedLaw>,
 }
 
 /// The margin noise assumed before any point measured its own.
@@ -439,6 +450,7 @@ impl Search {
             stop: None,
             note: None,
             noise: None,
+            law: None,
         };
         // The ends decide when measured, unless another point contradicts them (noise).
         if usable.iter().any(|e| e.u <= EDGE && !e.pass()) && !usable.iter().any(|e| e.pass()) {
@@ -481,29 +493,38 @@ impl Search {
                     .map(|e| (e.u, e.margin.clamp(-GP_CLAMP, GP_CLAMP)))
                     .collect();
                 let post = posterior_of(&data, noise, self.p.seed ^ ev.len() as u64);
-                match post {
-                    None => {
-                        if distinct(&data) >= 3 {
-                            a.note = Some(format!(
-                                "after {} points the GP fit failed numerically; that step bisected",
-                                ev.len()
-                            ));
-                        }
-                        self.assess_bracket(&bracket, &mut a, secant(&bracket, &data));
-                    }
-                    Some(p) => self.assess_posterior(&p, &data, noise, &bracket, &mut a),
+                let law = ShedLaw::from_points(
+                    usable.iter().map(|e| &e.outcome),
+                    |r| self.u(r),
+                    (self.p.hi / self.p.lo).ln(),
+                )
+                .filter(|l| {
+                    let points = usable.iter().map(|e| &e.outcome);
+                    !l.outrun(points, self.p.tolerance, 2.0 * noise)
+                });
+                if post.is_none() && distinct(&data) >= 3 {
+                    a.note = Some(format!(
+                        "after {} points the GP fit failed numerically; that step bisected",
+                        ev.len()
+                    ));
                 }
-                if a.stop.is_none() {
-                    if let Some(u) = self.shedding_probe(&usable, &bracket) {
-                        a.next = Some(u);
-                        a.rule = "shedding estimate";
-                    } else if let Some((u, rule)) =
-                        guess.and_then(|g| self.around_prior(g, &usable))
-                    {
+                match with_law(post, law.as_ref(), &data, noise, &bracket) {
+                    None => self.assess_bracket(&bracket, &mut a, secant(&bracket, &data)),
+                    Some(p) => {
+                        self.assess_posterior(&p, &data, noise, &bracket, &mut a);
+                        if law.is_some() {
+                            a.rule = rule_with_law(a.rule);
+                        }
+                    }
+                }
+                // Shedding evidence of this target's own outranks a prior's estimate.
+                if a.stop.is_none() && law.is_none() {
+                    if let Some((u, rule)) = guess.and_then(|g| self.around_prior(g, &usable)) {
                         a.next = Some(u);
                         a.rule = rule;
                     }
                 }
+                a.law = law;
             }
         }
         // Loads from the generator's limit up can't be measured: search below it, and stop
@@ -528,67 +549,6 @@ impl Search {
             }
         }
         a
-    }
-
-    /// The failure curve's shape as a prior. A server that sheds load past its capacity
-    /// `c` fails `e = 1 − c/λ` of the requests (the bounded-queue shape of
-    /// [`crate::failure`]; a rate limiter's too), so one point failing an
-    /// `error-rate<ℓ` rule by shedding (`e` well above `ℓ`) locates the boundary
-    /// `c / (1 − ℓ)` by itself, which no generic surrogate can read from a margin. When
-    /// such points exist, the GP search checks that estimate directly: a point just
-    /// below it, then just above it, if both lie inside the bracket and have not been
-    /// measured; the GP decides the rest (a latency rule that breaks first shows up as a
-    /// failure of the first check, which still narrows the bracket).
-    ///
-    /// Tried and measured worse: the estimate as pseudo-observations inside the GP
-    /// (margin 0 at the estimate, the law's margins a tolerance either side). The
-    /// boundary's posterior is the draws' *first* crossing, and draws wander above zero
-    /// over the unmeasured loads below the estimate, so the median crept up from below
-    /// like a ramp: 6 runs instead of 4 on shedding and rate-limited targets
-    /// (`search_coverage`).
-    fn shedding_probe(&self, usable: &[&Evidence], b: &Bracket) -> Option<f64> {
-        let mut est: Vec<f64> = usable
-            .iter()
-            .filter(|e| !e.pass())
-            .flat_map(|e| {
-                e.outcome.slo.iter().filter_map(move |v| {
-                    let limit = v.slo.limit / 100.0;
-                    let obs = v.observed? / 100.0;
-                    let upper = matches!(
-                        v.slo.op,
-                        perf_core::slo::SloOp::Lt | perf_core::slo::SloOp::Le
-                    );
-                    (v.slo.metric == perf_core::slo::SloMetric::ErrorRate
-                        && v.slo.endpoint.is_none()
-                        && upper
-                        && obs >= 3.0 * limit.max(0.001)
-                        && obs < 0.95)
-                        .then(|| e.outcome.rate * (1.0 - obs) / (1.0 - limit))
-                })
-            })
-            .collect();
-        if est.is_empty() {
-            return None;
-        }
-        est.sort_by(f64::total_cmp);
-        let guess = est[est.len() / 2];
-        let t = self.p.tolerance;
-        let near = |rate: f64| {
-            usable
-                .iter()
-                .find(|e| (e.outcome.rate / rate - 1.0).abs() <= 0.3 * t)
-                .map(|e| e.pass())
-        };
-        let inside = |rate: f64| {
-            let u = self.u(rate);
-            u > b.lo + 1e-9 && u < b.hi - 1e-9 && (0.0..=1.0).contains(&u)
-        };
-        let (below, above) = (guess * (1.0 - 0.6 * t), guess * (1.0 + 0.6 * t));
-        match (near(below), near(above)) {
-            (None, _) if inside(below) => Some(self.u(below)),
-            (Some(true), None) if inside(above) => Some(self.u(above)),
-            _ => None,
-        }
     }
 
     /// The margin noise of the GP: the `--noise` given, or else the root mean square of
@@ -745,6 +705,13 @@ impl Search {
         if ev.is_empty() {
             (a.estimate, a.interval) = (None, None);
         }
+        if let Some(l) = a.law.filter(|_| self.p.strategy == Strategy::Gp) {
+            notes.push(format!(
+                "a point failed by shedding: the shedding law put the breaking point at {:.1} req/s (±{:.1}%), weighed inside the posterior",
+                l.rate,
+                100.0 * l.log_sd
+            ));
+        }
         if let (Some(p), Some(found)) = (prior.as_mut(), a.estimate) {
             if let Some(why) = prior::estimate_disagrees(p.interval, self.p.tolerance, found) {
                 notes.push(format!("the prior disagreed with the target: {why}"));
@@ -857,6 +824,40 @@ pub fn check_slos(slos: &[perf_core::Slo]) -> Result<(), SearchError> {
         });
     }
     Ok(())
+}
+
+/// The shedding law inside the posterior: it multiplies the GP's posterior (within the
+/// window the points proved) or, before a GP can be fitted, the flat posterior over the
+/// pass/fail bracket, as a likelihood of the boundary.
+fn with_law(
+    post: Option<posterior::BoundaryPosterior>,
+    law: Option<&ShedLaw>,
+    data: &[(f64, f64)],
+    noise: f64,
+    bracket: &Bracket,
+) -> Option<posterior::BoundaryPosterior> {
+    let Some(l) = law else { return post };
+    let (prior, window) = match post {
+        Some(p) => {
+            let (wl, wh) = clear_window(data, noise);
+            (p, (wl.unwrap_or(0.0), wh.unwrap_or(1.0)))
+        }
+        None => {
+            let b = (bracket.lo, bracket.hi);
+            (posterior::BoundaryPosterior::uniform(b, DRAWS), b)
+        }
+    };
+    Some(prior.weighted(|u| l.likelihood(u), window))
+}
+
+/// A posterior rule's name when the shedding law was inside the posterior.
+fn rule_with_law(rule: &'static str) -> &'static str {
+    match rule {
+        "posterior median" => "posterior median (shedding law inside)",
+        "posterior quartile" => "posterior quartile (shedding law inside)",
+        "posterior decile" => "posterior decile (shedding law inside)",
+        other => other,
+    }
 }
 
 /// How many distinct loads `(u, margin)` data hold.

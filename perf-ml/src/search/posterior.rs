@@ -49,6 +49,89 @@ impl BoundaryPosterior {
     fn share(&self, f: impl Fn(f64) -> bool) -> f64 {
         self.crossings.iter().filter(|c| f(**c)).count() as f64 / self.crossings.len() as f64
     }
+
+    /// A flat posterior over `[lo, hi]` (a pass/fail bracket), `n` draws: what the
+    /// points prove before a GP can be fitted.
+    pub fn uniform((lo, hi): (f64, f64), n: usize) -> Self {
+        let crossings = (0..n)
+            .map(|i| lo + (hi - lo) * (i as f64 + 0.5) / n as f64)
+            .collect();
+        Self { crossings }
+    }
+
+    /// The posterior times a likelihood of the boundary (Bayes' rule with this
+    /// posterior as the prior), as as many draws again: the draws' density (a Gaussian
+    /// kernel estimate, kept to `window`, the range the crossings were looked for in)
+    /// times `like` on a fine grid, read back at evenly spaced quantiles. Draws beyond the
+    /// range keep their place, weighted by the likelihood at its ends.
+    pub fn weighted(&self, like: impl Fn(f64) -> f64, (lo, hi): (f64, f64)) -> Self {
+        let n = self.crossings.len();
+        let finite: Vec<f64> = self
+            .crossings
+            .iter()
+            .copied()
+            .filter(|c| c.is_finite())
+            .collect();
+        let below = self.p_below() * like(0.0);
+        let above = self.p_above() * like(1.0);
+        const FINE: usize = 2001;
+        let step = (hi - lo).max(0.0) / (FINE - 1) as f64;
+        let mut grid = Vec::new();
+        if !finite.is_empty() && step > 0.0 {
+            let h = bandwidth(&finite).max(step);
+            let kernel = |u: f64| {
+                finite
+                    .iter()
+                    .map(|c| (-0.5 * ((u - c) / h).powi(2)).exp())
+                    .sum::<f64>()
+            };
+            let raw: Vec<(f64, f64)> = (0..FINE)
+                .map(|i| {
+                    let u = lo + step * i as f64;
+                    (u, kernel(u) * like(u))
+                })
+                .collect();
+            let total: f64 = raw.iter().map(|r| r.1).sum();
+            let mass = finite.len() as f64 / n as f64;
+            if total > 0.0 {
+                grid = raw
+                    .into_iter()
+                    .map(|(u, w)| (u, w / total * mass))
+                    .collect();
+            }
+        }
+        let z = below + above + grid.iter().map(|g| g.1).sum::<f64>();
+        if !(z.is_finite() && z > 0.0) {
+            return self.clone();
+        }
+        let mut crossings = Vec::with_capacity(n);
+        let (mut cum, mut k) = (below / z, 0);
+        for i in 0..n {
+            let q = (i as f64 + 0.5) / n as f64;
+            if q < below / z {
+                crossings.push(f64::NEG_INFINITY);
+                continue;
+            }
+            while k < grid.len() && cum + grid[k].1 / z < q {
+                cum += grid[k].1 / z;
+                k += 1;
+            }
+            crossings.push(grid.get(k).map_or(f64::INFINITY, |g| g.0));
+        }
+        Self { crossings }
+    }
+}
+
+/// Silverman's rule of thumb for a Gaussian kernel over `x`.
+fn bandwidth(x: &[f64]) -> f64 {
+    let n = x.len() as f64;
+    let mean = x.iter().sum::<f64>() / n;
+    let sd = (x.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / n).sqrt();
+    let mut s = x.to_vec();
+    s.sort_by(f64::total_cmp);
+    let iqr = s[(3 * s.len()) / 4] - s[s.len() / 4];
+    let spread = if iqr > 0.0 { sd.min(iqr / 1.34) } else { sd };
+    0.9 * spread * n.powf(-0.2)
 }
 
 /// Fits the GP to `(u, margin)` pairs (at least three distinct `u`) and draws `draws`
@@ -222,6 +305,27 @@ mod tests {
         assert!((med - 0.5).abs() < 0.03, "{med}");
         assert!(hi - lo < 0.1, "{lo} {hi}");
         assert!(p.p_above() < 0.01 && p.p_below() < 0.01);
+    }
+
+    #[test]
+    fn a_likelihood_narrows_a_flat_posterior_and_loses_to_a_window_that_excludes_it() {
+        let flat = BoundaryPosterior::uniform((0.2, 0.8), 600);
+        assert!((flat.quantile(0.5) - 0.5).abs() < 0.01);
+        let like = |u: f64| (-0.5 * ((u - 0.6) / 0.01f64).powi(2)).exp() * 40.0 + 0.2;
+        let w = flat.weighted(like, (0.2, 0.8));
+        assert_eq!(w.crossings.len(), 600);
+        assert!((w.quantile(0.5) - 0.6).abs() < 0.005, "{}", w.quantile(0.5));
+        assert!(w.quantile(0.75) - w.quantile(0.25) < 0.02);
+        // The flat part keeps a tenth of the mass (0.2 × 0.6 against 1) elsewhere.
+        assert!(w.quantile(0.02) < 0.55, "{}", w.quantile(0.02));
+        // Evidence confining the boundary to 0.2..0.4 wins over a law at 0.6.
+        let low = BoundaryPosterior::uniform((0.2, 0.4), 600).weighted(like, (0.2, 0.4));
+        assert!(low.quantile(0.99) <= 0.4 + 1e-9 && low.quantile(0.01) >= 0.2 - 1e-9);
+        assert!(
+            (low.quantile(0.5) - 0.3).abs() < 0.02,
+            "{}",
+            low.quantile(0.5)
+        );
     }
 
     #[test]
