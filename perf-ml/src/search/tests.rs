@@ -32,31 +32,42 @@ struct Tally {
     n: usize,
 }
 
+impl Tally {
+    /// One search against a target whose boundary is `truth`, judged at `tol`.
+    fn record(&mut self, r: &SearchReport, truth: f64, tol: f64) {
+        self.n += 1;
+        self.runs.push(r.runs());
+        self.converged += usize::from(r.stop == StopReason::Converged);
+        self.within += usize::from(r.estimate.is_some_and(|e| (e / truth - 1.0).abs() <= tol));
+        self.covered += usize::from(r.interval.is_some_and(|(l, h)| l <= truth && truth <= h));
+    }
+}
+
+/// A search of `target` over 10 .. 1000 req/s.
+fn search_10_to_1000(
+    target: &mut SyntheticTarget,
+    strategy: Strategy,
+    seed: u64,
+    tol: f64,
+) -> SearchReport {
+    SearchParams::new(10.0, 1000.0)
+        .tolerance(tol)
+        .strategy(strategy)
+        .seed(seed)
+        .check()
+        .unwrap()
+        .run(target)
+        .unwrap()
+}
+
 fn trials(strategy: Strategy, n: u64, tol: f64) -> Tally {
     let mut t = Tally::default();
     for i in 0..n {
         let mut rng = ChaCha8Rng::seed_from_u64(1000 + i);
         let mut target = random_target(&mut rng, 10.0, 1000.0, i);
         let truth = target.boundary();
-        let r = SearchParams::new(10.0, 1000.0)
-            .tolerance(tol)
-            .strategy(strategy)
-            .seed(i)
-            .check()
-            .unwrap()
-            .run(&mut target)
-            .unwrap();
-        t.n += 1;
-        t.runs.push(r.runs());
-        if r.stop == StopReason::Converged {
-            t.converged += 1;
-        }
-        if r.estimate.is_some_and(|e| (e / truth - 1.0).abs() <= tol) {
-            t.within += 1;
-        }
-        if r.interval.is_some_and(|(l, h)| l <= truth && truth <= h) {
-            t.covered += 1;
-        }
+        let r = search_10_to_1000(&mut target, strategy, i, tol);
+        t.record(&r, truth, tol);
     }
     t.runs.sort();
     t
@@ -415,18 +426,8 @@ fn the_shedding_law_inside_the_posterior_beats_bisection_where_errors_decide() {
                     .noise(0.1)
                     .seed(i);
                 let truth = target.boundary();
-                let r = SearchParams::new(10.0, 1000.0)
-                    .strategy(strategy)
-                    .seed(i)
-                    .check()
-                    .unwrap()
-                    .run(&mut target)
-                    .unwrap();
-                t.n += 1;
-                t.runs.push(r.runs());
-                t.covered += usize::from(r.interval.is_some_and(|(l, h)| l <= truth && truth <= h));
-                t.within +=
-                    usize::from(r.estimate.is_some_and(|e| (e / truth - 1.0).abs() <= 0.05));
+                let r = search_10_to_1000(&mut target, strategy, i, 0.05);
+                t.record(&r, truth, 0.05);
                 if strategy == Strategy::Gp
                     && r.points
                         .iter()
