@@ -705,7 +705,7 @@ impl Search {
         if ev.is_empty() {
             (a.estimate, a.interval) = (None, None);
         }
-        if let Some(l) = a.law.filter(|_| self.p.strategy == Strategy::Gp) {
+        if let Some(l) = a.law {
             notes.push(format!(
                 "a point failed by shedding: the shedding law put the breaking point at {:.1} req/s (±{:.1}%), weighed inside the posterior",
                 l.rate,
