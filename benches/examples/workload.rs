@@ -88,11 +88,14 @@ fn gen(dir: &Path) {
     w.flush().unwrap();
 }
 
-fn run_sample(shift: u64) -> perf_ml::gate::RunSample {
+/// Run `j` of a gate's five, its latencies shifted by `shift` µs.
+fn run_sample(shift: u64, j: u64) -> perf_ml::gate::RunSample {
     use perf_ml::gate::{EndpointSample, PointSample, RunSample, Second};
     let endpoint = |k: u64| EndpointSample {
         requests: 1200,
         failures: k % 2,
+        p50_us: 5000 + shift + (j * 41 + k * 11) % 300,
+        p95_us: 7000 + shift + (j * 67 + k * 7) % 500,
         seconds: (0..12)
             .map(|s| Second {
                 requests: 100,
@@ -115,6 +118,7 @@ fn run_sample(shift: u64) -> perf_ml::gate::RunSample {
             git_sha: None,
             cores: 2,
             os: "linux".into(),
+            cpu_model: String::new(),
             target_in_process: true,
         },
         points: vec![point(100), point(400)],
@@ -146,10 +150,8 @@ fn main() {
         }
         "gate_compare" => {
             let gate = perf_ml::gate::GateParams::default().check().unwrap();
-            gate.compare(&run_sample(0), &run_sample(400))
-                .unwrap()
-                .findings
-                .len()
+            let runs = |shift| (0..5).map(|j| run_sample(shift, j)).collect::<Vec<_>>();
+            gate.compare(&runs(0), &runs(400)).unwrap().findings.len()
         }
         other => {
             eprintln!("unknown workload '{other}'");

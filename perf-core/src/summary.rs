@@ -241,6 +241,10 @@ pub struct Environment {
     pub cores: usize,
     /// Operating system and kernel.
     pub os: String,
+    /// The processor's model name (`/proc/cpuinfo`), empty when unknown (and in
+    /// results written before it was recorded).
+    #[serde(default)]
+    pub cpu_model: String,
     /// Whether the target ran inside the generator's process.
     pub target_in_process: bool,
 }

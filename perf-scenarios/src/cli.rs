@@ -63,7 +63,8 @@ pub enum Cmd {
     /// when it passes, 99 on a regression (`--save-baseline` writes the baseline instead).
     #[command(allow_negative_numbers = true)]
     Gate(GateArgs),
-    /// Compare two results directories with the gate's statistics (A is the reference).
+    /// Compare runs with the gate's statistics: A's results directories are the
+    /// reference, B's are judged (each a comma-separated list, one directory per run).
     #[command(allow_negative_numbers = true)]
     Compare(CompareArgs),
     /// Compare criterion's latest estimates with a saved criterion baseline; exit 99 on a
@@ -108,22 +109,31 @@ pub struct ReportArgs {
 /// The gate's statistics.
 #[derive(Debug, Args)]
 pub struct GateStats {
-    /// Noise threshold: a latency change fails only when its whole 95% interval is beyond
-    /// this: 10% or 0.1.
+    /// A latency change fails only when larger than this (relative): 10% or 0.1.
     #[arg(long, value_parser = crate::search::tolerance, default_value = "10%", allow_hyphen_values = true)]
     pub threshold: f64,
-    /// Significance level of the latency test (one-sided Mann-Whitney U).
+    /// Family-wise significance level of the primary comparisons (Holm's adjustment
+    /// over exact Mann-Whitney U on run values and Fisher's exact test on failures).
     #[arg(long, default_value_t = 0.05)]
     pub alpha: f64,
-    /// Significance level of the error-rate test (one-sided two-proportion z-test).
-    #[arg(long, default_value_t = 0.01)]
-    pub error_alpha: f64,
     /// Smallest rise in error rate that fails: 0.5% or 0.005.
     #[arg(long, value_parser = crate::search::tolerance, default_value = "0.5%", allow_hyphen_values = true)]
     pub min_error_rise: f64,
+    /// Which comparisons decide the gate: `aggregate` (p50, p95 and error rate of ALL at
+    /// each point; the per-endpoint rows are reported as secondary) or `all`.
+    #[arg(long, value_parser = primary, default_value = "aggregate")]
+    pub primary: perf_ml::gate::Primary,
     /// Seed of the bootstrap intervals.
     #[arg(long, default_value_t = 1)]
     pub bootstrap_seed: u64,
+}
+
+fn primary(s: &str) -> Result<perf_ml::gate::Primary, String> {
+    match s {
+        "aggregate" => Ok(perf_ml::gate::Primary::Aggregate),
+        "all" => Ok(perf_ml::gate::Primary::All),
+        _ => Err(format!("'{s}' is not aggregate or all")),
+    }
 }
 
 /// `gate`.
@@ -134,13 +144,16 @@ pub struct GateArgs {
     /// The baseline file, such as scenarios/baselines/api.json.
     #[arg(long, value_name = "FILE")]
     pub baseline: PathBuf,
-    /// Write the baseline from this run (no comparison).
+    /// Write the baseline from these runs (no comparison).
     #[arg(long)]
     pub save_baseline: bool,
-    /// When regressions are found, re-run the profile this many times; a regression
-    /// fails the gate only if it reproduces in every run (0: fail on the first run).
-    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(0..=5))]
-    pub confirm_runs: u32,
+    /// Runs of the gate profile: each run is one sample of the comparison (3 to 100).
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(3..=100))]
+    pub repeat: u32,
+    /// Compare with a baseline taken in another environment (cores, processor, tool or
+    /// Goose version, operating system, target settings) instead of refusing it.
+    #[arg(long)]
+    pub allow_env_change: bool,
     #[command(flatten)]
     pub stats: GateStats,
     #[command(flatten)]
@@ -150,10 +163,12 @@ pub struct GateArgs {
 /// `compare`.
 #[derive(Debug, Args)]
 pub struct CompareArgs {
-    /// The reference results directory.
-    pub a: PathBuf,
-    /// The results directory judged against it.
-    pub b: PathBuf,
+    /// The reference results directories, comma-separated: one per run.
+    #[arg(value_delimiter = ',', required = true, num_args = 1)]
+    pub a: Vec<PathBuf>,
+    /// The results directories judged against them, comma-separated: one per run.
+    #[arg(value_delimiter = ',', required = true, num_args = 1)]
+    pub b: Vec<PathBuf>,
     /// Also write the findings as JSON here.
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,

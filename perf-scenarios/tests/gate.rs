@@ -2,7 +2,7 @@
 //! embedded dummy site, faults injected with `--site-*` options, and every bad baseline,
 //! run and criterion folder answered with one clear line and exit 2.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Output;
 
 mod common;
@@ -23,8 +23,15 @@ fn gate(out: &Path, baseline: &Path, extra: &[&str]) -> Output {
     run(out, &args)
 }
 
-fn newest(out: &Path) -> PathBuf {
-    result_dirs(out).pop().expect("a results directory")
+/// The results directories of the newest `k` runs, comma-separated (as `compare` takes
+/// one side).
+fn newest(out: &Path, k: usize) -> String {
+    let dirs = result_dirs(out);
+    dirs[dirs.len() - k..]
+        .iter()
+        .map(|d| d.to_str().unwrap().to_string())
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 #[test]
@@ -32,45 +39,57 @@ fn baseline_then_unchanged_passes_and_injected_faults_fail() {
     let d = tempfile::tempdir().unwrap();
     let out = d.path().join("results");
     let base = d.path().join("baselines/api.json");
-    let o = gate(&out, &base, &["--save-baseline", "--duration", "6s"]);
+    let o = gate(&out, &base, &["--save-baseline", "--duration", "2s"]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
-    assert!(text(&o).contains("baseline written"), "{}", text(&o));
+    assert!(
+        text(&o).contains("gate run 5 of 5") && text(&o).contains("baseline written"),
+        "{}",
+        text(&o)
+    );
     let saved: serde_json::Value = serde_json::from_slice(&std::fs::read(&base).unwrap()).unwrap();
-    assert_eq!(saved["schema"], 1);
-    assert_eq!(saved["run"]["points"].as_array().unwrap().len(), 2);
-    let first = newest(&out);
+    assert_eq!(saved["schema"], 2);
+    assert_eq!(saved["runs"].as_array().unwrap().len(), 5);
+    assert_eq!(saved["runs"][0]["points"].as_array().unwrap().len(), 2);
+    let first = newest(&out, 5);
 
-    let o = gate(&out, &base, &["--duration", "6s"]);
+    let o = gate(&out, &base, &["--duration", "2s"]);
     let t = text(&o);
     assert_eq!(o.status.code(), Some(0), "{t}");
     assert!(
-        t.contains("gate: PASS") && t.contains("Mann-Whitney"),
+        t.contains("gate: PASS")
+            && t.contains("exact one-sided Mann-Whitney")
+            && t.contains("Holm"),
         "{t}"
     );
     assert!(!t.contains("warning: the environment differs"), "{t}");
-    let unchanged = newest(&out);
-    assert!(unchanged.join("gate.json").is_file());
+    let unchanged = newest(&out, 5);
+    assert!(result_dirs(&out)
+        .last()
+        .unwrap()
+        .join("gate.json")
+        .is_file());
 
-    let o = gate(
-        &out,
-        &base,
-        &[
-            "--duration",
-            "6s",
-            "--site-extra-latency-ms",
-            "3",
-            "--site-error-rate",
-            "0.05",
-        ],
+    // A slower, failing site: another target setting, refused before any load unless
+    // the user says the change is the point.
+    let fault = [
+        "--duration",
+        "2s",
+        "--site-extra-latency-ms",
+        "3",
+        "--site-error-rate",
+        "0.05",
+    ];
+    let before = result_dirs(&out).len();
+    expect_usage(
+        &gate(&out, &base, &fault),
+        "target extra_latency_ms: baseline 0.0, now 3.0",
     );
+    assert_eq!(result_dirs(&out).len(), before, "no load was run");
+    let o = gate(&out, &base, &[&fault[..], &["--allow-env-change"]].concat());
     let t = text(&o);
     assert_eq!(o.status.code(), Some(99), "{t}");
     assert!(
-        t.contains("target extra_latency_ms: baseline 0.0, now 3.0"),
-        "{t}"
-    );
-    assert!(
-        t.contains("confirmation run 1 of 1") && t.contains("regression(s) reproduced"),
+        t.contains("warning: the environment differs") && t.contains("extra_latency_ms"),
         "{t}"
     );
     let regressed = |metric: &str| {
@@ -78,25 +97,29 @@ fn baseline_then_unchanged_passes_and_injected_faults_fail() {
             .any(|l| l.contains(" ALL ") && l.contains(metric) && l.ends_with("REGRESSED"))
     };
     assert!(regressed("p50") && regressed("error rate"), "{t}");
-    // The gate.json is in the first run's directory; the confirmation run has its own.
-    let faulty = result_dirs(&out)
-        .into_iter()
-        .rfind(|d| d.join("gate.json").is_file())
-        .unwrap();
-    let report: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(faulty.join("gate.json")).unwrap()).unwrap();
+    let faulty = newest(&out, 5);
+    let report: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(result_dirs(&out).last().unwrap().join("gate.json")).unwrap(),
+    )
+    .unwrap();
     assert!(report["findings"]
         .as_array()
         .unwrap()
         .iter()
-        .any(|f| f["verdict"] == "regressed"));
+        .any(|f| f["verdict"] == "regressed" && f["primary"] == true));
 
-    // compare: the same statistics on two results directories.
+    // compare: the same statistics on two sets of results directories.
     let o = compare(&first, &unchanged);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     let o = compare(&first, &faulty);
     assert_eq!(o.status.code(), Some(99), "{}", text(&o));
     assert!(text(&o).contains("gate: FAIL"), "{}", text(&o));
+    // One directory a side is too few runs to judge.
+    let one = first.split(',').next().unwrap();
+    expect_usage(
+        &compare(one, one),
+        "the baseline has 1 run(s); the gate needs at least 3",
+    );
 }
 
 /// Exit 2 and the error is one line (the last on stderr, after any progress lines).
@@ -110,10 +133,10 @@ fn expect_usage(o: &Output, needle: &str) {
     );
 }
 
-/// `compare` (which has no `--out`).
-fn compare(a: &Path, b: &Path) -> Output {
+/// `compare` (which has no `--out`) of two comma-separated lists of directories.
+fn compare(a: &str, b: &str) -> Output {
     std::process::Command::new(common::BIN)
-        .args(["compare", a.to_str().unwrap(), b.to_str().unwrap()])
+        .args(["compare", a, b])
         .output()
         .unwrap()
 }
@@ -134,14 +157,14 @@ fn bad_baselines_are_refused_before_any_load() {
     std::fs::write(&base, v.to_string()).unwrap();
     expect_usage(
         &gate(&out, &base, &[]),
-        "baseline schema version 99, this build reads version 1",
+        "baseline schema version 99, this build reads version 2",
     );
 
     let good = std::fs::read_to_string(committed).unwrap();
     std::fs::write(&base, &good[..good.len() / 2]).unwrap();
     expect_usage(&gate(&out, &base, &[]), "corrupted baseline: invalid JSON");
 
-    std::fs::write(&base, "{\"schema\": 1, \"run\": {\"points\": 3}}").unwrap();
+    std::fs::write(&base, "{\"schema\": 2, \"runs\": [{\"points\": 3}]}").unwrap();
     expect_usage(&gate(&out, &base, &[]), "corrupted baseline");
 
     expect_usage(&gate(&out, &d.path().join("none.json"), &[]), "cannot read");
@@ -150,9 +173,40 @@ fn bad_baselines_are_refused_before_any_load() {
         &gate(&out, &base, &["--threshold", "-5%"]),
         "gate setting threshold",
     );
-    let o = gate(&out, &base, &["--confirm-runs", "9"]);
+    let o = gate(&out, &base, &["--repeat", "2"]);
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
-    assert!(text(&o).contains("9 is not in 0..=5"), "{}", text(&o));
+    assert!(text(&o).contains("2 is not in 3..=100"), "{}", text(&o));
+    let o = gate(&out, &base, &["--primary", "some"]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(
+        text(&o).contains("'some' is not aggregate or all"),
+        "{}",
+        text(&o)
+    );
+
+    // Too few runs, too few for the test to ever fail, another machine: each refused
+    // before any load.
+    let mut few = v.clone();
+    few["schema"] = 2.into();
+    few["runs"] = serde_json::json!([v["runs"][0], v["runs"][1]]);
+    std::fs::write(&base, few.to_string()).unwrap();
+    expect_usage(
+        &gate(&out, &base, &[]),
+        "2 run(s), the gate needs at least 3 (the run is the sampling unit)",
+    );
+    v["schema"] = 2.into();
+    std::fs::write(&base, v.to_string()).unwrap();
+    expect_usage(
+        &gate(&out, &base, &["--repeat", "3"]),
+        "cannot pass Holm's first bar",
+    );
+    let mut moved = v.clone();
+    for r in moved["runs"].as_array_mut().unwrap() {
+        r["environment"]["cores"] = 64.into();
+    }
+    std::fs::write(&base, moved.to_string()).unwrap();
+    expect_usage(&gate(&out, &base, &[]), "taken in another environment");
+    expect_usage(&gate(&out, &base, &[]), "cores: baseline 64, now");
     assert!(result_dirs(&out).is_empty(), "no load was run");
     for o in [
         gate(&out, &base, &[]),
@@ -171,20 +225,22 @@ fn an_endpoint_missing_from_the_run_is_bad_input() {
     let d = tempfile::tempdir().unwrap();
     let out = d.path().join("results");
     let base = d.path().join("api.json");
-    let o = gate(&out, &base, &["--save-baseline", "--duration", "2s"]);
+    let o = gate(&out, &base, &["--save-baseline", "--duration", "1s"]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     let mut v: serde_json::Value = serde_json::from_slice(&std::fs::read(&base).unwrap()).unwrap();
-    let all = v["run"]["points"][1]["endpoints"]["ALL"].clone();
-    v["run"]["points"][1]["endpoints"]["GET /api/ghost"] = all;
+    for r in v["runs"].as_array_mut().unwrap() {
+        let all = r["points"][1]["endpoints"]["ALL"].clone();
+        r["points"][1]["endpoints"]["GET /api/ghost"] = all;
+    }
     std::fs::write(&base, v.to_string()).unwrap();
     expect_usage(
-        &gate(&out, &base, &["--duration", "2s"]),
+        &gate(&out, &base, &["--duration", "1s"]),
         "point 1: endpoint 'GET /api/ghost' is in the baseline but not in this run",
     );
     // A profile that no longer matches the baseline is bad input too.
     expect_usage(
         &gate(&out, &base, &["--duration", "3s"]),
-        "point 0: the baseline ran open 100 req/s for 2 s",
+        "point 0: the baseline ran open 100 req/s for 1 s",
     );
 }
 
@@ -197,10 +253,11 @@ fn empty_and_foreign_result_directories_are_bad_input() {
     std::fs::write(empty.join("runs.csv"), format!("{cols}\n")).unwrap();
     let other = d.path().join("other");
     std::fs::create_dir_all(&other).unwrap();
-    let o = compare(&empty, &empty);
+    let (empty, other) = (empty.to_str().unwrap(), other.to_str().unwrap());
+    let o = compare(empty, empty);
     expect_usage(&o, "empty run");
     expect_usage(&o, "no load points");
-    let o = compare(&other, &empty);
+    let o = compare(other, empty);
     expect_usage(&o, "no runs.csv (not a results directory)");
 }
 

@@ -355,8 +355,8 @@ fn the_gate_refuses_a_baseline_that_does_not_match_before_any_load() {
             "scenario 'api'",
         ),
         (
-            vec!["gate", "api", "--baseline", baseline, "--duration", "3s"],
-            "for 3 s",
+            vec!["gate", "api", "--baseline", baseline, "--duration", "4s"],
+            "for 4 s",
         ),
         (
             vec![

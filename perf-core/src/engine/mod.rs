@@ -165,7 +165,9 @@ pub fn check_target(url: &str) -> Result<(), EngineError> {
     Err(unreachable(last))
 }
 
-fn environment(target: Target) -> Environment {
+/// The environment this process runs in, as a point records it: known before any load,
+/// so a gate can refuse a baseline from another machine before running.
+pub fn environment(target: Target) -> Environment {
     let git_sha = std::process::Command::new("git")
         .args(["rev-parse", "--short=12", "HEAD"])
         .output()
@@ -179,6 +181,15 @@ fn environment(target: Target) -> Environment {
         git_sha,
         cores: std::thread::available_parallelism().map_or(1, usize::from),
         os: format!("{} {}", std::env::consts::OS, kernel.trim()),
+        cpu_model: std::fs::read_to_string("/proc/cpuinfo")
+            .unwrap_or_default()
+            .lines()
+            .find_map(|l| {
+                l.strip_prefix("model name")?
+                    .split_once(':')
+                    .map(|x| x.1.trim().to_string())
+            })
+            .unwrap_or_default(),
         target_in_process: target == Target::InProcess,
     }
 }

@@ -127,7 +127,7 @@ impl FailureFit {
                 super::FailureModel::Constant { p: 0.0, upper } => (0.0, upper),
                 super::FailureModel::Constant { p, .. } => {
                     let n: u64 = self.data.iter().map(|c| c.requests).sum();
-                    wilson(p, n as f64, level)
+                    crate::gate::stats::wilson(p, n as f64, level)
                 }
                 _ => unreachable!("only a constant has no family"),
             };
@@ -142,14 +142,4 @@ impl FailureFit {
             Profile::edge(logit, 20.7, crit, dev).map_or(1.0, to_p),
         )
     }
-}
-
-/// The Wilson score interval of a proportion `p` of `n`.
-fn wilson(p: f64, n: f64, level: f64) -> (f64, f64) {
-    use statrs::distribution::Normal;
-    let z = Normal::standard().inverse_cdf(0.5 + level / 2.0);
-    let d = 1.0 + z * z / n;
-    let mid = (p + z * z / (2.0 * n)) / d;
-    let half = z * (p * (1.0 - p) / n + z * z / (4.0 * n * n)).sqrt() / d;
-    ((mid - half).max(0.0), (mid + half).min(1.0))
 }

@@ -1,6 +1,6 @@
-//! The baseline file: a gate run's [`RunSample`] with the schema version, the time it
-//! was taken and a description of the target, so a later gate can say when it is
-//! comparing across different machines, versions or target settings.
+//! The baseline file: a gate's runs ([`RunSample`], one per repetition) with the schema
+//! version, the time they were taken and a description of the target, so a later gate
+//! can refuse to compare across different machines, versions or target settings.
 
 use std::path::Path;
 
@@ -10,9 +10,11 @@ use serde::{Deserialize, Serialize};
 use super::{GateError, RunSample};
 
 /// The baseline schema this build reads and writes.
-pub const BASELINE_SCHEMA: u32 = 1;
+/// Version 2: several runs (`runs`), each endpoint with its p50 and p95; version 1 kept
+/// one run's seconds.
+pub const BASELINE_SCHEMA: u32 = 2;
 
-/// A saved gate run.
+/// A saved gate: its runs.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Baseline {
     /// [`BASELINE_SCHEMA`] when written.
@@ -21,18 +23,18 @@ pub struct Baseline {
     pub created_at: String,
     /// The target: `{"host": URL}` or the embedded dummy site's settings.
     pub target: serde_json::Value,
-    /// The run.
-    pub run: RunSample,
+    /// The runs, in the order they ran.
+    pub runs: Vec<RunSample>,
 }
 
 impl Baseline {
-    /// A baseline of `run`, taken now.
-    pub fn new(run: RunSample, target: serde_json::Value) -> Self {
+    /// A baseline of `runs`, taken now.
+    pub fn new(runs: Vec<RunSample>, target: serde_json::Value) -> Self {
         Self {
             schema: BASELINE_SCHEMA,
             created_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
             target,
-            run,
+            runs,
         }
     }
 
@@ -67,9 +69,12 @@ impl Baseline {
             }
         }
         let b: Baseline = serde_json::from_value(value).map_err(|e| corrupted(e.to_string()))?;
-        if b.run.points.is_empty() {
+        if b.runs.is_empty() || b.runs.iter().any(|r| r.points.is_empty()) {
             return Err(GateError::Empty {
-                what: format!("baseline {}: no load points", path.display()),
+                what: format!(
+                    "baseline {}: no runs, or a run with no load points",
+                    path.display()
+                ),
             });
         }
         Ok(b)
@@ -88,10 +93,10 @@ impl Baseline {
         perf_core::atomic::write(path, (body + "\n").as_bytes()).map_err(write)
     }
 
-    /// What differs between the baseline's environment and target and the current ones,
-    /// one line each (empty when nothing does).
-    pub fn differences(&self, run: &RunSample, target: &serde_json::Value) -> Vec<String> {
-        let mut out = environment_differences(&self.run.environment, &run.environment);
+    /// What differs between the baseline's environment and target and the current ones
+    /// (known before any load), one line each (empty when nothing does).
+    pub fn differences(&self, now: &Environment, target: &serde_json::Value) -> Vec<String> {
+        let mut out = environment_differences(&self.runs[0].environment, now);
         match (self.target.as_object(), target.as_object()) {
             (Some(x), Some(y)) => {
                 for (k, v) in y {
@@ -110,8 +115,10 @@ impl Baseline {
     }
 }
 
-/// What differs between two environments that can move latency: cores, tool and Goose
-/// versions, operating system, and whether the target ran in-process.
+/// What differs between two environments that can move latency: cores, processor model
+/// (when both know it), tool and Goose versions, operating system (not its kernel
+/// release: a patched host is the same kind of machine), and whether the target ran
+/// in-process.
 pub fn environment_differences(a: &Environment, b: &Environment) -> Vec<String> {
     let mut out = Vec::new();
     let mut diff = |what: &str, x: String, y: String| {
@@ -130,7 +137,16 @@ pub fn environment_differences(a: &Environment, b: &Environment) -> Vec<String> 
         a.goose_version.clone(),
         b.goose_version.clone(),
     );
-    diff("os", a.os.clone(), b.os.clone());
+    let os = |e: &Environment| {
+        e.os.split_whitespace()
+            .next()
+            .unwrap_or_default()
+            .to_string()
+    };
+    diff("os", os(a), os(b));
+    if !a.cpu_model.is_empty() && !b.cpu_model.is_empty() {
+        diff("cpu", a.cpu_model.clone(), b.cpu_model.clone());
+    }
     diff(
         "target in process",
         a.target_in_process.to_string(),

@@ -1,37 +1,46 @@
-//! The regression gate: is this run worse than the baseline, beyond noise?
+//! The regression gate: are these runs worse than the baseline's, beyond noise?
 //!
-//! [`RunSample`] holds what is compared (per point and endpoint: counts, failures and
-//! per-second p50/p95), read from a results directory with [`RunSample::from_dir`] or
-//! saved as a [`Baseline`] file. [`GateParams`] → [`GateParams::check`] → [`Gate`], whose
-//! [`Gate::compare`] gives a [`GateReport`]: per point × endpoint × metric a
-//! [`Verdict`], with the relative change, its bootstrap interval and a p-value.
+//! [`RunSample`] holds what one run measured (per point and endpoint: counts, failures,
+//! the point's p50/p95 and its per-second figures), read from a results directory with
+//! [`RunSample::from_dir`]; a [`Baseline`] file keeps several runs. [`GateParams`] →
+//! [`GateParams::check`] → [`Gate`], whose [`Gate::compare`] of the baseline's runs with
+//! the current runs gives a [`GateReport`]: per point × endpoint × metric a [`Verdict`],
+//! with the change, its interval, a p-value and the same after Holm's adjustment.
 //!
-//! Latency: the samples are the per-second p50 and p95 values of an endpoint (a second
-//! is the unit, so within-second correlation does not shrink the interval), tested with
-//! a one-sided Mann–Whitney U; a regression also needs the whole bootstrap interval of
-//! the change in their median beyond the noise threshold, as criterion does. Errors: a
-//! one-sided two-proportion z-test and a minimum rise in percentage points.
+//! The run is the sampling unit (Kalibera & Jones 2013): the seconds inside one run are
+//! correlated, and the noise that matters — run to run, machine drift — is between runs.
+//! Latency: each run's p50 and p95 of the point, an exact one-sided Mann–Whitney U on
+//! those values, a bootstrap over runs for the interval of the change in their median.
+//! Errors: Fisher's exact test (mid-p) on the failures pooled over runs, Newcombe's
+//! interval of the difference. Holm's step-down adjustment across the comparisons that
+//! decide the gate ([`Primary`]) keeps the chance of any false alarm at most α.
 //!
 //! ```
 //! use perf_ml::gate::{EndpointSample, GateParams, PointSample, RunSample, Second};
 //! # use perf_core::summary::Environment;
-//! let run = |ms: u64, failures: u64| RunSample {
+//! let run = |ms: u64, jitter: u64, failures: u64| RunSample {
 //!     scenario: "api".into(),
 //!     environment: Environment { tool_version: "0.1.0".into(), goose_version: "0.19".into(),
-//!         git_sha: None, cores: 2, os: "linux".into(), target_in_process: true },
+//!         git_sha: None, cores: 2, os: "linux".into(), cpu_model: String::new(),
+//!         target_in_process: true },
 //!     points: vec![PointSample {
 //!         config: "open 100 req/s for 10 s".into(),
 //!         endpoints: [("ALL".to_string(), EndpointSample {
 //!             requests: 1000,
 //!             failures,
-//!             seconds: (0..10).map(|i| Second { requests: 100, p50_us: ms * 1000 + i * 7, p95_us: ms * 1200 + i * 11 }).collect(),
+//!             p50_us: ms * 1000 + jitter * 30,
+//!             p95_us: ms * 1200 + jitter * 50,
+//!             seconds: vec![Second { requests: 100, p50_us: ms * 1000, p95_us: ms * 1200 }],
 //!         })].into(),
 //!     }],
 //! };
+//! let runs = |ms: u64, failures: u64| -> Vec<RunSample> {
+//!     (0..5).map(|j| run(ms, j, failures)).collect()
+//! };
 //! let gate = GateParams::default().check()?;
-//! assert!(gate.compare(&run(5, 0), &run(5, 0))?.passed());
-//! assert!(!gate.compare(&run(5, 0), &run(7, 0))?.passed()); // +40% latency
-//! assert!(!gate.compare(&run(5, 0), &run(5, 20))?.passed()); // 2% errors
+//! assert!(gate.compare(&runs(5, 0), &runs(5, 0))?.passed());
+//! assert!(!gate.compare(&runs(5, 0), &runs(7, 0))?.passed()); // +40% latency
+//! assert!(!gate.compare(&runs(5, 0), &runs(5, 20))?.passed()); // 2% errors
 //! # Ok::<(), perf_ml::gate::GateError>(())
 //! ```
 
@@ -94,6 +103,36 @@ pub enum GateError {
         /// The endpoint.
         endpoint: String,
     },
+    /// Fewer runs than the gate needs on one side.
+    #[error(
+        "{side} has {found} run(s); the gate needs at least {need} (the run is the sampling unit)"
+    )]
+    TooFewRuns {
+        /// `the baseline` or `this gate`.
+        side: &'static str,
+        /// Runs there.
+        found: usize,
+        /// Runs needed.
+        need: usize,
+    },
+    /// So few runs that no latency regression could pass Holm's first bar.
+    #[error("{base} baseline run(s) against {current}: the exact test's smallest p-value, 1/{splits} = {p_min:.4}, cannot pass Holm's first bar {alpha} / {comparisons} = {bar:.4}; give both sides more runs (--repeat)")]
+    Underpowered {
+        /// Baseline runs.
+        base: usize,
+        /// Current runs.
+        current: usize,
+        /// Ways to split the pooled runs.
+        splits: u64,
+        /// Its reciprocal.
+        p_min: f64,
+        /// The family-wise level.
+        alpha: f64,
+        /// Primary comparisons.
+        comparisons: usize,
+        /// α over them.
+        bar: f64,
+    },
     /// Nothing to compare.
     #[error("empty run: {what}")]
     Empty {
@@ -115,25 +154,36 @@ pub enum GateError {
     },
 }
 
+/// Which comparisons decide the gate; the others are reported as secondary.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Primary {
+    /// p50, p95 and error rate of `ALL` at each point (few comparisons, so Holm's
+    /// adjustment leaves the test its power with a handful of runs).
+    #[default]
+    Aggregate,
+    /// Every point × endpoint × metric.
+    All,
+}
+
 /// The gate's settings; [`GateParams::check`] validates them.
 #[derive(Debug, Clone, PartialEq)]
 pub struct GateParams {
-    /// Noise threshold: a latency change must have its whole interval beyond ± this.
+    /// A latency change must be larger than this (relative) to fail.
     pub threshold: f64,
-    /// Significance level of the latency test.
+    /// Family-wise significance level (Holm) of the primary comparisons.
     pub alpha: f64,
-    /// Significance level of the error-rate test.
-    pub error_alpha: f64,
     /// Smallest error-rate rise that fails the gate (a fraction: 0.005 = 0.5 points).
     pub min_error_rise: f64,
     /// Confidence level of the intervals.
     pub level: f64,
     /// Bootstrap resamples.
     pub resamples: usize,
-    /// Seconds with fewer requests are not latency samples.
-    pub min_requests_per_second: u64,
-    /// Fewer usable seconds than this: not judged.
-    pub min_seconds: usize,
+    /// Fewer runs than this on a side: not compared.
+    pub min_runs: usize,
+    /// A run's endpoint with fewer successful requests is not a latency sample.
+    pub min_requests: u64,
+    /// Which comparisons decide.
+    pub primary: Primary,
     /// Seed of the bootstrap.
     pub seed: u64,
 }
@@ -143,12 +193,12 @@ impl Default for GateParams {
         Self {
             threshold: 0.10,
             alpha: 0.05,
-            error_alpha: 0.01,
             min_error_rise: 0.005,
             level: 0.95,
             resamples: 2000,
-            min_requests_per_second: 3,
-            min_seconds: 5,
+            min_runs: 3,
+            min_requests: 20,
+            primary: Primary::Aggregate,
             seed: 1,
         }
     }
@@ -174,11 +224,7 @@ impl GateParams {
         if !(self.threshold.is_finite() && (0.0..10.0).contains(&self.threshold)) {
             return bad("threshold", self.threshold, "must be from 0 to 1000%");
         }
-        for (name, v) in [
-            ("alpha", self.alpha),
-            ("error-alpha", self.error_alpha),
-            ("level", self.level),
-        ] {
+        for (name, v) in [("alpha", self.alpha), ("level", self.level)] {
             if !open01(v) {
                 return bad(name, v, "must be strictly between 0 and 1");
             }
@@ -189,8 +235,8 @@ impl GateParams {
         if self.resamples < 100 {
             return bad("resamples", self.resamples as f64, "must be at least 100");
         }
-        if self.min_seconds < 3 {
-            return bad("min-seconds", self.min_seconds as f64, "must be at least 3");
+        if self.min_runs < 2 {
+            return bad("min-runs", self.min_runs as f64, "must be at least 2");
         }
         Ok(Gate { p: self })
     }
@@ -200,6 +246,42 @@ impl Gate {
     /// The settings.
     pub fn params(&self) -> &GateParams {
         &self.p
+    }
+
+    /// How many comparisons decide a gate of `points` points whose baseline has
+    /// `endpoints` endpoints per point (`ALL` included; the largest count of a point).
+    pub fn primary_comparisons(&self, points: usize, endpoints: usize) -> usize {
+        3 * points
+            * match self.p.primary {
+                Primary::Aggregate => 1,
+                Primary::All => endpoints,
+            }
+    }
+
+    /// Whether `base` runs against `current` can detect a latency regression among
+    /// `comparisons` primary ones at all: the exact Mann–Whitney test's smallest p-value,
+    /// one over the ways to split the pooled runs, must be below Holm's first bar α/m.
+    /// The gate checks it before any load is run.
+    pub fn detectable(
+        &self,
+        base: usize,
+        current: usize,
+        comparisons: usize,
+    ) -> Result<(), GateError> {
+        let splits = statrs::function::factorial::binomial((base + current) as u64, current as u64);
+        let bar = self.p.alpha / comparisons.max(1) as f64;
+        if 1.0 / splits < bar {
+            return Ok(());
+        }
+        Err(GateError::Underpowered {
+            base,
+            current,
+            splits: splits.round() as u64,
+            p_min: 1.0 / splits,
+            alpha: self.p.alpha,
+            comparisons: comparisons.max(1),
+            bar,
+        })
     }
 }
 

@@ -1,5 +1,6 @@
-//! What the gate compares: per point and endpoint, the request and failure counts and
-//! the per-second latency percentiles ([`RunSample`]), read from a results directory.
+//! What the gate compares of one run: per point and endpoint, the request and failure
+//! counts, the point's p50 and p95, and the per-second percentiles ([`RunSample`]),
+//! read from a results directory.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -28,6 +29,10 @@ pub struct EndpointSample {
     pub requests: u64,
     /// Failed requests.
     pub failures: u64,
+    /// Median latency of the point's successful requests, µs: the run's p50.
+    pub p50_us: u64,
+    /// 95th percentile of the point's successful requests, µs: the run's p95.
+    pub p95_us: u64,
     /// Per-second figures, in order.
     pub seconds: Vec<Second>,
 }
@@ -142,6 +147,8 @@ impl RunSample {
                     EndpointSample {
                         requests: e.requests,
                         failures: e.failures,
+                        p50_us: e.p50_us,
+                        p95_us: e.p95_us,
                         seconds,
                     },
                 );

@@ -11,21 +11,30 @@ fn env() -> Environment {
         git_sha: None,
         cores: 2,
         os: "linux".into(),
+        cpu_model: String::new(),
         target_in_process: true,
     }
 }
 
-/// A run whose endpoints' per-second latencies are `ms` × a seeded noise of ±`noise`.
+/// A run whose endpoints' latencies are `ms` × a seeded run factor (log-normal, sd
+/// `noise`: the run-to-run variation a gate must not mistake for a change), each second
+/// a little noisier around it, and failures drawn at `error_rate`.
 fn run(seed: u64, ms: f64, noise: f64, error_rate: f64) -> RunSample {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let endpoint = |rng: &mut ChaCha8Rng| {
+        let normal = |rng: &mut ChaCha8Rng| {
+            // Box–Muller: a standard normal draw from two uniforms.
+            let (u1, u2): (f64, f64) = (rng.random::<f64>().max(1e-12), rng.random());
+            (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
+        };
+        let f = (noise * normal(rng)).exp();
         let seconds: Vec<Second> = (0..12)
             .map(|_| {
-                let f = 1.0 + noise * (2.0 * rng.random::<f64>() - 1.0);
+                let g = f * (1.0 + 0.1 * (2.0 * rng.random::<f64>() - 1.0));
                 Second {
                     requests: 40,
-                    p50_us: (ms * 1000.0 * f) as u64,
-                    p95_us: (ms * 1300.0 * f) as u64,
+                    p50_us: (ms * 1000.0 * g) as u64,
+                    p95_us: (ms * 1300.0 * g) as u64,
                 }
             })
             .collect();
@@ -36,6 +45,8 @@ fn run(seed: u64, ms: f64, noise: f64, error_rate: f64) -> RunSample {
         EndpointSample {
             requests,
             failures,
+            p50_us: (ms * 1000.0 * f) as u64,
+            p95_us: (ms * 1300.0 * f) as u64,
             seconds,
         }
     };
@@ -53,8 +64,61 @@ fn run(seed: u64, ms: f64, noise: f64, error_rate: f64) -> RunSample {
     }
 }
 
+/// `k` runs from seed `seed` on.
+fn runs(seed: u64, k: u64, ms: f64, noise: f64, error_rate: f64) -> Vec<RunSample> {
+    (0..k)
+        .map(|j| run(seed * 100 + j, ms, noise, error_rate))
+        .collect()
+}
+
 fn gate() -> Gate {
     GateParams::default().check().unwrap()
+}
+
+#[test]
+fn with_no_threshold_the_family_wise_false_alarm_rate_stays_at_alpha() {
+    // 400 seeded pairs of five runs against five from one distribution, the threshold
+    // set to 0 so that only the test and Holm's adjustment guard: any false alarm among
+    // the three primary comparisons in at most about 5% of gates.
+    let g = GateParams {
+        threshold: 0.0,
+        min_error_rise: 0.0,
+        ..GateParams::default()
+    }
+    .check()
+    .unwrap();
+    let alarms = (0..400)
+        .filter(|s| {
+            !g.compare(
+                &runs(2 * s, 5, 5.0, 0.1, 0.01),
+                &runs(2 * s + 1, 5, 5.0, 0.1, 0.01),
+            )
+            .unwrap()
+            .passed()
+        })
+        .count();
+    assert!(alarms <= 28, "{alarms} of 400");
+    // And the same comparisons with every endpoint primary: still at most about 5%.
+    let all = GateParams {
+        primary: Primary::All,
+        ..g.params().clone()
+    }
+    .check()
+    .unwrap();
+    let alarms = (0..400)
+        .filter(|s| {
+            !all.compare(
+                &runs(2 * s, 5, 5.0, 0.1, 0.01),
+                &runs(2 * s + 1, 5, 5.0, 0.1, 0.01),
+            )
+            .unwrap()
+            .passed()
+        })
+        .count();
+    assert!(
+        alarms <= 28,
+        "{alarms} of 400 with every comparison primary"
+    );
 }
 
 #[test]
@@ -62,7 +126,10 @@ fn noise_alone_raises_no_alarm_in_100_seeded_pairs() {
     let alarms = (0..100)
         .filter(|s| {
             !gate()
-                .compare(&run(2 * s, 5.0, 0.08, 0.0), &run(2 * s + 1, 5.0, 0.08, 0.0))
+                .compare(
+                    &runs(2 * s, 5, 5.0, 0.08, 0.0),
+                    &runs(2 * s + 1, 5, 5.0, 0.08, 0.0),
+                )
                 .unwrap()
                 .passed()
         })
@@ -71,23 +138,31 @@ fn noise_alone_raises_no_alarm_in_100_seeded_pairs() {
 }
 
 #[test]
-fn a_20_percent_slowdown_and_a_2_percent_error_rate_are_found() {
+fn a_25_percent_slowdown_and_a_2_percent_error_rate_are_found() {
     let caught = (0..100)
         .filter(|s| {
             !gate()
-                .compare(&run(2 * s, 5.0, 0.08, 0.0), &run(2 * s + 1, 6.0, 0.08, 0.0))
+                .compare(
+                    &runs(2 * s, 5, 5.0, 0.05, 0.0),
+                    &runs(2 * s + 1, 5, 6.25, 0.05, 0.0),
+                )
                 .unwrap()
                 .passed()
         })
         .count();
     assert!(caught >= 95, "{caught} of 100");
     let r = gate()
-        .compare(&run(1, 5.0, 0.08, 0.0), &run(2, 5.0, 0.08, 0.02))
+        .compare(&runs(1, 5, 5.0, 0.05, 0.0), &runs(2, 5, 5.0, 0.05, 0.02))
         .unwrap();
     assert!(r.regressions().all(|f| f.metric == "error rate"));
-    assert!(r.regressions().count() >= 2, "{:#?}", r.findings);
+    assert_eq!(r.regressions().count(), 1, "{:#?}", r.findings);
+    let f = r.regressions().next().unwrap();
+    assert!(
+        f.ci.0 > 0.0 && f.ci.0 < f.change && f.change < f.ci.1,
+        "{f:?}"
+    );
     let better = gate()
-        .compare(&run(1, 6.0, 0.02, 0.0), &run(2, 5.0, 0.02, 0.0))
+        .compare(&runs(1, 5, 6.5, 0.02, 0.0), &runs(2, 5, 5.0, 0.02, 0.0))
         .unwrap();
     assert!(
         better.passed()
@@ -99,52 +174,116 @@ fn a_20_percent_slowdown_and_a_2_percent_error_rate_are_found() {
 }
 
 #[test]
+fn one_slow_run_is_not_a_regression_but_every_run_slow_is() {
+    // The machine hiccupped in one run of five: a rank test on runs shrugs it off.
+    let base = runs(1, 5, 5.0, 0.03, 0.0);
+    let mut current = runs(2, 5, 5.0, 0.03, 0.0);
+    current[2] = run(999, 7.5, 0.0, 0.0);
+    assert!(gate().compare(&base, &current).unwrap().passed());
+    let slow = runs(3, 5, 7.5, 0.03, 0.0);
+    assert!(!gate().compare(&base, &slow).unwrap().passed());
+}
+
+#[test]
+fn a_secondary_regression_is_reported_but_does_not_fail_unless_all_are_primary() {
+    let base = runs(1, 5, 5.0, 0.03, 0.0);
+    let mut current = runs(2, 5, 5.0, 0.03, 0.0);
+    for r in &mut current {
+        let e = r.points[0].endpoints.get_mut("get item").unwrap();
+        e.p95_us = e.p95_us * 3 / 2;
+    }
+    let r = gate().compare(&base, &current).unwrap();
+    assert!(r.passed());
+    let f = r
+        .findings
+        .iter()
+        .find(|f| f.endpoint == "get item" && f.metric == "p95")
+        .unwrap();
+    assert!(!f.primary && f.verdict == Verdict::Regressed, "{f:?}");
+    assert!(f.p_adjusted >= f.p_value);
+    let all = GateParams {
+        primary: Primary::All,
+        ..GateParams::default()
+    }
+    .check()
+    .unwrap();
+    // Nine comparisons in the family: Holm's smallest bar is 0.05 / 9, above 1/252.
+    assert!(!all.compare(&base, &current).unwrap().passed());
+}
+
+#[test]
 fn structural_differences_are_errors() {
-    let base = run(1, 5.0, 0.05, 0.0);
-    let mut other = base.clone();
-    other.points[0].endpoints.remove("get item");
+    let base = runs(1, 5, 5.0, 0.05, 0.0);
+    let changed = |f: &dyn Fn(&mut RunSample)| {
+        let mut other = runs(2, 5, 5.0, 0.05, 0.0);
+        f(&mut other[1]);
+        other
+    };
+    let other = changed(&|r| {
+        r.points[0].endpoints.remove("get item");
+    });
     let e = gate().compare(&base, &other).unwrap_err().to_string();
     assert!(
         e.contains("'get item' is in the baseline but not in this run"),
         "{e}"
     );
     // A new endpoint is only a note.
-    let r = gate().compare(&other, &base).unwrap();
+    let mut fewer = base.clone();
+    for r in &mut fewer {
+        r.points[0].endpoints.remove("get item");
+    }
+    let r = gate().compare(&fewer, &base).unwrap();
     assert!(r.notes[0].contains("'get item' is not in the baseline"));
 
-    let mut other = base.clone();
-    other.points[0].config = "open 200 req/s for 12 s, no parameters".into();
+    let other = changed(&|r| r.points[0].config = "open 200 req/s for 12 s, no parameters".into());
     let e = gate().compare(&base, &other).unwrap_err().to_string();
     assert!(
         e.contains("point 0: the baseline ran open 100 req/s"),
         "{e}"
     );
-    let mut other = base.clone();
-    other.scenario = "static".into();
+    let other = changed(&|r| r.scenario = "static".into());
     assert!(gate()
         .compare(&base, &other)
         .unwrap_err()
         .to_string()
         .contains("scenario 'api'"));
-    let mut other = base.clone();
-    other.points.push(other.points[0].clone());
+    let other = changed(&|r| r.points.push(r.points[0].clone()));
     assert!(gate()
         .compare(&base, &other)
         .unwrap_err()
         .to_string()
         .contains("1 load point(s), this run 2"));
-    let mut other = base.clone();
-    other.points[0].endpoints.get_mut("ALL").unwrap().requests = 0;
+    let other = changed(&|r| r.points[0].endpoints.get_mut("ALL").unwrap().requests = 0);
     let e = gate().compare(&base, &other).unwrap_err().to_string();
     assert!(e.starts_with("empty run: point 0, endpoint 'ALL'"), "{e}");
+    let e = gate().compare(&base[..2], &base).unwrap_err().to_string();
+    assert_eq!(
+        e,
+        "the baseline has 2 run(s); the gate needs at least 3 (the run is the sampling unit)"
+    );
+    // Three against four: 1/35 can't pass 0.05 / 3.
+    let e = gate()
+        .compare(&base[..3], &base[..4])
+        .unwrap_err()
+        .to_string();
+    assert_eq!(
+        e,
+        "3 baseline run(s) against 4: the exact test's smallest p-value, 1/35 = 0.0286, cannot pass Holm's first bar 0.05 / 3 = 0.0167; give both sides more runs (--repeat)"
+    );
+    assert!(
+        gate().compare(&base[..4], &base[..4]).is_ok(),
+        "1/70 < 0.05 / 3"
+    );
 }
 
 #[test]
-fn few_seconds_are_not_judged() {
-    let base = run(1, 5.0, 0.05, 0.0);
-    let mut short = run(2, 9.0, 0.05, 0.0);
-    for e in short.points[0].endpoints.values_mut() {
-        e.seconds.truncate(4);
+fn runs_with_few_requests_are_not_latency_samples() {
+    let base = runs(1, 5, 5.0, 0.05, 0.0);
+    let mut short = runs(2, 5, 9.0, 0.05, 0.0);
+    for r in &mut short[..3] {
+        for e in r.points[0].endpoints.values_mut() {
+            e.requests = 10;
+        }
     }
     let r = gate().compare(&base, &short).unwrap();
     assert!(r.passed());
@@ -152,7 +291,7 @@ fn few_seconds_are_not_judged() {
         .findings
         .iter()
         .filter(|f| f.metric != "error rate")
-        .all(|f| f.verdict == Verdict::TooFewSamples));
+        .all(|f| f.verdict == Verdict::TooFewSamples && f.runs == (5, 2)));
 }
 
 #[test]
@@ -188,21 +327,31 @@ fn bad_settings_are_named() {
 fn baseline_files_round_trip_and_bad_ones_are_named() {
     let d = tempfile::tempdir().unwrap();
     let p = d.path().join("baselines/api.json");
-    let b = Baseline::new(run(1, 5.0, 0.05, 0.0), serde_json::json!({"workers": 8}));
+    let b = Baseline::new(
+        runs(1, 3, 5.0, 0.05, 0.0),
+        serde_json::json!({"workers": 8}),
+    );
     b.save(&p).unwrap();
     assert_eq!(Baseline::load(&p).unwrap(), b);
 
     let mut v: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&p).unwrap()).unwrap();
-    v["schema"] = 2.into();
+    v["schema"] = 1.into();
     std::fs::write(&p, v.to_string()).unwrap();
     let e = Baseline::load(&p).unwrap_err().to_string();
     assert!(
-        e.contains("baseline schema version 2, this build reads version 1"),
+        e.contains("baseline schema version 1, this build reads version 2"),
         "{e}"
     );
+    v["schema"] = 2.into();
+    v["runs"] = serde_json::json!([]);
+    std::fs::write(&p, v.to_string()).unwrap();
+    assert!(Baseline::load(&p)
+        .unwrap_err()
+        .to_string()
+        .contains("no runs"));
 
-    std::fs::write(&p, "{\"schema\": 1, \"run\": ").unwrap();
+    std::fs::write(&p, "{\"schema\": 2, \"runs\": ").unwrap();
     let e = Baseline::load(&p).unwrap_err().to_string();
     assert!(
         e.contains("corrupted baseline: invalid JSON") && e.contains("line 1"),
@@ -213,7 +362,7 @@ fn baseline_files_round_trip_and_bad_ones_are_named() {
         .unwrap_err()
         .to_string()
         .contains("no 'schema' field"));
-    std::fs::write(&p, "{\"schema\": 1, \"created_at\": \"x\"}").unwrap();
+    std::fs::write(&p, "{\"schema\": 2, \"created_at\": \"x\"}").unwrap();
     assert!(Baseline::load(&p)
         .unwrap_err()
         .to_string()
@@ -230,12 +379,17 @@ fn baseline_files_round_trip_and_bad_ones_are_named() {
 #[test]
 fn environment_differences_are_listed() {
     let b = Baseline::new(
-        run(1, 5.0, 0.05, 0.0),
+        runs(1, 3, 5.0, 0.05, 0.0),
         serde_json::json!({"workers": 8, "extra_latency_ms": 0.0}),
     );
-    let mut now = run(2, 5.0, 0.05, 0.0);
+    let mut now = env();
     assert!(b.differences(&now, &b.target).is_empty());
-    now.environment.cores = 8;
+    now.os = "linux 6.1.0-99".into();
+    assert!(
+        b.differences(&now, &b.target).is_empty(),
+        "a kernel release is not a change"
+    );
+    now.cores = 8;
     let d = b.differences(
         &now,
         &serde_json::json!({"workers": 8, "extra_latency_ms": 1.5}),
@@ -247,33 +401,4 @@ fn environment_differences_are_listed() {
             "target extra_latency_ms: baseline 0.0, now 1.5"
         ]
     );
-}
-
-#[test]
-fn a_regression_must_reproduce_in_the_confirmation_run() {
-    let base = run(1, 5.0, 0.05, 0.0);
-    let slow = run(2, 6.5, 0.05, 0.0);
-    let mut first = gate().compare(&base, &slow).unwrap();
-    let n = first.regressions().count();
-    assert!(n > 0);
-    // The slowdown was the machine's, for one run: the rerun is clean.
-    first.confirm_with(&gate().compare(&base, &run(3, 5.0, 0.05, 0.0)).unwrap());
-    assert!(first.passed());
-    assert_eq!(
-        first
-            .findings
-            .iter()
-            .filter(|f| f.verdict == Verdict::NotConfirmed)
-            .count(),
-        n
-    );
-    assert!(first
-        .notes
-        .last()
-        .unwrap()
-        .contains("0 regression(s) reproduced"));
-    // A real regression persists.
-    let mut again = gate().compare(&base, &slow).unwrap();
-    again.confirm_with(&gate().compare(&base, &run(4, 6.5, 0.05, 0.0)).unwrap());
-    assert!(!again.passed());
 }
