@@ -96,13 +96,7 @@ pub fn gate(a: &GateArgs) -> Result<u8, Fail> {
                 r.check_plan(plan.scenario.name, &configs)
                     .map_err(|e| refuse(e.to_string()))?;
             }
-            let endpoints = b.runs[0]
-                .points
-                .iter()
-                .map(|p| p.endpoints.len())
-                .max()
-                .unwrap_or(1);
-            let m = gate.primary_comparisons(plan.points.len(), endpoints);
+            let m = gate.primary_comparisons_of(&b.runs[0]);
             gate.detectable(b.runs.len(), a.repeat as usize, m)
                 .map_err(gate_fail)?;
             let differences = b.differences(&engine::environment(in_process), &target);

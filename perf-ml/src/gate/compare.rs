@@ -127,14 +127,11 @@ impl Gate {
             let configs: Vec<&str> = r.points.iter().map(|p| p.config.as_str()).collect();
             reference.check_plan(&r.scenario, &configs)?;
         }
-        let endpoints = reference
-            .points
-            .iter()
-            .map(|p| p.endpoints.len())
-            .max()
-            .unwrap_or(1);
-        let m = self.primary_comparisons(reference.points.len(), endpoints);
-        self.detectable(base.len(), current.len(), m)?;
+        self.detectable(
+            base.len(),
+            current.len(),
+            self.primary_comparisons_of(reference),
+        )?;
         let mut rows = Vec::new();
         let mut notes = Vec::new();
         for (i, point) in reference.points.iter().enumerate() {

@@ -258,6 +258,17 @@ impl Gate {
             }
     }
 
+    /// [`Gate::primary_comparisons`] of a gate against runs shaped like `reference`.
+    pub fn primary_comparisons_of(&self, reference: &RunSample) -> usize {
+        let endpoints = reference
+            .points
+            .iter()
+            .map(|p| p.endpoints.len())
+            .max()
+            .unwrap_or(1);
+        self.primary_comparisons(reference.points.len(), endpoints)
+    }
+
     /// Whether `base` runs against `current` can detect a latency regression among
     /// `comparisons` primary ones at all: the exact Mann–Whitney test's smallest p-value,
     /// one over the ways to split the pooled runs, must be below Holm's first bar α/m.
