@@ -90,19 +90,12 @@ fn gen(dir: &Path) {
 
 /// Run `j` of a gate's five, its latencies shifted by `shift` µs.
 fn run_sample(shift: u64, j: u64) -> perf_ml::gate::RunSample {
-    use perf_ml::gate::{EndpointSample, PointSample, RunSample, Second};
+    use perf_ml::gate::{EndpointSample, PointSample, RunSample};
     let endpoint = |k: u64| EndpointSample {
         requests: 1200,
         failures: k % 2,
         p50_us: 5000 + shift + (j * 41 + k * 11) % 300,
         p95_us: 7000 + shift + (j * 67 + k * 7) % 500,
-        seconds: (0..12)
-            .map(|s| Second {
-                requests: 100,
-                p50_us: 5000 + shift + (s * 37 + k * 11) % 300,
-                p95_us: 7000 + shift + (s * 53 + k * 7) % 500,
-            })
-            .collect(),
     };
     let point = |rate: u32| PointSample {
         config: format!("open {rate} req/s for 12 s, no parameters"),

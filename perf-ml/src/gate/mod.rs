@@ -1,7 +1,7 @@
 //! The regression gate: are these runs worse than the baseline's, beyond noise?
 //!
-//! [`RunSample`] holds what one run measured (per point and endpoint: counts, failures,
-//! the point's p50/p95 and its per-second figures), read from a results directory with
+//! [`RunSample`] holds what one run measured (per point and endpoint: counts, failures
+//! and the point's p50/p95), read from a results directory with
 //! [`RunSample::from_dir`]; a [`Baseline`] file keeps several runs. [`GateParams`] →
 //! [`GateParams::check`] → [`Gate`], whose [`Gate::compare`] of the baseline's runs with
 //! the current runs gives a [`GateReport`]: per point × endpoint × metric a [`Verdict`],
@@ -16,7 +16,7 @@
 //! decide the gate ([`Primary`]) keeps the chance of any false alarm at most α.
 //!
 //! ```
-//! use perf_ml::gate::{EndpointSample, GateParams, PointSample, RunSample, Second};
+//! use perf_ml::gate::{EndpointSample, GateParams, PointSample, RunSample};
 //! # use perf_core::summary::Environment;
 //! let run = |ms: u64, jitter: u64, failures: u64| RunSample {
 //!     scenario: "api".into(),
@@ -30,7 +30,6 @@
 //!             failures,
 //!             p50_us: ms * 1000 + jitter * 30,
 //!             p95_us: ms * 1200 + jitter * 50,
-//!             seconds: vec![Second { requests: 100, p50_us: ms * 1000, p95_us: ms * 1200 }],
 //!         })].into(),
 //!     }],
 //! };
@@ -53,7 +52,7 @@ pub mod stats;
 
 pub use baseline::{environment_differences, Baseline, BASELINE_SCHEMA};
 pub use compare::{Finding, GateReport, Verdict};
-pub use sample::{config_of, EndpointSample, PointSample, RunSample, Second};
+pub use sample::{config_of, EndpointSample, PointSample, RunSample};
 
 /// What can go wrong in the gate. Every variant but [`GateError::Write`] is bad input.
 #[derive(Debug, thiserror::Error)]

@@ -1,26 +1,14 @@
 //! What the gate compares of one run: per point and endpoint, the request and failure
-//! counts, the point's p50 and p95, and the per-second percentiles ([`RunSample`]),
-//! read from a results directory.
+//! counts and the point's p50 and p95 ([`RunSample`]), read from a results directory.
 
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use perf_core::results::{read_point, read_runs, read_timeline};
+use perf_core::results::{read_point, read_runs};
 use perf_core::summary::Environment;
 use serde::{Deserialize, Serialize};
 
 use super::GateError;
-
-/// One second of one endpoint.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Second {
-    /// Successful requests completed in the second: the percentiles' sample.
-    pub requests: u64,
-    /// Median latency of the successful requests, µs.
-    pub p50_us: u64,
-    /// 95th percentile of the successful requests, µs.
-    pub p95_us: u64,
-}
 
 /// One endpoint of one point.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -33,8 +21,6 @@ pub struct EndpointSample {
     pub p50_us: u64,
     /// 95th percentile of the point's successful requests, µs: the run's p95.
     pub p95_us: u64,
-    /// Per-second figures, in order.
-    pub seconds: Vec<Second>,
 }
 
 /// One load point.
@@ -105,7 +91,7 @@ impl RunSample {
         Ok(())
     }
 
-    /// Reads `runs.csv`, `timeline.csv` and `points/<n>.json` of a results directory.
+    /// Reads `runs.csv` and `points/<n>.json` of a results directory.
     /// A directory with no points, or with no requests at all, is [`GateError::Empty`].
     pub fn from_dir(dir: &Path) -> Result<Self, GateError> {
         let empty = |why: &str| GateError::Empty {
@@ -122,7 +108,6 @@ impl RunSample {
         if rows.iter().all(|r| r.requests == 0) {
             return Err(empty("no requests in any load point"));
         }
-        let timeline = read_timeline(&dir.join("timeline.csv"))?;
         let mut points = Vec::new();
         let mut environment = None;
         for (i, row) in rows.iter().enumerate() {
@@ -133,15 +118,6 @@ impl RunSample {
                 if perf_core::record::is_browser(&e.name) {
                     continue;
                 }
-                let seconds = timeline
-                    .iter()
-                    .filter(|t| t.point == i && t.row.endpoint == e.name && t.row.successes() > 0)
-                    .map(|t| Second {
-                        requests: t.row.successes(),
-                        p50_us: t.row.p50_us,
-                        p95_us: t.row.p95_us,
-                    })
-                    .collect();
                 endpoints.insert(
                     e.name.clone(),
                     EndpointSample {
@@ -149,7 +125,6 @@ impl RunSample {
                         failures: e.failures,
                         p50_us: e.p50_us,
                         p95_us: e.p95_us,
-                        seconds,
                     },
                 );
             }

@@ -17,8 +17,8 @@ fn env() -> Environment {
 }
 
 /// A run whose endpoints' latencies are `ms` × a seeded run factor (log-normal, sd
-/// `noise`: the run-to-run variation a gate must not mistake for a change), each second
-/// a little noisier around it, and failures drawn at `error_rate`.
+/// `noise`: the run-to-run variation a gate must not mistake for a change), and failures
+/// drawn at `error_rate`.
 fn run(seed: u64, ms: f64, noise: f64, error_rate: f64) -> RunSample {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let endpoint = |rng: &mut ChaCha8Rng| {
@@ -28,16 +28,6 @@ fn run(seed: u64, ms: f64, noise: f64, error_rate: f64) -> RunSample {
             (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
         };
         let f = (noise * normal(rng)).exp();
-        let seconds: Vec<Second> = (0..12)
-            .map(|_| {
-                let g = f * (1.0 + 0.1 * (2.0 * rng.random::<f64>() - 1.0));
-                Second {
-                    requests: 40,
-                    p50_us: (ms * 1000.0 * g) as u64,
-                    p95_us: (ms * 1300.0 * g) as u64,
-                }
-            })
-            .collect();
         let requests = 480;
         let failures = (0..requests)
             .filter(|_| rng.random::<f64>() < error_rate)
@@ -47,7 +37,6 @@ fn run(seed: u64, ms: f64, noise: f64, error_rate: f64) -> RunSample {
             failures,
             p50_us: (ms * 1000.0 * f) as u64,
             p95_us: (ms * 1300.0 * f) as u64,
-            seconds,
         }
     };
     let endpoints = ["ALL", "get item", "list items"]
