@@ -29,26 +29,18 @@ pub fn median(v: &[f64]) -> f64 {
 /// (normal approximation with tie and continuity corrections; both samples non-empty).
 pub fn mann_whitney_greater(x: &[f64], y: &[f64]) -> f64 {
     let (n1, n2) = (x.len() as f64, y.len() as f64);
-    let mut all: Vec<(f64, bool)> = x
-        .iter()
-        .map(|v| (*v, false))
-        .chain(y.iter().map(|v| (*v, true)))
-        .collect();
-    all.sort_by(|a, b| a.0.total_cmp(&b.0));
-    let n = all.len();
-    let (mut rank_y, mut ties) = (0.0, 0.0);
-    let mut i = 0;
-    while i < n {
-        let mut j = i;
-        while j + 1 < n && all[j + 1].0 == all[i].0 {
-            j += 1;
-        }
-        let avg = (i + j) as f64 / 2.0 + 1.0;
-        let t = (j - i + 1) as f64;
-        ties += t * t * t - t;
-        rank_y += all[i..=j].iter().filter(|(_, is_y)| *is_y).count() as f64 * avg;
-        i = j + 1;
-    }
+    let pooled: Vec<f64> = x.iter().chain(y).copied().collect();
+    let rank_y: f64 = mid_ranks(pooled.clone())[x.len()..].iter().sum();
+    // Tie correction: Σ (t³ − t) over the groups of equal values.
+    let mut sorted = pooled;
+    sorted.sort_by(f64::total_cmp);
+    let ties: f64 = sorted
+        .chunk_by(|a, b| a == b)
+        .map(|g| {
+            let t = g.len() as f64;
+            t * t * t - t
+        })
+        .sum();
     let u_y = rank_y - n2 * (n2 + 1.0) / 2.0;
     let mean = n1 * n2 / 2.0;
     let nn = n1 + n2;
