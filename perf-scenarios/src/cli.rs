@@ -142,11 +142,25 @@ pub struct GateArgs {
     /// Scenario name (see `list`).
     pub scenario: String,
     /// The baseline file, such as scenarios/baselines/api.json.
-    #[arg(long, value_name = "FILE")]
-    pub baseline: PathBuf,
+    #[arg(
+        long,
+        value_name = "FILE",
+        required_unless_present_any = ["reference_host", "reference_site"],
+        conflicts_with_all = ["reference_host", "reference_site"]
+    )]
+    pub baseline: Option<PathBuf>,
     /// Write the baseline from these runs (no comparison).
-    #[arg(long)]
+    #[arg(long, conflicts_with_all = ["reference_host", "reference_site"])]
     pub save_baseline: bool,
+    /// A/B on this machine: the reference server, run interleaved with the judged one
+    /// (`--host`, or the embedded site) instead of a baseline file.
+    #[arg(long, value_name = "URL", conflicts_with = "reference_site")]
+    pub reference_host: Option<String>,
+    /// A/B on this machine: the reference is the embedded dummy site with these of its
+    /// options (as `dummy-site` takes them, such as "--service-time-ms 5"; "" for its
+    /// defaults), run interleaved with the judged site (`--site-*`).
+    #[arg(long, value_name = "OPTIONS", allow_hyphen_values = true)]
+    pub reference_site: Option<String>,
     /// Runs of the gate profile: each run is one sample of the comparison (3 to 100).
     #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(3..=100))]
     pub repeat: u32,

@@ -4,7 +4,9 @@
 mod bench_gate;
 mod browser_cmd;
 mod cli;
+mod gate_ab;
 mod gate_cmd;
+mod gate_table;
 mod list;
 mod mainjob;
 mod models;

@@ -220,6 +220,93 @@ fn bad_baselines_are_refused_before_any_load() {
     }
 }
 
+/// `gate --reference-site`: the reference and the judged site run interleaved on this
+/// machine (A B, B A, …) and a slower judged site fails; every bad reference is refused
+/// before any load.
+#[test]
+fn a_b_gate_interleaves_the_two_sites_and_catches_the_slower() {
+    let d = tempfile::tempdir().unwrap();
+    let out = d.path().join("results");
+    let ab = |extra: &[&str]| {
+        let mut args = vec!["gate", "api"];
+        args.extend_from_slice(extra);
+        run(&out, &args)
+    };
+    expect_usage(
+        &ab(&["--reference-site", "--workers 0"]),
+        "--reference-site '--workers 0': invalid value '0' for '--workers'",
+    );
+    expect_usage(
+        &ab(&["--reference-site", "--wrokers 2"]),
+        "unexpected argument '--wrokers'",
+    );
+    expect_usage(
+        &ab(&["--reference-site", "", "--repeat", "4"]),
+        "4 reference (baseline) run(s) against 4",
+    );
+    // Clap's own refusals (exit 2, with a usage line).
+    for extra in [
+        &["--reference-site", "", "--save-baseline"][..],
+        &[
+            "--reference-host",
+            "http://127.0.0.1:1",
+            "--baseline",
+            "b.json",
+        ],
+    ] {
+        let o = ab(extra);
+        assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+        assert!(text(&o).contains("cannot be used with"), "{}", text(&o));
+    }
+    // A reference that refuses connections: a runtime failure, one line.
+    let o = ab(&["--reference-host", "http://127.0.0.1:1"]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(err.contains("--reference-host: cannot connect"), "{err}");
+    assert!(result_dirs(&out).is_empty(), "no load was run");
+
+    let o = ab(&[
+        "--reference-site",
+        "",
+        "--site-extra-latency-ms",
+        "3",
+        "--duration",
+        "1s",
+    ]);
+    let t = text(&o);
+    assert_eq!(o.status.code(), Some(99), "{t}");
+    let order: Vec<&str> = t
+        .lines()
+        .filter_map(|l| l.strip_prefix("gate run "))
+        .map(|l| {
+            if l.ends_with("A (reference)") {
+                "A"
+            } else {
+                "B"
+            }
+        })
+        .collect();
+    assert_eq!(
+        order,
+        ["A", "B", "B", "A", "A", "B", "B", "A", "A", "B"],
+        "{t}"
+    );
+    assert!(
+        t.contains("gate: FAIL against reference the embedded site with its defaults")
+            && t.contains("A/B on this machine: 5 runs of the reference"),
+        "{t}"
+    );
+    assert!(
+        t.lines()
+            .any(|l| l.contains(" ALL ") && l.contains("p50") && l.ends_with("REGRESSED")),
+        "{t}"
+    );
+    let dirs = result_dirs(&out);
+    assert_eq!(dirs.len(), 10);
+    assert!(dirs.last().unwrap().join("gate.json").is_file());
+}
+
 #[test]
 fn an_endpoint_missing_from_the_run_is_bad_input() {
     let d = tempfile::tempdir().unwrap();

@@ -115,7 +115,7 @@ pub enum GateError {
         need: usize,
     },
     /// So few runs that no latency regression could pass Holm's first bar.
-    #[error("{base} baseline run(s) against {current}: the exact test's smallest p-value, 1/{splits} = {p_min:.4}, cannot pass Holm's first bar {alpha} / {comparisons} = {bar:.4}; give both sides more runs (--repeat)")]
+    #[error("{base} reference (baseline) run(s) against {current}: the exact test's smallest p-value, 1/{splits} = {p_min:.4}, cannot pass Holm's first bar {alpha} / {comparisons} = {bar:.4}; give both sides more runs (--repeat)")]
     Underpowered {
         /// Baseline runs.
         base: usize,

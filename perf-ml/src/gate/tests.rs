@@ -250,7 +250,7 @@ fn structural_differences_are_errors() {
         .to_string();
     assert_eq!(
         e,
-        "3 baseline run(s) against 4: the exact test's smallest p-value, 1/35 = 0.0286, cannot pass Holm's first bar 0.05 / 3 = 0.0167; give both sides more runs (--repeat)"
+        "3 reference (baseline) run(s) against 4: the exact test's smallest p-value, 1/35 = 0.0286, cannot pass Holm's first bar 0.05 / 3 = 0.0167; give both sides more runs (--repeat)"
     );
     assert!(
         gate().compare(&base[..4], &base[..4]).is_ok(),

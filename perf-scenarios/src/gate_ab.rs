@@ -1,0 +1,156 @@
+//! `gate --reference-host URL` / `gate --reference-site OPTIONS`: A/B on one machine.
+//!
+//! The reference (A) and the judged target (B: `--host`, or the embedded site with its
+//! `--site-*` options) each run the gate profile `--repeat` times, interleaved in
+//! counterbalanced pairs — A B, B A, A B, … — so that drift of the machine (a neighbour,
+//! thermal state, a cache filling) falls on both sides alike and a linear drift cancels
+//! within each pair of pairs. This is the A/B practice of Chromium's Pinpoint: repeated,
+//! interleaved runs of both versions on the same machine, compared run against run. No
+//! baseline file is read or written, so nothing has to travel between machines.
+
+use anyhow::anyhow;
+use clap::{Args, Command, FromArgMatches};
+use dummy_site::SiteParams;
+use perf_core::engine::{self, EngineError};
+use perf_ml::gate::Gate;
+
+use crate::cli::GateArgs;
+use crate::gate_cmd::{finish, gate_fail, run_once, Once};
+use crate::runner::{runtime, usage, ExecOpts, Fail, Plan, TargetChoice};
+
+/// The two sides of an A/B gate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Side {
+    /// A: the reference.
+    Reference,
+    /// B: the target judged against it.
+    Candidate,
+}
+
+/// The order of `2k` runs: counterbalanced pairs A B, B A, A B, …
+pub(crate) fn order(k: usize) -> impl Iterator<Item = Side> {
+    (0..k).flat_map(|pair| {
+        if pair % 2 == 0 {
+            [Side::Reference, Side::Candidate]
+        } else {
+            [Side::Candidate, Side::Reference]
+        }
+    })
+}
+
+/// The reference's site options, parsed as `dummy-site` parses its own command line.
+pub(crate) fn reference_site(options: &str) -> Result<SiteParams, String> {
+    let cmd = SiteParams::augment_args(Command::new("--reference-site").no_binary_name(true));
+    let matches = cmd
+        .try_get_matches_from(options.split_whitespace())
+        .map_err(|e| {
+            let text = e.to_string();
+            let first = text.lines().next().unwrap_or_default();
+            first.trim_start_matches("error: ").to_string()
+        })?;
+    let p = SiteParams::from_arg_matches(&matches).map_err(|e| e.to_string())?;
+    p.check().map_err(|e| e.to_string())?;
+    Ok(p)
+}
+
+/// Checks a server before any load: a malformed URL is bad usage (2), one that refuses
+/// connections a runtime failure (1).
+fn reachable(url: &str, flag: &str) -> Result<(), Fail> {
+    engine::check_target(url).map_err(|e| match e {
+        EngineError::BadHost { .. } => usage(anyhow!("{flag}: {e}")),
+        other => runtime(anyhow!("{flag}: {other}")),
+    })
+}
+
+/// The reference's options: the candidate's with another target.
+fn reference_opts(a: &GateArgs, candidate: &ExecOpts) -> Result<(ExecOpts, String), Fail> {
+    let (target, label) = match (&a.reference_host, &a.reference_site) {
+        (Some(h), _) => {
+            let h = h.trim_end_matches('/').to_string();
+            reachable(&h, "--reference-host")?;
+            (TargetChoice::Host(h.clone()), h)
+        }
+        (None, Some(options)) => {
+            let p = reference_site(options)
+                .map_err(|e| usage(anyhow!("--reference-site '{options}': {e}")))?;
+            let label = if options.trim().is_empty() {
+                "the embedded site with its defaults".to_string()
+            } else {
+                format!("the embedded site with {}", options.trim())
+            };
+            (TargetChoice::Embedded(p), label)
+        }
+        (None, None) => unreachable!("clap requires --baseline or a reference"),
+    };
+    Ok((
+        ExecOpts {
+            target,
+            target_pid: None,
+            ..candidate.clone()
+        },
+        label,
+    ))
+}
+
+/// `gate` with a reference target instead of a baseline file.
+pub fn gate(a: &GateArgs, gate: &Gate, plan: &Plan) -> Result<u8, Fail> {
+    let candidate = ExecOpts::from_common(&a.common);
+    let (reference, label) = reference_opts(a, &candidate)?;
+    match &candidate.target {
+        TargetChoice::Host(h) => reachable(h, "--host")?,
+        TargetChoice::Embedded(p) => {
+            p.check()
+                .map_err(|e| usage(e.with_option_prefix("site-")))?;
+        }
+    }
+    let k = a.repeat as usize;
+    gate.detectable(k, k, gate.primary_comparisons(plan.points.len(), 1))
+        .map_err(gate_fail)?;
+    let (mut runs_a, mut runs_b, mut last) = (Vec::new(), Vec::new(), None);
+    for (i, side) in order(k).enumerate() {
+        let (opts, runs, name) = match side {
+            Side::Reference => (&reference, &mut runs_a, "A (reference)"),
+            Side::Candidate => (&candidate, &mut runs_b, "B (judged)"),
+        };
+        println!("gate run {} of {}: {name}", i + 1, 2 * k);
+        match run_once(plan, opts)? {
+            Once::Done(sample, dir) => {
+                runs.push(*sample);
+                last = Some(dir);
+            }
+            Once::Interrupted(code) => return Ok(code),
+        }
+    }
+    let mut report = gate.compare(&runs_a, &runs_b).map_err(gate_fail)?;
+    report.notes.push(format!(
+        "A/B on this machine: {k} runs of the reference and {k} of the judged target, interleaved A B, B A, …"
+    ));
+    let dir = last.expect("at least six runs");
+    finish(&report, &dir, &format!("reference {label}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn runs_alternate_in_counterbalanced_pairs() {
+        let o: Vec<Side> = order(3).collect();
+        use Side::{Candidate as B, Reference as A};
+        assert_eq!(o, [A, B, B, A, A, B]);
+        assert_eq!(order(5).filter(|s| *s == A).count(), 5);
+    }
+
+    #[test]
+    fn reference_site_options_are_the_sites_own() {
+        assert_eq!(reference_site("").unwrap(), SiteParams::default());
+        let p = reference_site("--service-time-ms 6 --workers 4").unwrap();
+        assert_eq!((p.service_time_ms, p.workers), (6.0, 4));
+        let e = reference_site("--workers 0").unwrap_err();
+        assert!(e.contains("'--workers'") && !e.contains('\n'), "{e}");
+        let e = reference_site("--wrokers 4").unwrap_err();
+        assert!(e.contains("--wrokers") && !e.contains('\n'), "{e}");
+        let e = reference_site("--queue-timeout-ms 0").unwrap_err();
+        assert!(e.contains("--queue-timeout-ms"), "{e}");
+    }
+}
