@@ -10,6 +10,11 @@
 #               A/B on this machine (`gate --reference-site ""`: the default site as the
 #               reference, interleaved A B, B A, ...) with --threshold AB_THRESHOLD
 #               (default 5%): unchanged, unchanged with the busy neighbour, and EXTRA ms
+#   bp-unchanged, bp-slower
+#               `gate --breaking-point` on the site with --site-service-time-ms 10 against a
+#               breaking-point baseline the script records first (a cold search over
+#               50..5000 req/s, target/gate-bp-baseline.json): unchanged, and with 11.8 ms
+#               (capacity -15%); rows in target/gate-bp.csv
 # The script prints the aggregate p95's measured change, so the size of an injected
 # regression is a measurement, not a setting. Each gate is `perf-scenarios gate api` (5
 # runs a side of the 2-point profile, compared run against run), different scenario
@@ -35,7 +40,49 @@ wilson() {
     lo = c - h; hi = c + h; if (lo < 0) lo = 0; if (hi > 1) hi = 1;
     printf "%d/%d [%.2f, %.2f]", k, n, lo, hi }'
 }
+bp_baseline=target/gate-bp-baseline.json
+bp_csv=target/gate-bp.csv
+bp_case() {  # case, service time, extra flags
+  local case=$1 ms=$2; shift 2
+  local out=target/gate-runs/$case fails=0 changes="" walls="" runs=""
+  rm -rf "$out"; mkdir -p "$out"
+  [ -f "$bp_csv" ] || echo "case,run,exit,change_pct,p,runs,wall_s" > "$bp_csv"
+  for i in $(seq "$n"); do
+    t0=$(date +%s.%N)
+    set +e
+    target/release/perf-scenarios gate api --breaking-point --baseline "$bp_baseline" \
+      --site-service-time-ms "$ms" --out "$out" --seed "$((i + 100))" "$@" > "$out/log" 2>&1
+    code=$?
+    set -e
+    wall=$(echo "$(date +%s.%N) - $t0" | bc)
+    [ "$code" = 0 ] || [ "$code" = 99 ] || { cat "$out/log" >&2; exit 1; }
+    cp "$out/log" "$out/gate-$i.log"
+    change=$(awk '/^change: / {sub("%", "", $2); print $2}' "$out/log")
+    p=$(awk -F'p = ' '/^change: / {split($2, a, ";"); print a[1]}' "$out/log")
+    k=$(awk '/^strategy gp: / {print $3}' "$out/log")
+    echo "$case,$i,$code,$change,$p,$k,$wall" >> "$bp_csv"
+    [ "$code" = 99 ] && fails=$((fails + 1))
+    changes="$changes ${change:-0}"; walls="$walls $wall"; runs="$runs $k"
+  done
+  range=$(echo "$changes" | awk '{lo=$1; hi=$1; for(i=1;i<=NF;i++){if($i<lo)lo=$i; if($i>hi)hi=$i}; printf "%+.1f%% .. %+.1f%%", lo, hi}')
+  wall=$(echo "$walls" | awk '{s=0; for(i=1;i<=NF;i++) s+=$i; printf "%.0f", s/NF}')
+  k=$(echo "$runs" | awk '{s=0; for(i=1;i<=NF;i++) s+=$i; printf "%.1f", s/NF}')
+  echo "$case: $(wilson "$fails" "$n") gates failed (exit 99); breaking point change $range; $k load runs and ${wall} s per gate"
+}
 for case in $cases; do
+  case $case in
+    bp-*)
+      if [ ! -f "$bp_baseline" ]; then
+        target/release/perf-scenarios gate api --breaking-point --save-baseline --baseline "$bp_baseline" \
+          --site-service-time-ms 10 --range 50..5000 --out target/gate-runs/bp-baseline | grep "baseline written"
+      fi
+      case $case in
+        bp-unchanged) bp_case "$case" 10 ;;
+        bp-slower) bp_case "$case" 11.8 --allow-env-change ;;
+        *) echo "unknown case $case" >&2; exit 2 ;;
+      esac
+      continue ;;
+  esac
   base=(--baseline scenarios/baselines/api.json)
   ab=(--reference-site "" --threshold "$ab_threshold")
   neighbour=no

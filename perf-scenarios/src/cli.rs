@@ -161,6 +161,18 @@ pub struct GateArgs {
     /// defaults), run interleaved with the judged site (`--site-*`).
     #[arg(long, value_name = "OPTIONS", allow_hyphen_values = true)]
     pub reference_site: Option<String>,
+    /// Gate the breaking point instead of latency: a search warm-started from the
+    /// baseline's breaking point (`--save-baseline`: a cold search over `--range`), failing
+    /// when the capacity at the SLOs fell by more than `--capacity-threshold`.
+    #[arg(long, conflicts_with_all = ["reference_host", "reference_site"])]
+    pub breaking_point: bool,
+    /// With --breaking-point --save-baseline: the range of the baseline's search, req/s.
+    #[arg(long, value_parser = crate::search::range, default_value = "10..5000", value_name = "LOW..HIGH", allow_hyphen_values = true)]
+    pub range: (f64, f64),
+    /// With --breaking-point: a drop of the breaking point larger than this fails (at the
+    /// confidence 1 − --alpha): 5% or 0.05.
+    #[arg(long, value_parser = crate::search::tolerance, default_value = "5%", allow_hyphen_values = true)]
+    pub capacity_threshold: f64,
     /// Runs of the gate profile: each run is one sample of the comparison (3 to 100).
     #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(3..=100))]
     pub repeat: u32,

@@ -98,26 +98,34 @@ pub(crate) fn finish(
     Ok(conclude(report, reference))
 }
 
+/// The target as a baseline records it, and where it runs.
+pub(crate) fn target_of(opts: &ExecOpts) -> (serde_json::Value, Target) {
+    match &opts.target {
+        TargetChoice::Host(h) => (serde_json::json!({ "host": h }), Target::Remote),
+        TargetChoice::Embedded(p) => (
+            serde_json::to_value(p).expect("site settings serialize"),
+            Target::InProcess,
+        ),
+    }
+}
+
 /// `gate`.
 pub fn gate(a: &GateArgs) -> Result<u8, Fail> {
     let gate = checked(&a.stats)?;
-    let plan = gate_plan(a)?;
     let Some(file) = &a.baseline else {
-        return crate::gate_ab::gate(a, &gate, &plan);
+        return crate::gate_ab::gate(a, &gate, &gate_plan(a)?);
     };
+    if a.breaking_point {
+        return crate::gate_capacity::gate(a, file);
+    }
+    let plan = gate_plan(a)?;
     let baseline = if a.save_baseline {
         None
     } else {
         Some(Baseline::load(file).map_err(gate_fail)?)
     };
     let opts = ExecOpts::from_common(&a.common);
-    let (target, in_process) = match &opts.target {
-        TargetChoice::Host(h) => (serde_json::json!({ "host": h }), Target::Remote),
-        TargetChoice::Embedded(p) => (
-            serde_json::to_value(p).expect("site settings serialize"),
-            Target::InProcess,
-        ),
-    };
+    let (target, in_process) = target_of(&opts);
     // What can be known before any load: the baseline has enough runs of this plan, taken
     // in this environment; or a new baseline can be written.
     match &baseline {
@@ -145,20 +153,7 @@ pub fn gate(a: &GateArgs) -> Result<u8, Fail> {
             gate.detectable(b.runs.len(), a.repeat as usize, m)
                 .map_err(gate_fail)?;
             let differences = b.differences(&engine::environment(in_process), &target);
-            if !differences.is_empty() && !a.allow_env_change {
-                return Err(refuse(format!(
-                    "taken in another environment ({}): {}; latency is not comparable across machines — \
-                     record the baseline where the gate runs, or pass --allow-env-change",
-                    b.created_at,
-                    differences.join("; ")
-                )));
-            }
-            for d in differences {
-                println!(
-                    "warning: the environment differs from the baseline's ({}): {d}",
-                    b.created_at
-                );
-            }
+            refuse_environment(file, &b.created_at, differences, a.allow_env_change)?;
         }
         None => {
             check_writable(file)?;
@@ -190,9 +185,31 @@ pub fn gate(a: &GateArgs) -> Result<u8, Fail> {
     finish(&report, &dir, &format!("baseline {}", file.display()))
 }
 
+/// A baseline taken in another environment is refused (exit 2) unless
+/// `--allow-env-change`; then each difference is a warning.
+pub(crate) fn refuse_environment(
+    file: &std::path::Path,
+    created_at: &str,
+    differences: Vec<String>,
+    allow: bool,
+) -> Result<(), Fail> {
+    if !differences.is_empty() && !allow {
+        return Err(usage(anyhow!(
+            "{}: taken in another environment ({created_at}): {}; latency is not comparable across machines — \
+             record the baseline where the gate runs, or pass --allow-env-change; re-create the baseline with --save-baseline",
+            file.display(),
+            differences.join("; ")
+        )));
+    }
+    for d in differences {
+        println!("warning: the environment differs from the baseline's ({created_at}): {d}");
+    }
+    Ok(())
+}
+
 /// Fails (exit 2) when `--save-baseline` could not write `path`: its folder cannot be
 /// made, or a file cannot be created in it.
-fn check_writable(path: &std::path::Path) -> Result<(), Fail> {
+pub(crate) fn check_writable(path: &std::path::Path) -> Result<(), Fail> {
     let bad =
         |e: std::io::Error| usage(anyhow!("--baseline: cannot write {}: {e}", path.display()));
     let dir = path

@@ -5,6 +5,7 @@ mod bench_gate;
 mod browser_cmd;
 mod cli;
 mod gate_ab;
+mod gate_capacity;
 mod gate_cmd;
 mod gate_table;
 mod list;

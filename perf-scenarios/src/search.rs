@@ -91,7 +91,7 @@ pub struct SearchPlan {
     pub search: perf_ml::search::Search,
 }
 
-fn invalid(e: SearchError) -> Fail {
+pub(crate) fn invalid(e: SearchError) -> Fail {
     match e {
         SearchError::Invalid { name, .. } => usage(anyhow!("--{name}: {e}")),
         other => usage(other),

@@ -307,6 +307,89 @@ fn a_b_gate_interleaves_the_two_sites_and_catches_the_slower() {
     assert!(dirs.last().unwrap().join("gate.json").is_file());
 }
 
+/// `gate --breaking-point`: a cold search records the breaking point; a slower site's
+/// warm-started search finds it fell and fails; baselines of the other kind, other SLOs
+/// or broken values are refused before any load.
+#[test]
+fn the_breaking_point_gate_catches_a_capacity_drop() {
+    let d = tempfile::tempdir().unwrap();
+    let out = d.path().join("results");
+    let base = d.path().join("api-bp.json");
+    // A small site (2 workers × 10 ms: about 200 req/s of reads), so the points are light.
+    let bp_on = |service_ms: &str, extra: &[&str]| {
+        let mut args = vec!["gate", "api", "--breaking-point", "--duration", "2s"];
+        args.extend_from_slice(&["--site-service-time-ms", service_ms]);
+        if !extra.contains(&"--site-workers") {
+            args.extend_from_slice(&["--site-workers", "2"]);
+        }
+        args.extend_from_slice(extra);
+        args.extend_from_slice(&["--baseline", base.to_str().unwrap()]);
+        run(&out, &args)
+    };
+    let bp = |extra: &[&str]| bp_on("10", extra);
+    let o = bp(&["--save-baseline", "--range", "20..2000"]);
+    let t = text(&o);
+    assert_eq!(o.status.code(), Some(0), "{t}");
+    assert!(t.contains("baseline written"), "{t}");
+    let saved: serde_json::Value = serde_json::from_slice(&std::fs::read(&base).unwrap()).unwrap();
+    assert_eq!(saved["kind"], "breaking-point");
+    let b0 = saved["capacity"]["estimate"].as_f64().unwrap();
+    assert!((100.0..300.0).contains(&b0), "{b0}");
+
+    // 10 → 13 ms of service: about −23% capacity.
+    let o = bp_on("13", &["--allow-env-change"]);
+    let t = text(&o);
+    assert_eq!(o.status.code(), Some(99), "{t}");
+    assert!(
+        t.contains("gate: FAIL against baseline") && t.contains("REGRESSED"),
+        "{t}"
+    );
+    let report: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(result_dirs(&out).last().unwrap().join("gate.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(report["finding"]["verdict"], "regressed");
+    assert!(
+        report["finding"]["change"].as_f64().unwrap() < -0.1,
+        "{report}"
+    );
+
+    // Refused before any load: another kind of baseline, other SLOs, another site
+    // without the flag, a threshold that is not one, a broken breaking point.
+    let before = result_dirs(&out).len();
+    expect_usage(
+        &bp(&["--slo", "p95<100ms"]),
+        "searched with SLOs p95<250ms,error-rate<1%, this gate has p95<100ms",
+    );
+    expect_usage(
+        &bp(&["--site-workers", "3"]),
+        "taken in another environment",
+    );
+    expect_usage(
+        &bp(&["--capacity-threshold", "150%"]),
+        "--capacity-threshold: 1.5 must be above 0% and below 100%",
+    );
+    let mut v = saved.clone();
+    v["capacity"]["interval"] = serde_json::json!([1.0, 2.0]);
+    std::fs::write(&base, v.to_string()).unwrap();
+    expect_usage(&bp(&[]), "is not a rate inside its interval");
+    let runs = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../scenarios/baselines/api.json"
+    );
+    std::fs::copy(runs, &base).unwrap();
+    expect_usage(
+        &bp(&[]),
+        "the baseline holds runs of the gate profile (no breaking point)",
+    );
+    std::fs::write(&base, saved.to_string()).unwrap();
+    expect_usage(
+        &gate(&out, &base, &[]),
+        "the baseline holds a breaking point; use gate --breaking-point",
+    );
+    assert_eq!(result_dirs(&out).len(), before, "no load was run");
+}
+
 #[test]
 fn an_endpoint_missing_from_the_run_is_bad_input() {
     let d = tempfile::tempdir().unwrap();

@@ -1,12 +1,14 @@
-//! The baseline file: a gate's runs ([`RunSample`], one per repetition) with the schema
-//! version, the time they were taken and a description of the target, so a later gate
-//! can refuse to compare across different machines, versions or target settings.
+//! The baseline files: a gate's runs ([`Baseline`]: one [`RunSample`] per repetition), or
+//! a breaking point ([`CapacityBaseline`]), each with the schema version, the time it was
+//! taken and a description of the target, so a later gate can refuse to compare across
+//! different machines, versions or target settings.
 
 use std::path::Path;
 
 use perf_core::summary::Environment;
 use serde::{Deserialize, Serialize};
 
+use super::capacity::Capacity;
 use super::{GateError, RunSample};
 
 /// The baseline schema this build reads and writes.
@@ -38,37 +40,15 @@ impl Baseline {
         }
     }
 
-    /// Reads and checks a baseline file: unreadable, not JSON, another schema version, or
-    /// not a baseline are each a distinct error naming the file.
+    /// Reads and checks a baseline file: unreadable, not JSON, another schema version, a
+    /// breaking-point baseline, or not a baseline are each a distinct error naming the
+    /// file.
     pub fn load(path: &Path) -> Result<Self, GateError> {
-        let text = std::fs::read_to_string(path).map_err(|source| GateError::Read {
+        let value = read(path, Kind::Runs)?;
+        let b: Baseline = serde_json::from_value(value).map_err(|e| GateError::Corrupted {
             path: path.to_path_buf(),
-            source,
+            reason: e.to_string(),
         })?;
-        let corrupted = |reason: String| GateError::Corrupted {
-            path: path.to_path_buf(),
-            reason,
-        };
-        let value: serde_json::Value =
-            serde_json::from_str(&text).map_err(|e| corrupted(format!("invalid JSON: {e}")))?;
-        let schema = value
-            .get("schema")
-            .ok_or_else(|| corrupted("no 'schema' field (not a baseline file)".into()))?;
-        match schema.as_u64() {
-            Some(v) if v == u64::from(BASELINE_SCHEMA) => {}
-            Some(v) => {
-                return Err(GateError::Schema {
-                    path: path.to_path_buf(),
-                    found: v,
-                })
-            }
-            None => {
-                return Err(corrupted(format!(
-                    "'schema' is {schema}, expected a whole number"
-                )))
-            }
-        }
-        let b: Baseline = serde_json::from_value(value).map_err(|e| corrupted(e.to_string()))?;
         if b.runs.is_empty() || b.runs.iter().any(|r| r.points.is_empty()) {
             return Err(GateError::Empty {
                 what: format!(
@@ -82,37 +62,186 @@ impl Baseline {
 
     /// Writes the file (pretty JSON), creating its folder.
     pub fn save(&self, path: &Path) -> Result<(), GateError> {
-        let write = |source| GateError::Write {
-            path: path.to_path_buf(),
-            source,
-        };
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(write)?;
-        }
-        let body = serde_json::to_string_pretty(self).expect("a baseline serializes");
-        perf_core::atomic::write(path, (body + "\n").as_bytes()).map_err(write)
+        save(self, path)
     }
 
     /// What differs between the baseline's environment and target and the current ones
     /// (known before any load), one line each (empty when nothing does).
     pub fn differences(&self, now: &Environment, target: &serde_json::Value) -> Vec<String> {
-        let mut out = environment_differences(&self.runs[0].environment, now);
-        match (self.target.as_object(), target.as_object()) {
-            (Some(x), Some(y)) => {
-                for (k, v) in y {
-                    if x.get(k) != Some(v) {
-                        let before = x.get(k).map_or("(unset)".to_string(), ToString::to_string);
-                        out.push(format!("target {k}: baseline {before}, now {v}"));
-                    }
+        differences((&self.runs[0].environment, &self.target), (now, target))
+    }
+}
+
+/// What a baseline file holds: runs of the gate profile, or a breaking point.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Runs,
+    BreakingPoint,
+}
+
+impl Kind {
+    const BREAKING_POINT: &'static str = "breaking-point";
+
+    fn of(v: &serde_json::Value) -> Self {
+        match v.get("kind").and_then(|k| k.as_str()) {
+            Some(Self::BREAKING_POINT) => Self::BreakingPoint,
+            _ => Self::Runs,
+        }
+    }
+}
+
+/// Reads a baseline file as JSON and checks its schema version and kind.
+fn read(path: &Path, want: Kind) -> Result<serde_json::Value, GateError> {
+    let text = std::fs::read_to_string(path).map_err(|source| GateError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let corrupted = |reason: String| GateError::Corrupted {
+        path: path.to_path_buf(),
+        reason,
+    };
+    let value: serde_json::Value =
+        serde_json::from_str(&text).map_err(|e| corrupted(format!("invalid JSON: {e}")))?;
+    let schema = value
+        .get("schema")
+        .ok_or_else(|| corrupted("no 'schema' field (not a baseline file)".into()))?;
+    match schema.as_u64() {
+        Some(v) if v == u64::from(BASELINE_SCHEMA) => {}
+        Some(v) => {
+            return Err(GateError::Schema {
+                path: path.to_path_buf(),
+                found: v,
+            })
+        }
+        None => {
+            return Err(corrupted(format!(
+                "'schema' is {schema}, expected a whole number"
+            )))
+        }
+    }
+    match (Kind::of(&value), want) {
+        (Kind::BreakingPoint, Kind::Runs) => Err(GateError::Kind {
+            path: path.to_path_buf(),
+            found: "a breaking point",
+            hint: "gate --breaking-point",
+        }),
+        (Kind::Runs, Kind::BreakingPoint) => Err(GateError::Kind {
+            path: path.to_path_buf(),
+            found: "runs of the gate profile (no breaking point)",
+            hint: "gate without --breaking-point, or record one with gate --breaking-point --save-baseline",
+        }),
+        _ => Ok(value),
+    }
+}
+
+fn save<T: Serialize>(value: &T, path: &Path) -> Result<(), GateError> {
+    let write = |source| GateError::Write {
+        path: path.to_path_buf(),
+        source,
+    };
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(write)?;
+    }
+    let body = serde_json::to_string_pretty(value).expect("a baseline serializes");
+    perf_core::atomic::write(path, (body + "\n").as_bytes()).map_err(write)
+}
+
+/// A saved breaking point: the baseline of `gate --breaking-point`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CapacityBaseline {
+    /// [`BASELINE_SCHEMA`] when written.
+    pub schema: u32,
+    /// `breaking-point`.
+    pub kind: String,
+    /// When it was taken (RFC 3339).
+    pub created_at: String,
+    /// The target: `{"host": URL}` or the embedded dummy site's settings.
+    pub target: serde_json::Value,
+    /// Where it was taken.
+    pub environment: Environment,
+    /// The scenario searched.
+    pub scenario: String,
+    /// The SLOs that define "breaks", as given.
+    pub slos: Vec<String>,
+    /// The scenario's parameters.
+    pub params: String,
+    /// Length of each point, seconds.
+    pub point_duration_s: f64,
+    /// The breaking point and its interval.
+    pub capacity: Capacity,
+}
+
+impl CapacityBaseline {
+    /// A breaking-point baseline taken now.
+    pub fn new(
+        capacity: Capacity,
+        environment: Environment,
+        target: serde_json::Value,
+        what: (&str, Vec<String>, String, f64),
+    ) -> Self {
+        let (scenario, slos, params, point_duration_s) = what;
+        Self {
+            schema: BASELINE_SCHEMA,
+            kind: Kind::BREAKING_POINT.into(),
+            created_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            target,
+            environment,
+            scenario: scenario.into(),
+            slos,
+            params,
+            point_duration_s,
+            capacity,
+        }
+    }
+
+    /// Reads and checks a breaking-point baseline (errors as [`Baseline::load`]'s).
+    pub fn load(path: &Path) -> Result<Self, GateError> {
+        let value = read(path, Kind::BreakingPoint)?;
+        let corrupted = |reason: String| GateError::Corrupted {
+            path: path.to_path_buf(),
+            reason,
+        };
+        let b: CapacityBaseline =
+            serde_json::from_value(value).map_err(|e| corrupted(e.to_string()))?;
+        if let Some(why) = b.capacity.problem() {
+            return Err(corrupted(why));
+        }
+        Ok(b)
+    }
+
+    /// Writes the file (pretty JSON), creating its folder.
+    pub fn save(&self, path: &Path) -> Result<(), GateError> {
+        save(self, path)
+    }
+
+    /// What differs from the current environment and target (as
+    /// [`Baseline::differences`]).
+    pub fn differences(&self, now: &Environment, target: &serde_json::Value) -> Vec<String> {
+        differences((&self.environment, &self.target), (now, target))
+    }
+}
+
+/// What differs between a baseline's environment and target and the current ones.
+fn differences(
+    (env, base_target): (&Environment, &serde_json::Value),
+    (now, target): (&Environment, &serde_json::Value),
+) -> Vec<String> {
+    let mut out = environment_differences(env, now);
+    match (base_target.as_object(), target.as_object()) {
+        (Some(x), Some(y)) => {
+            for (k, v) in y {
+                if x.get(k) != Some(v) {
+                    let before = x.get(k).map_or("(unset)".to_string(), ToString::to_string);
+                    out.push(format!("target {k}: baseline {before}, now {v}"));
                 }
             }
-            _ if self.target != *target => {
-                out.push(format!("target: baseline {}, now {target}", self.target));
-            }
-            _ => {}
         }
-        out
+        _ if base_target != target => {
+            out.push(format!("target: baseline {base_target}, now {target}"));
+        }
+        _ => {}
     }
+    out
 }
 
 /// What differs between two environments that can move latency: cores, processor model

@@ -15,6 +15,10 @@
 //! interval of the difference. Holm's step-down adjustment across the comparisons that
 //! decide the gate ([`Primary`]) keeps the chance of any false alarm at most α.
 //!
+//! [`capacity`] gates the breaking point instead: a [`CapacityBaseline`] keeps a
+//! search's breaking point and interval, and [`capacity::judge`] tests whether a later
+//! search's breaking point fell by more than a threshold.
+//!
 //! ```
 //! use perf_ml::gate::{EndpointSample, GateParams, PointSample, RunSample};
 //! # use perf_core::summary::Environment;
@@ -46,11 +50,12 @@
 use std::path::PathBuf;
 
 mod baseline;
+pub mod capacity;
 mod compare;
 mod sample;
 pub mod stats;
 
-pub use baseline::{environment_differences, Baseline, BASELINE_SCHEMA};
+pub use baseline::{environment_differences, Baseline, CapacityBaseline, BASELINE_SCHEMA};
 pub use compare::{Finding, GateReport, Verdict};
 pub use sample::{config_of, EndpointSample, PointSample, RunSample};
 
@@ -90,6 +95,16 @@ pub enum GateError {
         path: PathBuf,
         /// Its version.
         found: u64,
+    },
+    /// A baseline of the other kind (runs, or a breaking point).
+    #[error("{path}: the baseline holds {found}; use {hint}")]
+    Kind {
+        /// The file.
+        path: PathBuf,
+        /// What it holds.
+        found: &'static str,
+        /// What to do.
+        hint: &'static str,
     },
     /// The two runs are not of the same thing.
     #[error("cannot compare: {0}")]

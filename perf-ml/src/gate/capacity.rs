@@ -1,0 +1,277 @@
+//! The gate on the breaking point: has the capacity at the SLOs dropped?
+//!
+//! A baseline search (cold, [`crate::search`]) gives the breaking point `b₀` with its
+//! posterior interval; the gate's own search starts warm from it (just below it, then
+//! just above: two points when nothing moved) and gives `b₁` with its interval. Each
+//! interval is read as a normal interval in log-load, `sᵢ = ln(hi/lo) / (2 z)`, and the
+//! one-sided test of "the capacity fell by at most the threshold `t`",
+//!
+//! ```text
+//! z = (ln((1 − t)·b₀) − ln b₁) / √(s₀² + s₁²),   p = 1 − Φ(z),
+//! ```
+//!
+//! fails the gate at `p < α`. A search that finds the target already breaking at the
+//! bottom of its range (half the baseline's breaking point) fails without a test; one
+//! that holds up to the top of its range passes.
+//!
+//! ```
+//! use perf_ml::gate::capacity::{judge, Capacity, CapacityVerdict};
+//! let base = Capacity { estimate: 800.0, interval: (780.0, 820.0), confidence: 0.9 };
+//! let now = Capacity { estimate: 680.0, interval: (662.0, 697.0), confidence: 0.9 };
+//! let f = judge(&base, Some(&now), 0.05, 0.05);
+//! assert_eq!(f.verdict, CapacityVerdict::Regressed);
+//! assert!((f.change + 0.15).abs() < 1e-9 && f.p_value < 0.001);
+//! ```
+
+use serde::{Deserialize, Serialize};
+use statrs::distribution::{ContinuousCDF, Normal};
+
+use crate::search::{IntervalKind, SearchReport, StopReason};
+
+/// A breaking point with its interval, as a search reported it.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Capacity {
+    /// The highest rate meeting the SLOs, req/s.
+    pub estimate: f64,
+    /// Its interval, req/s.
+    pub interval: (f64, f64),
+    /// The interval's probability (0.9).
+    pub confidence: f64,
+}
+
+/// What a search says about the capacity, for the gate.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Searched {
+    /// A breaking point with a posterior interval.
+    Found(Capacity),
+    /// The bottom of the range already fails: the capacity is below this rate.
+    Below(f64),
+    /// The top of the range still meets the SLOs: the capacity is above this rate.
+    Above(f64),
+    /// Nothing the gate can judge (a bracket without a probability, the generator's
+    /// limit, an interrupted search), with why.
+    Unjudged(&'static str),
+}
+
+impl Searched {
+    /// From a search's report.
+    pub fn of(r: &SearchReport) -> Self {
+        match r.stop {
+            StopReason::BreaksBelow => return Self::Below(r.range.0),
+            StopReason::HoldsUp => return Self::Above(r.range.1),
+            StopReason::GeneratorLimited { .. } => {
+                return Self::Unjudged("the generator could not produce the load")
+            }
+            StopReason::Interrupted { .. } => return Self::Unjudged("the search was interrupted"),
+            _ => {}
+        }
+        let posterior = matches!(
+            r.interval_kind,
+            IntervalKind::Posterior | IntervalKind::PosteriorAndBracket
+        );
+        match (r.found(), r.estimate, r.interval) {
+            (true, Some(estimate), Some(interval))
+                if posterior && interval.0 > 0.0 && interval.1.is_finite() =>
+            {
+                Self::Found(Capacity {
+                    estimate,
+                    interval,
+                    confidence: r.confidence,
+                })
+            }
+            _ => Self::Unjudged("the search gave no posterior interval of the breaking point"),
+        }
+    }
+}
+
+impl Capacity {
+    /// The standard deviation of `ln(breaking point)` that the interval implies.
+    pub fn log_sd(&self) -> f64 {
+        let z = Normal::standard().inverse_cdf(0.5 + self.confidence / 2.0);
+        (self.interval.1 / self.interval.0).ln().max(0.0) / (2.0 * z)
+    }
+
+    /// Whether the values are a breaking point and an interval around it.
+    pub fn problem(&self) -> Option<String> {
+        let (l, h) = self.interval;
+        let ok = self.estimate.is_finite()
+            && self.estimate > 0.0
+            && l.is_finite()
+            && h.is_finite()
+            && l > 0.0
+            && l <= self.estimate
+            && self.estimate <= h
+            && self.confidence > 0.0
+            && self.confidence < 1.0;
+        (!ok).then(|| {
+            format!(
+                "breaking point {} with interval {l}..{h} at {} is not a rate inside its interval",
+                self.estimate, self.confidence
+            )
+        })
+    }
+}
+
+/// The gate's verdict on the capacity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CapacityVerdict {
+    /// Lower by more than the threshold, at the stated confidence: fails the gate.
+    Regressed,
+    /// Not shown to be lower by more than the threshold.
+    NoChange,
+    /// Higher by more than the threshold, at the stated confidence.
+    Improved,
+}
+
+/// The comparison of the two breaking points.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CapacityFinding {
+    /// The baseline's breaking point.
+    pub baseline: Capacity,
+    /// The current breaking point (`None` when the search bounded it by its range).
+    pub current: Option<Capacity>,
+    /// Relative change of the breaking point (current / baseline − 1).
+    pub change: f64,
+    /// Its 95% interval.
+    pub ci: (f64, f64),
+    /// p of "the capacity fell by at most the threshold" (one-sided).
+    pub p_value: f64,
+    /// The verdict.
+    pub verdict: CapacityVerdict,
+}
+
+/// Judges a current breaking point against the baseline's: regressed when the
+/// one-sided test of a drop beyond `threshold` has `p < alpha` (module docs).
+pub fn judge(
+    baseline: &Capacity,
+    current: Option<&Capacity>,
+    threshold: f64,
+    alpha: f64,
+) -> CapacityFinding {
+    let n = Normal::standard();
+    let Some(c) = current else {
+        return CapacityFinding {
+            baseline: *baseline,
+            current: None,
+            change: f64::NAN,
+            ci: (f64::NAN, f64::NAN),
+            p_value: f64::NAN,
+            verdict: CapacityVerdict::NoChange,
+        };
+    };
+    let sd = baseline.log_sd().hypot(c.log_sd()).max(1e-9);
+    let log_ratio = (c.estimate / baseline.estimate).ln();
+    let z = ((1.0 - threshold).ln() - log_ratio) / sd;
+    let p_value = n.sf(z);
+    let p_better = n.cdf(((1.0 + threshold).ln() - log_ratio) / sd);
+    let half = n.inverse_cdf(0.975) * sd;
+    let verdict = if p_value < alpha {
+        CapacityVerdict::Regressed
+    } else if p_better < alpha {
+        CapacityVerdict::Improved
+    } else {
+        CapacityVerdict::NoChange
+    };
+    CapacityFinding {
+        baseline: *baseline,
+        current: Some(*c),
+        change: log_ratio.exp() - 1.0,
+        ci: (
+            (log_ratio - half).exp() - 1.0,
+            (log_ratio + half).exp() - 1.0,
+        ),
+        p_value,
+        verdict,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cap(estimate: f64, half: f64) -> Capacity {
+        Capacity {
+            estimate,
+            interval: (estimate * (1.0 - half), estimate * (1.0 + half)),
+            confidence: 0.9,
+        }
+    }
+
+    #[test]
+    fn the_log_sd_reads_the_interval_as_normal_in_log_load() {
+        let c = Capacity {
+            estimate: 100.0,
+            interval: (100.0 / 1.1, 110.0),
+            confidence: 0.9,
+        };
+        // ln(1.21) / (2 · 1.6449)
+        assert!(
+            (c.log_sd() - 0.19062 / 3.28971).abs() < 1e-4,
+            "{}",
+            c.log_sd()
+        );
+    }
+
+    #[test]
+    fn a_drop_beyond_the_threshold_fails_only_when_the_intervals_are_narrow_enough() {
+        let base = cap(800.0, 0.02);
+        // −15% with ±2% intervals: p tiny.
+        let f = judge(&base, Some(&cap(680.0, 0.02)), 0.05, 0.05);
+        assert_eq!(f.verdict, CapacityVerdict::Regressed);
+        assert!(f.ci.0 < -0.15 && f.ci.1 > -0.15 && f.ci.1 < -0.05, "{f:?}");
+        // The same drop measured with ±25% intervals: not shown.
+        let f = judge(&base, Some(&cap(680.0, 0.25)), 0.05, 0.05);
+        assert_eq!(f.verdict, CapacityVerdict::NoChange);
+        // Unchanged and a drop within the threshold: pass.
+        for now in [800.0, 780.0, 770.0] {
+            let f = judge(&base, Some(&cap(now, 0.02)), 0.05, 0.05);
+            assert_eq!(f.verdict, CapacityVerdict::NoChange, "{now}: {f:?}");
+        }
+        // +15%: improved.
+        let f = judge(&base, Some(&cap(920.0, 0.02)), 0.05, 0.05);
+        assert_eq!(f.verdict, CapacityVerdict::Improved);
+        // At exactly the threshold the test sits at p = 0.5.
+        let f = judge(&base, Some(&cap(760.0, 0.02)), 0.05, 0.05);
+        assert!((f.p_value - 0.5).abs() < 1e-9, "{}", f.p_value);
+    }
+
+    #[test]
+    fn the_false_alarm_rate_at_the_threshold_is_alpha() {
+        // Two searches of targets whose capacity fell by exactly the threshold, each
+        // reporting an honest 90% interval of width ±4% around a draw of its estimate:
+        // the gate fails in about α of them.
+        use rand::{Rng, SeedableRng};
+        use rand_distr::StandardNormal;
+        let mut rng = rand::rngs::StdRng::seed_from_u64(7);
+        let s = cap(1.0, 0.04).log_sd();
+        let trials = 20_000;
+        let mut fails = 0;
+        for _ in 0..trials {
+            let e0: f64 = rng.sample(StandardNormal);
+            let e1: f64 = rng.sample(StandardNormal);
+            let b0 = 800.0 * (s * e0).exp();
+            let b1 = 800.0 * 0.95 * (s * e1).exp();
+            let f = judge(&cap(b0, 0.04), Some(&cap(b1, 0.04)), 0.05, 0.05);
+            fails += usize::from(f.verdict == CapacityVerdict::Regressed);
+        }
+        let rate = fails as f64 / trials as f64;
+        assert!((rate - 0.05).abs() < 0.006, "{fails} of {trials}");
+    }
+
+    #[test]
+    fn broken_values_are_named() {
+        assert!(cap(800.0, 0.02).problem().is_none());
+        let bad = Capacity {
+            estimate: 900.0,
+            interval: (700.0, 800.0),
+            confidence: 0.9,
+        };
+        assert!(bad.problem().unwrap().contains("900"));
+        let bad = Capacity {
+            confidence: 1.0,
+            ..cap(800.0, 0.02)
+        };
+        assert!(bad.problem().is_some());
+    }
+}

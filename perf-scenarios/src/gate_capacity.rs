@@ -1,0 +1,246 @@
+//! `gate --breaking-point`: has the capacity at the scenario's SLOs dropped?
+//!
+//! `--save-baseline` runs a cold breaking-point search over `--range` and stores its
+//! breaking point and posterior interval ([`CapacityBaseline`]). The gate runs a search
+//! warm-started from that breaking point — just below it, then just above it, stepping
+//! further out only when the target disagrees — over half to twice the baseline's
+//! breaking point, and judges the two breaking points with
+//! [`perf_ml::gate::capacity::judge`]: exit 99 when the capacity fell by more than
+//! `--capacity-threshold` at the confidence 1 − `--alpha`.
+
+use std::path::Path;
+
+use anyhow::anyhow;
+use perf_core::engine;
+use perf_core::Params;
+use perf_ml::gate::capacity::{judge, Capacity, CapacityFinding, CapacityVerdict, Searched};
+use perf_ml::gate::CapacityBaseline;
+use perf_ml::search::{Prior, SearchParams, Strategy};
+
+use crate::cli::GateArgs;
+use crate::gate_cmd::{check_writable, gate_fail, refuse_environment, target_of};
+use crate::runner::{runtime, usage, ExecOpts, Fail, SLO_FAILED};
+use crate::search::{execute, invalid, SearchPlan};
+use crate::{registry, runner};
+
+/// The baseline's cold search: tighter than a search's default, since it is run once.
+const BASELINE_TOLERANCE: f64 = 0.02;
+const BASELINE_RUNS: usize = 12;
+/// The gate's warm search.
+const GATE_TOLERANCE: f64 = 0.03;
+const GATE_RUNS: usize = 8;
+
+/// `gate --breaking-point` with the baseline file `file`.
+pub fn gate(a: &GateArgs, file: &Path) -> Result<u8, Fail> {
+    let scenario = registry::find(&a.scenario).map_err(|e| usage(anyhow!(e)))?;
+    let params = Params::resolve(scenario.name, &scenario.params, &[]).map_err(usage)?;
+    let slos = runner::slos(&scenario, &a.common.slo)?;
+    perf_ml::search::check_slos(&slos).map_err(|e| usage(anyhow!("--slo: {e}")))?;
+    let t = a.capacity_threshold;
+    if !(t > 0.0 && t < 1.0) {
+        return Err(usage(anyhow!(
+            "--capacity-threshold: {t} must be above 0% and below 100%"
+        )));
+    }
+    let alpha = a.stats.alpha;
+    if !(alpha > 0.0 && alpha < 1.0) {
+        return Err(usage(anyhow!("--alpha: {alpha} must be between 0 and 1")));
+    }
+    let duration = a
+        .common
+        .duration
+        .unwrap_or(scenario.gate_profile().duration);
+    let opts = ExecOpts::from_common(&a.common);
+    let (target, in_process) = target_of(&opts);
+    let rules: Vec<String> = slos.iter().map(|s| s.rule.clone()).collect();
+    let what = (
+        scenario.name,
+        rules.clone(),
+        params.to_string(),
+        duration.as_secs_f64(),
+    );
+    let mut search = SearchParams {
+        lo: a.range.0,
+        hi: a.range.1,
+        tolerance: BASELINE_TOLERANCE,
+        max_runs: BASELINE_RUNS,
+        strategy: Strategy::Gp,
+        confidence: 0.9,
+        noise: None,
+        seed: a.common.seed,
+        prior: None,
+    };
+    let baseline = if a.save_baseline {
+        check_writable(file)?;
+        None
+    } else {
+        let b = CapacityBaseline::load(file).map_err(gate_fail)?;
+        let refuse = |what: String| {
+            usage(anyhow!(
+                "{}: {what}; re-create the baseline with --breaking-point --save-baseline",
+                file.display()
+            ))
+        };
+        let mismatch = [
+            ("scenario", b.scenario.clone(), scenario.name.to_string()),
+            ("SLOs", b.slos.join(","), rules.join(",")),
+            ("parameters", b.params.clone(), params.to_string()),
+            (
+                "point duration",
+                format!("{} s", b.point_duration_s),
+                format!("{} s", duration.as_secs_f64()),
+            ),
+        ];
+        if let Some((name, was, now)) = mismatch.into_iter().find(|(_, was, now)| was != now) {
+            return Err(refuse(format!(
+                "searched with {name} {was}, this gate has {now}"
+            )));
+        }
+        let differences = b.differences(&engine::environment(in_process), &target);
+        refuse_environment(file, &b.created_at, differences, a.allow_env_change)?;
+        let c = b.capacity;
+        search = SearchParams {
+            lo: c.estimate / 2.0,
+            hi: c.estimate * 2.0,
+            tolerance: GATE_TOLERANCE,
+            max_runs: GATE_RUNS,
+            prior: Some(Prior {
+                source: file.display().to_string(),
+                points: Vec::new(),
+                estimate: Some(c.estimate),
+                interval: Some(c.interval),
+            }),
+            ..search
+        };
+        Some(b)
+    };
+    let plan = SearchPlan {
+        scenario,
+        params,
+        slos,
+        duration,
+        max_users: a.common.max_users,
+        search: search.check().map_err(invalid)?,
+    };
+    let (report, interrupted, dir) = execute(&plan, &opts)?;
+    if let Some(sig) = interrupted {
+        return Ok(engine::signals::exit_code(sig));
+    }
+    let searched = Searched::of(&report);
+    let Some(baseline) = baseline else {
+        let Searched::Found(capacity) = searched else {
+            return Err(usage(anyhow!(
+                "--range {}..{}: the baseline search found no breaking point inside it ({}); give a range the target breaks in",
+                a.range.0,
+                a.range.1,
+                report.stop
+            )));
+        };
+        CapacityBaseline::new(capacity, engine::environment(in_process), target, what)
+            .save(file)
+            .map_err(gate_fail)?;
+        println!(
+            "baseline written: {}: breaking point {:.1} req/s [{:.1}, {:.1}] ({:.0}%)",
+            file.display(),
+            capacity.estimate,
+            capacity.interval.0,
+            capacity.interval.1,
+            capacity.confidence * 100.0
+        );
+        return Ok(0);
+    };
+    let base = baseline.capacity;
+    let finding = match searched {
+        Searched::Found(now) => judge(&base, Some(&now), t, alpha),
+        Searched::Above(_) => judge(&base, None, t, alpha),
+        Searched::Below(_) => CapacityFinding {
+            verdict: CapacityVerdict::Regressed,
+            p_value: 0.0,
+            ..judge(&base, None, t, alpha)
+        },
+        Searched::Unjudged(why) => {
+            return Err(runtime(anyhow!(
+                "cannot judge the breaking point: {why} ({})",
+                report.stop
+            )))
+        }
+    };
+    let method = format!(
+        "the breaking point's posterior intervals read as normal in log-load; one-sided z test of a drop beyond {:.1}% at alpha {alpha}; the gate's search warm-started from the baseline's breaking point over {:.1}..{:.1} req/s (±{:.0}%, at most {GATE_RUNS} runs)",
+        t * 100.0,
+        report.range.0,
+        report.range.1,
+        GATE_TOLERANCE * 100.0
+    );
+    let json = serde_json::json!({ "method": method, "finding": finding, "stop": report.stop });
+    let path = dir.join("gate.json");
+    perf_core::atomic::write(
+        &path,
+        serde_json::to_string_pretty(&json)
+            .expect("serializes")
+            .as_bytes(),
+    )
+    .map_err(|e| runtime(anyhow!(e).context(format!("cannot write {}", path.display()))))?;
+    print!("{}", describe(&finding, searched, t));
+    println!("method: {method}");
+    if finding.verdict == CapacityVerdict::Regressed {
+        println!(
+            "gate: FAIL against baseline {}: the breaking point fell by more than {:.1}%",
+            file.display(),
+            t * 100.0
+        );
+        Ok(SLO_FAILED)
+    } else {
+        println!(
+            "gate: PASS against baseline {}: the breaking point did not fall by more than {:.1}%",
+            file.display(),
+            t * 100.0
+        );
+        Ok(0)
+    }
+}
+
+fn interval(c: &Capacity) -> String {
+    format!(
+        "{:.1} req/s [{:.1}, {:.1}] ({:.0}%)",
+        c.estimate,
+        c.interval.0,
+        c.interval.1,
+        c.confidence * 100.0
+    )
+}
+
+/// The finding in words.
+fn describe(f: &CapacityFinding, searched: Searched, threshold: f64) -> String {
+    let mut out = format!("breaking point: baseline {}", interval(&f.baseline));
+    match (searched, &f.current) {
+        (_, Some(now)) => out.push_str(&format!(", now {}\n", interval(now))),
+        (Searched::Below(r), None) => {
+            out.push_str(&format!(
+                ", now below {r:.1} req/s (the search's lowest rate already fails)\n"
+            ));
+        }
+        (Searched::Above(r), None) => {
+            out.push_str(&format!(
+                ", now above {r:.1} req/s (the search's highest rate still passes)\n"
+            ));
+        }
+        _ => out.push('\n'),
+    }
+    if !f.change.is_nan() {
+        out.push_str(&format!(
+            "change: {:+.1}% [{:+.1}, {:+.1}] (95%); test of a drop beyond {:.1}%: p = {:.4}; {}\n",
+            f.change * 100.0,
+            f.ci.0 * 100.0,
+            f.ci.1 * 100.0,
+            threshold * 100.0,
+            f.p_value,
+            match f.verdict {
+                CapacityVerdict::Regressed => "REGRESSED",
+                CapacityVerdict::Improved => "improved",
+                CapacityVerdict::NoChange => "no change beyond the threshold",
+            }
+        ));
+    }
+    out
+}
