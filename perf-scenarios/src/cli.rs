@@ -18,6 +18,8 @@ const EXAMPLES: &str = "Examples:
   perf-scenarios run checkout --rate 20 --browser-users 2
   perf-scenarios search api --slo \"p95<30ms,error-rate<1%\" --range 50..5000 --site-workers 4 --site-service-time-ms 10
   perf-scenarios gate api --baseline scenarios/baselines/api.json
+  perf-scenarios gate api --reference-site \"\" --site-service-time-ms 6 --threshold 5%   # A/B on this machine
+  perf-scenarios gate api --breaking-point --baseline bp.json --save-baseline --range 50..5000
   perf-scenarios compare results/A results/B
   perf-scenarios bench-gate --baseline main
   perf-scenarios report results/20261123-101500-api --growth 5%/week --current 300rps

@@ -13,7 +13,9 @@ use std::path::Path;
 use anyhow::anyhow;
 use perf_core::engine;
 use perf_core::Params;
-use perf_ml::gate::capacity::{judge, Capacity, CapacityFinding, CapacityVerdict, Searched};
+use perf_ml::gate::capacity::{
+    judge, judge_bracket, Capacity, CapacityFinding, CapacityVerdict, Searched,
+};
 use perf_ml::gate::CapacityBaseline;
 use perf_ml::search::{Prior, SearchParams, Strategy};
 
@@ -152,6 +154,7 @@ pub fn gate(a: &GateArgs, file: &Path) -> Result<u8, Fail> {
     let base = baseline.capacity;
     let finding = match searched {
         Searched::Found(now) => judge(&base, Some(&now), t, alpha),
+        Searched::Bracket(pass, fail) => judge_bracket(&base, (pass, fail), t),
         Searched::Above(_) => judge(&base, None, t, alpha),
         Searched::Below(_) => CapacityFinding {
             verdict: CapacityVerdict::Regressed,
@@ -165,9 +168,19 @@ pub fn gate(a: &GateArgs, file: &Path) -> Result<u8, Fail> {
             )))
         }
     };
+    let test = if finding.bracket {
+        format!(
+            "the search ended in a pass/fail bracket (no posterior): regressed only if its failure was measured below {:.1}% under the baseline's breaking point",
+            t * 100.0
+        )
+    } else {
+        format!(
+            "the breaking point's posterior intervals read as normal in log-load; one-sided z test of a drop beyond {:.1}% at alpha {alpha}",
+            t * 100.0
+        )
+    };
     let method = format!(
-        "the breaking point's posterior intervals read as normal in log-load; one-sided z test of a drop beyond {:.1}% at alpha {alpha}; the gate's search warm-started from the baseline's breaking point over {:.1}..{:.1} req/s (±{:.0}%, at most {GATE_RUNS} runs)",
-        t * 100.0,
+        "{test}; the gate's search warm-started from the baseline's breaking point over {:.1}..{:.1} req/s (±{:.0}%, at most {GATE_RUNS} runs)",
         report.range.0,
         report.range.1,
         GATE_TOLERANCE * 100.0
@@ -200,21 +213,23 @@ pub fn gate(a: &GateArgs, file: &Path) -> Result<u8, Fail> {
     }
 }
 
-fn interval(c: &Capacity) -> String {
+fn interval(c: &Capacity, bracket: bool) -> String {
+    let what = if bracket {
+        "pass/fail bracket".to_string()
+    } else {
+        format!("{:.0}%", c.confidence * 100.0)
+    };
     format!(
-        "{:.1} req/s [{:.1}, {:.1}] ({:.0}%)",
-        c.estimate,
-        c.interval.0,
-        c.interval.1,
-        c.confidence * 100.0
+        "{:.1} req/s [{:.1}, {:.1}] ({what})",
+        c.estimate, c.interval.0, c.interval.1
     )
 }
 
 /// The finding in words.
 fn describe(f: &CapacityFinding, searched: Searched, threshold: f64) -> String {
-    let mut out = format!("breaking point: baseline {}", interval(&f.baseline));
+    let mut out = format!("breaking point: baseline {}", interval(&f.baseline, false));
     match (searched, &f.current) {
-        (_, Some(now)) => out.push_str(&format!(", now {}\n", interval(now))),
+        (_, Some(now)) => out.push_str(&format!(", now {}\n", interval(now, f.bracket))),
         (Searched::Below(r), None) => {
             out.push_str(&format!(
                 ", now below {r:.1} req/s (the search's lowest rate already fails)\n"
@@ -227,7 +242,15 @@ fn describe(f: &CapacityFinding, searched: Searched, threshold: f64) -> String {
         }
         _ => out.push('\n'),
     }
-    if !f.change.is_nan() {
+    if f.bracket {
+        out.push_str(&format!(
+            "change: {:+.1}% [{:+.1}, {:+.1}] (the bracket's ends); {}\n",
+            f.change * 100.0,
+            f.ci.0 * 100.0,
+            f.ci.1 * 100.0,
+            word(f.verdict)
+        ));
+    } else if !f.change.is_nan() {
         out.push_str(&format!(
             "change: {:+.1}% [{:+.1}, {:+.1}] (95%); test of a drop beyond {:.1}%: p = {:.4}; {}\n",
             f.change * 100.0,
@@ -235,12 +258,16 @@ fn describe(f: &CapacityFinding, searched: Searched, threshold: f64) -> String {
             f.ci.1 * 100.0,
             threshold * 100.0,
             f.p_value,
-            match f.verdict {
-                CapacityVerdict::Regressed => "REGRESSED",
-                CapacityVerdict::Improved => "improved",
-                CapacityVerdict::NoChange => "no change beyond the threshold",
-            }
+            word(f.verdict)
         ));
     }
     out
+}
+
+fn word(v: CapacityVerdict) -> &'static str {
+    match v {
+        CapacityVerdict::Regressed => "REGRESSED",
+        CapacityVerdict::Improved => "improved",
+        CapacityVerdict::NoChange => "no change beyond the threshold",
+    }
 }

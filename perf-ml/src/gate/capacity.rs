@@ -12,7 +12,8 @@
 //!
 //! fails the gate at `p < α`. A search that finds the target already breaking at the
 //! bottom of its range (half the baseline's breaking point) fails without a test; one
-//! that holds up to the top of its range passes.
+//! that holds up to the top of its range passes; one that ends in a pass/fail bracket
+//! without a posterior is judged by its measured ends ([`judge_bracket`]).
 //!
 //! ```
 //! use perf_ml::gate::capacity::{judge, Capacity, CapacityVerdict};
@@ -48,6 +49,9 @@ pub enum Searched {
     Below(f64),
     /// The top of the range still meets the SLOs: the capacity is above this rate.
     Above(f64),
+    /// A measured pass and failure within the tolerance of each other, without a
+    /// posterior (a warm search whose two points agreed with the prior): `(pass, fail)`.
+    Bracket(f64, f64),
     /// Nothing the gate can judge (a bracket without a probability, the generator's
     /// limit, an interrupted search), with why.
     Unjudged(&'static str),
@@ -69,6 +73,13 @@ impl Searched {
             r.interval_kind,
             IntervalKind::Posterior | IntervalKind::PosteriorAndBracket
         );
+        if let (true, IntervalKind::Bracket, Some((pass, fail))) =
+            (r.found(), r.interval_kind, r.interval)
+        {
+            if pass > 0.0 && fail.is_finite() && pass <= fail {
+                return Self::Bracket(pass, fail);
+            }
+        }
         match (r.found(), r.estimate, r.interval) {
             (true, Some(estimate), Some(interval))
                 if posterior && interval.0 > 0.0 && interval.1.is_finite() =>
@@ -135,8 +146,11 @@ pub struct CapacityFinding {
     pub change: f64,
     /// Its 95% interval.
     pub ci: (f64, f64),
-    /// p of "the capacity fell by at most the threshold" (one-sided).
+    /// p of "the capacity fell by at most the threshold" (one-sided); NaN for a
+    /// bracket, which has no probability.
     pub p_value: f64,
+    /// Whether the current breaking point is a pass/fail bracket ([`judge_bracket`]).
+    pub bracket: bool,
     /// The verdict.
     pub verdict: CapacityVerdict,
 }
@@ -157,6 +171,7 @@ pub fn judge(
             change: f64::NAN,
             ci: (f64::NAN, f64::NAN),
             p_value: f64::NAN,
+            bracket: false,
             verdict: CapacityVerdict::NoChange,
         };
     };
@@ -182,6 +197,42 @@ pub fn judge(
             (log_ratio + half).exp() - 1.0,
         ),
         p_value,
+        bracket: false,
+        verdict,
+    }
+}
+
+/// Judges a pass/fail bracket against the baseline's breaking point, from the measured
+/// points alone: regressed when the failure was measured below `(1 − t)·b₀`, improved
+/// when the pass was measured above `(1 + t)·b₀`, else no change. The bracket has no
+/// stated probability, so this rule states none; the warm search ends in one only when
+/// its first two points, just below and just above `b₀`, agree with the baseline (a
+/// capacity that moved takes the search further, and three points give a posterior).
+pub fn judge_bracket(
+    baseline: &Capacity,
+    (pass, fail): (f64, f64),
+    threshold: f64,
+) -> CapacityFinding {
+    let b0 = baseline.estimate;
+    let estimate = (pass * fail).sqrt();
+    let verdict = if fail < (1.0 - threshold) * b0 {
+        CapacityVerdict::Regressed
+    } else if pass > (1.0 + threshold) * b0 {
+        CapacityVerdict::Improved
+    } else {
+        CapacityVerdict::NoChange
+    };
+    CapacityFinding {
+        baseline: *baseline,
+        current: Some(Capacity {
+            estimate,
+            interval: (pass, fail),
+            confidence: baseline.confidence,
+        }),
+        change: estimate / b0 - 1.0,
+        ci: (pass / b0 - 1.0, fail / b0 - 1.0),
+        p_value: f64::NAN,
+        bracket: true,
         verdict,
     }
 }
@@ -257,6 +308,24 @@ mod tests {
         }
         let rate = fails as f64 / trials as f64;
         assert!((rate - 0.05).abs() < 0.006, "{fails} of {trials}");
+    }
+
+    #[test]
+    fn a_bracket_is_judged_by_its_measured_ends() {
+        let base = cap(800.0, 0.02);
+        let f = judge_bracket(&base, (786.0, 814.0), 0.05);
+        assert_eq!(f.verdict, CapacityVerdict::NoChange);
+        assert!(
+            f.bracket && f.p_value.is_nan() && f.change.abs() < 0.001,
+            "{f:?}"
+        );
+        let f = judge_bracket(&base, (740.0, 755.0), 0.05);
+        assert_eq!(f.verdict, CapacityVerdict::Regressed, "{f:?}");
+        // The threshold line inside the bracket: not shown.
+        let f = judge_bracket(&base, (750.0, 770.0), 0.05);
+        assert_eq!(f.verdict, CapacityVerdict::NoChange);
+        let f = judge_bracket(&base, (850.0, 870.0), 0.05);
+        assert_eq!(f.verdict, CapacityVerdict::Improved);
     }
 
     #[test]
