@@ -9,7 +9,8 @@
 #   ab-unchanged, ab-neighbour, ab-latency
 #               A/B on this machine (`gate --reference-site ""`: the default site as the
 #               reference, interleaved A B, B A, ...) with --threshold AB_THRESHOLD
-#               (default 5%): unchanged, unchanged with the busy neighbour, and EXTRA ms
+#               (default 5%): unchanged, unchanged with the busy neighbour, EXTRA ms, and
+#               --site-service-time-ms SERVICE_MS (default 5.5, the site's default is 5)
 #   bp-unchanged, bp-slower
 #               `gate --breaking-point` on the site with --site-service-time-ms 10 against a
 #               breaking-point baseline the script records first (a cold search over
@@ -26,6 +27,7 @@
 set -euo pipefail
 n=${1:-20}; extra=${2:-1.2}; cases=${3:-"unchanged latency errors"}
 ab_threshold=${AB_THRESHOLD:-5%}
+service=${SERVICE_MS:-5.5}
 cd "$(git rev-parse --show-toplevel)"
 cargo build --release -q -p perf-scenarios
 csv=target/gate-error-rates.csv
@@ -94,6 +96,7 @@ for case in $cases; do
     ab-unchanged) args=("${ab[@]}") ;;
     ab-neighbour) args=("${ab[@]}"); neighbour=yes ;;
     ab-latency) args=("${ab[@]}" --site-extra-latency-ms "$extra") ;;
+    ab-service) args=("${ab[@]}" --site-service-time-ms "$service") ;;
     *) echo "unknown case $case" >&2; exit 2 ;;
   esac
   if [ "$neighbour" = yes ]; then

@@ -18,7 +18,7 @@ const EXAMPLES: &str = "Examples:
   perf-scenarios run checkout --rate 20 --browser-users 2
   perf-scenarios search api --slo \"p95<30ms,error-rate<1%\" --range 50..5000 --site-workers 4 --site-service-time-ms 10
   perf-scenarios gate api --baseline scenarios/baselines/api.json
-  perf-scenarios gate api --reference-site \"\" --site-service-time-ms 6 --threshold 5%   # A/B on this machine
+  perf-scenarios gate api --reference-site \"\" --site-service-time-ms 6 --threshold 5%
   perf-scenarios gate api --breaking-point --baseline bp.json --save-baseline --range 50..5000
   perf-scenarios compare results/A results/B
   perf-scenarios bench-gate --baseline main
@@ -169,14 +169,14 @@ pub struct GateArgs {
     #[arg(long, conflicts_with_all = ["reference_host", "reference_site"])]
     pub breaking_point: bool,
     /// With --breaking-point --save-baseline: the range of the baseline's search, req/s.
-    #[arg(long, value_parser = crate::search::range, default_value = "10..5000", value_name = "LOW..HIGH", allow_hyphen_values = true)]
+    #[arg(long, value_parser = crate::search::range, default_value = "10..5000", value_name = "LOW..HIGH", allow_hyphen_values = true, requires_all = ["breaking_point", "save_baseline"])]
     pub range: (f64, f64),
     /// With --breaking-point: a drop of the breaking point larger than this fails (at the
     /// confidence 1 − --alpha): 5% or 0.05.
-    #[arg(long, value_parser = crate::search::tolerance, default_value = "5%", allow_hyphen_values = true)]
+    #[arg(long, value_parser = crate::search::tolerance, default_value = "5%", allow_hyphen_values = true, requires = "breaking_point")]
     pub capacity_threshold: f64,
     /// Runs of the gate profile: each run is one sample of the comparison (3 to 100).
-    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(3..=100))]
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(3..=100), conflicts_with = "breaking_point")]
     pub repeat: u32,
     /// Compare with a baseline taken in another environment (cores, processor, tool or
     /// Goose version, operating system, target settings) instead of refusing it.
@@ -236,7 +236,7 @@ pub struct SearchArgs {
     /// Scenario name (see `list`).
     pub scenario: String,
     /// Arrival rates to search, req/s: LOW..HIGH.
-    #[arg(long, value_parser = crate::search::range, default_value = "10..5000", value_name = "LOW..HIGH", allow_hyphen_values = true)]
+    #[arg(long, value_parser = crate::search::range, default_value = "10..5000", value_name = "LOW..HIGH", allow_hyphen_values = true, requires_all = ["breaking_point", "save_baseline"])]
     pub range: (f64, f64),
     /// Stop when the 90% interval is within ± this of the breaking point: 5% or 0.05.
     #[arg(long, value_parser = crate::search::tolerance, default_value = "5%", allow_hyphen_values = true)]

@@ -20,7 +20,7 @@ use perf_ml::gate::CapacityBaseline;
 use perf_ml::search::{Prior, SearchParams, Strategy};
 
 use crate::cli::GateArgs;
-use crate::gate_cmd::{check_writable, gate_fail, refuse_environment, target_of};
+use crate::gate_cmd::{check_writable, gate_fail, refuse_environment, target_of, write_json};
 use crate::runner::{runtime, usage, ExecOpts, Fail, SLO_FAILED};
 use crate::search::{execute, invalid, SearchPlan};
 use crate::{registry, runner};
@@ -186,14 +186,7 @@ pub fn gate(a: &GateArgs, file: &Path) -> Result<u8, Fail> {
         GATE_TOLERANCE * 100.0
     );
     let json = serde_json::json!({ "method": method, "finding": finding, "stop": report.stop });
-    let path = dir.join("gate.json");
-    perf_core::atomic::write(
-        &path,
-        serde_json::to_string_pretty(&json)
-            .expect("serializes")
-            .as_bytes(),
-    )
-    .map_err(|e| runtime(anyhow!(e).context(format!("cannot write {}", path.display()))))?;
+    write_json(&dir.join("gate.json"), &json).map_err(runtime)?;
     print!("{}", describe(&finding, searched, t));
     println!("method: {method}");
     if finding.verdict == CapacityVerdict::Regressed {

@@ -86,16 +86,18 @@ pub(crate) fn finish(
     dir: &std::path::Path,
     reference: &str,
 ) -> Result<u8, Fail> {
-    let path = dir.join("gate.json");
-    perf_core::atomic::write(
-        &path,
-        serde_json::to_string_pretty(report)
-            .expect("serializes")
-            .as_bytes(),
-    )
-    .with_context(|| format!("cannot write {}", path.display()))
-    .map_err(runtime)?;
+    write_json(&dir.join("gate.json"), report).map_err(runtime)?;
     Ok(conclude(report, reference))
+}
+
+/// Writes `value` as pretty JSON to `path` (atomically).
+pub(crate) fn write_json(
+    path: &std::path::Path,
+    value: &impl serde::Serialize,
+) -> anyhow::Result<()> {
+    let text = serde_json::to_string_pretty(value).expect("serializes");
+    perf_core::atomic::write(path, text.as_bytes())
+        .with_context(|| format!("cannot write {}", path.display()))
 }
 
 /// The target as a baseline records it, and where it runs.
@@ -237,14 +239,7 @@ pub fn compare(a: &CompareArgs) -> Result<u8, Fail> {
     }
     let report = gate.compare(&ra, &rb).map_err(gate_fail)?;
     if let Some(path) = &a.json {
-        perf_core::atomic::write(
-            path,
-            serde_json::to_string_pretty(&report)
-                .expect("serializes")
-                .as_bytes(),
-        )
-        .with_context(|| format!("--json: cannot write {}", path.display()))
-        .map_err(usage)?;
+        write_json(path, &report).context("--json").map_err(usage)?;
     }
     let reference =
         a.a.iter()
