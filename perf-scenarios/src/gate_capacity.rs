@@ -16,7 +16,7 @@ use perf_core::Params;
 use perf_ml::gate::capacity::{
     judge, judge_bracket, Capacity, CapacityFinding, CapacityVerdict, Searched,
 };
-use perf_ml::gate::CapacityBaseline;
+use perf_ml::gate::{CapacityBaseline, Gate};
 use perf_ml::search::{Prior, SearchParams, Strategy};
 
 use crate::cli::GateArgs;
@@ -33,7 +33,7 @@ const GATE_TOLERANCE: f64 = 0.03;
 const GATE_RUNS: usize = 8;
 
 /// `gate --breaking-point` with the baseline file `file`.
-pub fn gate(a: &GateArgs, file: &Path) -> Result<u8, Fail> {
+pub fn gate(a: &GateArgs, gate: &Gate, file: &Path) -> Result<u8, Fail> {
     let scenario = registry::find(&a.scenario).map_err(|e| usage(anyhow!(e)))?;
     let params = Params::resolve(scenario.name, &scenario.params, &[]).map_err(usage)?;
     let slos = runner::slos(&scenario, &a.common.slo)?;
@@ -44,10 +44,8 @@ pub fn gate(a: &GateArgs, file: &Path) -> Result<u8, Fail> {
             "--capacity-threshold: {t} must be above 0% and below 100%"
         )));
     }
-    let alpha = a.stats.alpha;
-    if !(alpha > 0.0 && alpha < 1.0) {
-        return Err(usage(anyhow!("--alpha: {alpha} must be between 0 and 1")));
-    }
+    // --alpha was checked with the other gate settings.
+    let alpha = gate.params().alpha;
     let duration = a
         .common
         .duration
@@ -138,6 +136,16 @@ pub fn gate(a: &GateArgs, file: &Path) -> Result<u8, Fail> {
                 report.stop
             )));
         };
+        // A baseline whose interval alone spans more than the threshold could never
+        // show a drop: refuse it rather than write a gate that cannot fail.
+        let (lo, hi) = capacity.interval;
+        if hi / lo - 1.0 > t {
+            return Err(runtime(anyhow!(
+                "the baseline search's interval {lo:.1}..{hi:.1} req/s spans more than --capacity-threshold {:.1}% ({}); no baseline written — give the points more time (--duration) or the search a range the target breaks in",
+                t * 100.0,
+                report.stop
+            )));
+        }
         CapacityBaseline::new(capacity, engine::environment(in_process), target, what)
             .save(file)
             .map_err(gate_fail)?;

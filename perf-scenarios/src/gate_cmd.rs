@@ -118,7 +118,7 @@ pub fn gate(a: &GateArgs) -> Result<u8, Fail> {
         return crate::gate_ab::gate(a, &gate, &gate_plan(a)?);
     };
     if a.breaking_point {
-        return crate::gate_capacity::gate(a, file);
+        return crate::gate_capacity::gate(a, &gate, file);
     }
     let plan = gate_plan(a)?;
     let baseline = if a.save_baseline {

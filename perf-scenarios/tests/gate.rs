@@ -315,26 +315,25 @@ fn the_breaking_point_gate_catches_a_capacity_drop() {
     let d = tempfile::tempdir().unwrap();
     let out = d.path().join("results");
     let base = d.path().join("api-bp.json");
-    // A small site (2 workers × 10 ms: about 200 req/s of reads), so the points are light.
+    // 8 workers × 10 ms: the site sheds above about 760 req/s (BENCHMARKS.md). A
+    // 2-worker site breaks on p95 instead, on a plateau that 2-s points cannot resolve:
+    // its baseline interval reached the bottom of the range, and is now refused.
     let bp_on = |service_ms: &str, extra: &[&str]| {
-        let mut args = vec!["gate", "api", "--breaking-point", "--duration", "2s"];
+        let mut args = vec!["gate", "api", "--breaking-point"];
         args.extend_from_slice(&["--site-service-time-ms", service_ms]);
-        if !extra.contains(&"--site-workers") {
-            args.extend_from_slice(&["--site-workers", "2"]);
-        }
         args.extend_from_slice(extra);
         args.extend_from_slice(&["--baseline", base.to_str().unwrap()]);
         run(&out, &args)
     };
     let bp = |extra: &[&str]| bp_on("10", extra);
-    let o = bp(&["--save-baseline", "--range", "20..2000"]);
+    let o = bp(&["--save-baseline", "--range", "50..5000"]);
     let t = text(&o);
     assert_eq!(o.status.code(), Some(0), "{t}");
     assert!(t.contains("baseline written"), "{t}");
     let saved: serde_json::Value = serde_json::from_slice(&std::fs::read(&base).unwrap()).unwrap();
     assert_eq!(saved["kind"], "breaking-point");
     let b0 = saved["capacity"]["estimate"].as_f64().unwrap();
-    assert!((100.0..300.0).contains(&b0), "{b0}");
+    assert!((500.0..1000.0).contains(&b0), "{b0}");
 
     // 10 → 13 ms of service: about −23% capacity.
     let o = bp_on("13", &["--allow-env-change"]);
