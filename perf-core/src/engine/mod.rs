@@ -10,7 +10,9 @@
 //! the window ends get [`PointSpec::grace`] to finish and are then counted as failures of
 //! kind unfinished; scheduled starts that no user reached are dropped starts. A point
 //! with starts and no finished request cannot pass. Goose's per-request warnings are
-//! summed up per second ([`warnings`]).
+//! summed up per second ([`warnings`]). A point ends as soon as its window is over and
+//! no counted transaction runs: the engine then stops Goose through its killswitch
+//! instead of waiting out Goose's whole-second `run_time`, which stays as a bound.
 
 pub mod ctx;
 pub mod http;
@@ -210,6 +212,32 @@ impl Start {
     }
 }
 
+/// How many counted transactions are running now: when the window is over and none is,
+/// the point has ended and Goose is stopped without waiting for its whole-second
+/// `run_time` (a safety bound only).
+#[derive(Debug, Default)]
+struct Busy(std::sync::atomic::AtomicUsize);
+
+impl Busy {
+    fn enter(self: &Arc<Self>) -> BusyGuard {
+        self.0.fetch_add(1, std::sync::atomic::Ordering::AcqRel);
+        BusyGuard(self.clone())
+    }
+    fn idle(&self) -> bool {
+        self.0.load(std::sync::atomic::Ordering::Acquire) == 0
+    }
+}
+
+/// One running transaction; it leaves on drop, so a transaction dropped by Goose counts
+/// out too.
+struct BusyGuard(Arc<Busy>);
+
+impl Drop for BusyGuard {
+    fn drop(&mut self) {
+        self.0 .0.fetch_sub(1, std::sync::atomic::Ordering::AcqRel);
+    }
+}
+
 /// Transactions by cumulative weight, for a weighted pick per start.
 type Table = Arc<Vec<(u64, goose::goose::TransactionFunction)>>;
 
@@ -263,8 +291,10 @@ const INTERRUPT_GRACE: Duration = Duration::from_secs(2);
 /// Runs a counted transaction until it ends or the point cancels it.
 async fn counted_until_cancel(
     phase: &mut tokio::sync::watch::Receiver<Phase>,
+    busy: &Arc<Busy>,
     f: impl std::future::Future<Output = goose::goose::TransactionResult>,
 ) -> goose::goose::TransactionResult {
+    let _running = busy.enter();
     tokio::select! {
         r = ctx::counted(f) => r,
         _ = phase.wait_for(|p| *p == Phase::Cancel) => Ok(()),
@@ -280,6 +310,7 @@ fn wrap(
     start: Arc<Start>,
     duration: Duration,
     phase: tokio::sync::watch::Receiver<Phase>,
+    busy: Arc<Busy>,
 ) {
     let table = weighted_table(scenario);
     for t in scenario
@@ -288,11 +319,17 @@ fn wrap(
         .filter(|t| !t.on_start && !t.on_stop)
     {
         let own = t.function.clone();
-        let (pacer, start, table, phase) =
-            (pacer.clone(), start.clone(), table.clone(), phase.clone());
+        let (pacer, start, table, phase, busy) = (
+            pacer.clone(),
+            start.clone(),
+            table.clone(),
+            phase.clone(),
+            busy.clone(),
+        );
         t.function = Arc::new(move |user| {
             let inner = table.as_ref().map_or_else(|| own.clone(), pick);
-            let (pacer, start, mut phase) = (pacer.clone(), start.clone(), phase.clone());
+            let (pacer, start, mut phase, busy) =
+                (pacer.clone(), start.clone(), phase.clone(), busy.clone());
             Box::pin(async move {
                 let idle = || tokio::time::sleep(Duration::from_millis(100));
                 if *phase.borrow() != Phase::Running {
@@ -315,7 +352,7 @@ fn wrap(
                                 p.abandon(due, cut);
                                 return Ok(());
                             }
-                            let r = counted_until_cancel(&mut phase, inner(user)).await;
+                            let r = counted_until_cancel(&mut phase, &busy, inner(user)).await;
                             p.done();
                             r
                         }
@@ -328,7 +365,7 @@ fn wrap(
                         let from = start.mark();
                         let now = Instant::now();
                         if now >= from && now < from + duration {
-                            counted_until_cancel(&mut phase, inner(user)).await
+                            counted_until_cancel(&mut phase, &busy, inner(user)).await
                         } else {
                             inner(user).await
                         }
@@ -427,12 +464,14 @@ pub async fn run_point(spec: &PointSpec) -> Result<PointOutcome, EngineError> {
         }
     };
     let (phase_tx, phase_rx) = tokio::sync::watch::channel(Phase::Running);
+    let busy = Arc::new(Busy::default());
     wrap(
         &mut scenario,
         pacer.clone(),
         start.clone(),
         *duration,
         phase_rx,
+        busy.clone(),
     );
     let config = goose_config(
         spec,
@@ -462,6 +501,7 @@ pub async fn run_point(spec: &PointSpec) -> Result<PointOutcome, EngineError> {
             duration: *duration,
             grace: spec.grace,
             phase: phase_tx,
+            busy,
         },
         spec.target,
         stop_rx,
@@ -539,6 +579,7 @@ struct Ending {
     duration: Duration,
     grace: Duration,
     phase: tokio::sync::watch::Sender<Phase>,
+    busy: Arc<Busy>,
 }
 
 impl Ending {
@@ -567,7 +608,16 @@ impl Ending {
             moved
         });
     }
+
+    /// The point is over: its window has ended and no counted transaction still runs
+    /// (every request finished, or the grace period cancelled it).
+    fn over(&self) -> bool {
+        *self.phase.borrow() != Phase::Running && self.busy.idle()
+    }
 }
+
+/// Why the engine stops Goose before its `run_time` (Goose's run summary shows it).
+const POINT_OVER: &str = "the point's window is over and no request is in flight";
 
 async fn sample_loop(
     rec: Arc<Recorder>,
@@ -605,6 +655,9 @@ async fn sample_loop(
         }
         let now = Instant::now();
         ending.advance(window, now);
+        if window.is_some() && ending.over() && !goose::is_killswitch_triggered() {
+            goose::trigger_killswitch(POINT_OVER);
+        }
         if let Some(t0) = window {
             // The last second waits for the end of the point: requests that finish in
             // the grace period, or never, are counted in it.
