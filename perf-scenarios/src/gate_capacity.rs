@@ -4,33 +4,27 @@
 //! breaking point and posterior interval ([`CapacityBaseline`]). The gate runs a search
 //! warm-started from that breaking point — just below it, then just above it, stepping
 //! further out only when the target disagrees — over half to twice the baseline's
-//! breaking point, and judges the two breaking points with
-//! [`perf_ml::gate::capacity::judge`]: exit 99 when the capacity fell by more than
-//! `--capacity-threshold` at the confidence 1 − `--alpha`.
+//! breaking point, and judges the two breaking points: exit 99 when the capacity fell by
+//! more than `--capacity-threshold` at the confidence 1 − `--alpha`. The searches and
+//! the verdict are [`perf_ml::gate::capacity_search`]'s, tested there on synthetic
+//! targets of every family; this adds the files, the refusals and the words.
 
 use std::path::Path;
 
 use anyhow::anyhow;
 use perf_core::engine;
 use perf_core::Params;
-use perf_ml::gate::capacity::{
-    judge, judge_bracket, Capacity, CapacityFinding, CapacityVerdict, Searched,
+use perf_ml::gate::capacity::{Capacity, CapacityFinding, CapacityVerdict, Searched};
+use perf_ml::gate::capacity_search::{
+    baseline_search, gate_search, verdict, GATE_RUNS, GATE_TOLERANCE,
 };
 use perf_ml::gate::{CapacityBaseline, Gate};
-use perf_ml::search::{Prior, SearchParams, Strategy};
 
 use crate::cli::GateArgs;
 use crate::gate_cmd::{check_writable, gate_fail, refuse_environment, target_of, write_json};
 use crate::runner::{runtime, usage, ExecOpts, Fail, SLO_FAILED};
 use crate::search::{execute, invalid, SearchPlan};
 use crate::{registry, runner};
-
-/// The baseline's cold search: tighter than a search's default, since it is run once.
-const BASELINE_TOLERANCE: f64 = 0.02;
-const BASELINE_RUNS: usize = 12;
-/// The gate's warm search.
-const GATE_TOLERANCE: f64 = 0.03;
-const GATE_RUNS: usize = 8;
 
 /// `gate --breaking-point` with the baseline file `file`.
 pub fn gate(a: &GateArgs, gate: &Gate, file: &Path) -> Result<u8, Fail> {
@@ -59,17 +53,7 @@ pub fn gate(a: &GateArgs, gate: &Gate, file: &Path) -> Result<u8, Fail> {
         params.to_string(),
         duration.as_secs_f64(),
     );
-    let mut search = SearchParams {
-        lo: a.range.0,
-        hi: a.range.1,
-        tolerance: BASELINE_TOLERANCE,
-        max_runs: BASELINE_RUNS,
-        strategy: Strategy::Gp,
-        confidence: 0.9,
-        noise: None,
-        seed: a.common.seed,
-        prior: None,
-    };
+    let mut search = baseline_search(a.range.0, a.range.1, a.common.seed);
     let baseline = if a.save_baseline {
         check_writable(file)?;
         None
@@ -98,20 +82,7 @@ pub fn gate(a: &GateArgs, gate: &Gate, file: &Path) -> Result<u8, Fail> {
         }
         let differences = b.differences(&engine::environment(in_process), &target);
         refuse_environment(file, &b.created_at, differences, a.allow_env_change)?;
-        let c = b.capacity;
-        search = SearchParams {
-            lo: c.estimate / 2.0,
-            hi: c.estimate * 2.0,
-            tolerance: GATE_TOLERANCE,
-            max_runs: GATE_RUNS,
-            prior: Some(Prior {
-                source: file.display().to_string(),
-                points: Vec::new(),
-                estimate: Some(c.estimate),
-                interval: Some(c.interval),
-            }),
-            ..search
-        };
+        search = gate_search(&b.capacity, &file.display().to_string(), a.common.seed);
         Some(b)
     };
     let plan = SearchPlan {
@@ -139,7 +110,7 @@ pub fn gate(a: &GateArgs, gate: &Gate, file: &Path) -> Result<u8, Fail> {
         // A baseline whose interval alone spans more than the threshold could never
         // show a drop: refuse it rather than write a gate that cannot fail.
         let (lo, hi) = capacity.interval;
-        if hi / lo - 1.0 > t {
+        if capacity.spans_more_than(t) {
             return Err(runtime(anyhow!(
                 "the baseline search's interval {lo:.1}..{hi:.1} req/s spans more than --capacity-threshold {:.1}% ({}); no baseline written — give the points more time (--duration) or the search a range the target breaks in",
                 t * 100.0,
@@ -160,22 +131,12 @@ pub fn gate(a: &GateArgs, gate: &Gate, file: &Path) -> Result<u8, Fail> {
         return Ok(0);
     };
     let base = baseline.capacity;
-    let finding = match searched {
-        Searched::Found(now) => judge(&base, Some(&now), t, alpha),
-        Searched::Bracket(pass, fail) => judge_bracket(&base, (pass, fail), t),
-        Searched::Above(_) => judge(&base, None, t, alpha),
-        Searched::Below(_) => CapacityFinding {
-            verdict: CapacityVerdict::Regressed,
-            p_value: 0.0,
-            ..judge(&base, None, t, alpha)
-        },
-        Searched::Unjudged(why) => {
-            return Err(runtime(anyhow!(
-                "cannot judge the breaking point: {why} ({})",
-                report.stop
-            )))
-        }
-    };
+    let finding = verdict(&base, searched, t, alpha).map_err(|why| {
+        runtime(anyhow!(
+            "cannot judge the breaking point: {why} ({})",
+            report.stop
+        ))
+    })?;
     let test = if finding.bracket {
         format!(
             "the search ended in a pass/fail bracket (no posterior): regressed only if its failure was measured below {:.1}% under the baseline's breaking point",

@@ -3,14 +3,18 @@
 //! A baseline search (cold, [`crate::search`]) gives the breaking point `b₀` with its
 //! posterior interval; the gate's own search starts warm from it (just below it, then
 //! just above: two points when nothing moved) and gives `b₁` with its interval. Each
-//! interval is read as a normal interval in log-load, `sᵢ = ln(hi/lo) / (2 z)`, and the
-//! one-sided test of "the capacity fell by at most the threshold `t`",
+//! interval is read in log-load as a split normal around its estimate — the posterior of
+//! a breaking point is often skewed, a long tail on one side only — so each half has its
+//! own deviation, `s↓ = ln(b/lo) / z` and `s↑ = ln(hi/b) / z` (z = 1.645 for a 90%
+//! interval). A drop is a low `b₁` against a high `b₀`, so the one-sided test of "the
+//! capacity fell by at most the threshold `t`" takes the baseline's lower half and the
+//! current's upper half,
 //!
 //! ```text
-//! z = (ln((1 − t)·b₀) − ln b₁) / √(s₀² + s₁²),   p = 1 − Φ(z),
+//! z = (ln((1 − t)·b₀) − ln b₁) / √(s↓₀² + s↑₁²),   p = 1 − Φ(z),
 //! ```
 //!
-//! fails the gate at `p < α`. A search that finds the target already breaking at the
+//! and fails the gate at `p < α` (the test of an improvement takes the other halves). A search that finds the target already breaking at the
 //! bottom of its range (half the baseline's breaking point) fails without a test; one
 //! that holds up to the top of its range passes; one that ends in a pass/fail bracket
 //! without a posterior is judged by its measured ends ([`judge_bracket`]).
@@ -96,10 +100,24 @@ impl Searched {
 }
 
 impl Capacity {
-    /// The standard deviation of `ln(breaking point)` that the interval implies.
+    /// The standard deviation of `ln(breaking point)` that the whole interval implies,
+    /// read as a normal interval.
     pub fn log_sd(&self) -> f64 {
-        let z = Normal::standard().inverse_cdf(0.5 + self.confidence / 2.0);
-        (self.interval.1 / self.interval.0).ln().max(0.0) / (2.0 * z)
+        (self.log_sd_below() + self.log_sd_above()) / 2.0
+    }
+
+    /// The deviation of `ln(breaking point)` below the estimate: `ln(b/lo) / z`.
+    pub fn log_sd_below(&self) -> f64 {
+        (self.estimate / self.interval.0).ln().max(0.0) / self.z()
+    }
+
+    /// The deviation of `ln(breaking point)` above the estimate: `ln(hi/b) / z`.
+    pub fn log_sd_above(&self) -> f64 {
+        (self.interval.1 / self.estimate).ln().max(0.0) / self.z()
+    }
+
+    fn z(&self) -> f64 {
+        Normal::standard().inverse_cdf(0.5 + self.confidence / 2.0)
     }
 
     /// Whether the values are a breaking point and an interval around it.
@@ -175,12 +193,14 @@ pub fn judge(
             verdict: CapacityVerdict::NoChange,
         };
     };
-    let sd = baseline.log_sd().hypot(c.log_sd()).max(1e-9);
+    // A drop: the current's upper half against the baseline's lower half; a rise: the
+    // other two.
+    let sd_drop = baseline.log_sd_below().hypot(c.log_sd_above()).max(1e-9);
+    let sd_rise = baseline.log_sd_above().hypot(c.log_sd_below()).max(1e-9);
     let log_ratio = (c.estimate / baseline.estimate).ln();
-    let z = ((1.0 - threshold).ln() - log_ratio) / sd;
-    let p_value = n.sf(z);
-    let p_better = n.cdf(((1.0 + threshold).ln() - log_ratio) / sd);
-    let half = n.inverse_cdf(0.975) * sd;
+    let p_value = n.sf(((1.0 - threshold).ln() - log_ratio) / sd_drop);
+    let p_better = n.cdf(((1.0 + threshold).ln() - log_ratio) / sd_rise);
+    let z95 = n.inverse_cdf(0.975);
     let verdict = if p_value < alpha {
         CapacityVerdict::Regressed
     } else if p_better < alpha {
@@ -193,8 +213,8 @@ pub fn judge(
         current: Some(*c),
         change: log_ratio.exp() - 1.0,
         ci: (
-            (log_ratio - half).exp() - 1.0,
-            (log_ratio + half).exp() - 1.0,
+            (log_ratio - z95 * sd_rise).exp() - 1.0,
+            (log_ratio + z95 * sd_drop).exp() - 1.0,
         ),
         p_value,
         bracket: false,
@@ -285,6 +305,35 @@ mod tests {
         // At exactly the threshold the test sits at p = 0.5.
         let f = judge(&base, Some(&cap(760.0, 0.02)), 0.05, 0.05);
         assert!((f.p_value - 0.5).abs() < 1e-9, "{}", f.p_value);
+    }
+
+    #[test]
+    fn a_skewed_interval_is_read_on_the_side_that_matters() {
+        // A warm gate's posterior with a long lower tail (a timeout target, noise 0.1,
+        // `gate_capacity`): the upper half rules out the baseline's breaking point, the
+        // lower tail is no reason to doubt a drop (the whole interval read as a normal
+        // one gave p = 0.097).
+        let base = Capacity {
+            estimate: 102.1,
+            interval: (100.2, 104.1),
+            confidence: 0.9,
+        };
+        let now = Capacity {
+            estimate: 86.9,
+            interval: (68.4, 90.1),
+            confidence: 0.9,
+        };
+        let f = judge(&base, Some(&now), 0.05, 0.05);
+        assert_eq!(f.verdict, CapacityVerdict::Regressed, "{f:?}");
+        assert!(f.ci.0 < -0.3 && f.ci.1 < -0.1, "{f:?}");
+        // A long upper tail reaching past the threshold line: not shown.
+        let now = Capacity {
+            estimate: 90.0,
+            interval: (88.0, 104.0),
+            confidence: 0.9,
+        };
+        let f = judge(&base, Some(&now), 0.05, 0.05);
+        assert_eq!(f.verdict, CapacityVerdict::NoChange, "{f:?}");
     }
 
     #[test]

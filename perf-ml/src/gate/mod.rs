@@ -17,7 +17,8 @@
 //!
 //! [`capacity`] gates the breaking point instead: a [`CapacityBaseline`] keeps a
 //! search's breaking point and interval, and [`capacity::judge`] tests whether a later
-//! search's breaking point fell by more than a threshold.
+//! search's breaking point fell by more than a threshold; [`capacity_search`] sets up the
+//! baseline's cold search and the gate's warm one, and gives the verdict.
 //!
 //! ```
 //! use perf_ml::gate::{EndpointSample, GateParams, PointSample, RunSample};
@@ -51,6 +52,7 @@ use std::path::PathBuf;
 
 mod baseline;
 pub mod capacity;
+pub mod capacity_search;
 mod compare;
 mod sample;
 pub mod stats;
