@@ -27,7 +27,7 @@ step "lints"
 cargo clippy --workspace --all-targets --release -- -D warnings
 step "tests (release: the load tests measure real throughput)"
 cargo test --workspace --release
-step "load gate: api against the committed baseline (embedded dummy site, 5 runs, ~70 s)"
+step "load gate: api against the committed baseline (embedded dummy site, 5 runs, ~55 s)"
 # The committed baseline was taken on the development machine (2 cores); a CI runner of
 # another processor model would be refused, so the differences are printed as warnings.
 cargo run -q -p perf-scenarios --release -- gate api --baseline scenarios/baselines/api.json --out target/ci-gate --allow-env-change
