@@ -45,10 +45,7 @@ pub fn draw(family: &str, noise: f64, rng: &mut ChaCha8Rng, seed: u64) -> Synthe
     };
     let slos = parse_slos(&format!("p95<{}ms,error-rate<1%", k * SERVICE_MS)).expect("valid");
     let want = RANGE.0 * (RANGE.1 / RANGE.0).powf(rng.random_range(0.15..0.85));
-    let unit = SyntheticTarget::new(1.0, SERVICE_MS, slos.clone()).family(fam);
-    let capacity = want / unit.boundary();
-    SyntheticTarget::new(capacity, SERVICE_MS, slos)
-        .family(fam)
+    SyntheticTarget::at_boundary(want, SERVICE_MS, slos, fam)
         .noise(noise)
         .seed(seed)
 }

@@ -136,11 +136,8 @@ mod tests {
                 let mut rng = ChaCha8Rng::seed_from_u64(900 + i);
                 let want = 10.0 * 100f64.powf(rng.random_range(0.15..0.85));
                 let slos = parse_slos("p95<150ms,error-rate<1%").unwrap();
-                let unit = SyntheticTarget::new(1.0, 10.0, slos.clone()).family(family);
-                let cap = want / unit.boundary();
                 let make = |seed: u64, factor: f64| {
-                    SyntheticTarget::new(cap, 10.0, slos.clone())
-                        .family(family)
+                    SyntheticTarget::at_boundary(want, 10.0, slos.clone(), family)
                         .point_secs(3.0)
                         .noise(0.1)
                         .seed(seed)

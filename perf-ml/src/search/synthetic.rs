@@ -178,6 +178,12 @@ impl SyntheticTarget {
             rng: ChaCha8Rng::seed_from_u64(1),
         }
     }
+    /// A target of `family` whose noise-free breaking point under `slos` is `boundary`
+    /// req/s: the capacity that puts it there ([`SyntheticTarget::boundary`]).
+    pub fn at_boundary(boundary: f64, service_ms: f64, slos: Vec<Slo>, family: Family) -> Self {
+        let unit = Self::new(1.0, service_ms, slos.clone()).family(family);
+        Self::new(boundary / unit.boundary(), service_ms, slos).family(family)
+    }
     /// The same target with its capacity multiplied by `factor` (a release that made it
     /// faster or slower), for warm starts from evidence about the old one.
     pub fn moved(mut self, factor: f64) -> Self {

@@ -324,11 +324,8 @@ fn a_warm_start_confirms_an_unchanged_target_in_two_runs_and_notices_a_moved_one
             let mut rng = ChaCha8Rng::seed_from_u64(300 + i);
             let want = 10.0 * 100f64.powf(rng.random_range(0.15..0.85));
             let slos = parse_slos("p95<150ms,error-rate<1%").unwrap();
-            let unit = SyntheticTarget::new(1.0, 10.0, slos.clone()).family(family);
-            let cap = want / unit.boundary();
             let make = |seed: u64, factor: f64| {
-                SyntheticTarget::new(cap, 10.0, slos.clone())
-                    .family(family)
+                SyntheticTarget::at_boundary(want, 10.0, slos.clone(), family)
                     .noise(0.1)
                     .seed(seed)
                     .moved(factor)
@@ -418,11 +415,8 @@ fn the_shedding_law_inside_the_posterior_beats_bisection_where_errors_decide() {
             let want = 10.0 * 100f64.powf(rng.random_range(0.15..0.85));
             let k = rng.random_range(12.0..20.0);
             let slos = parse_slos(&format!("p95<{}ms,error-rate<1%", 10.0 * k)).unwrap();
-            let unit = SyntheticTarget::new(1.0, 10.0, slos.clone()).family(family);
-            let cap = want / unit.boundary();
             for (strategy, t) in [(Strategy::Gp, &mut gp), (Strategy::Bisect, &mut bisect)] {
-                let mut target = SyntheticTarget::new(cap, 10.0, slos.clone())
-                    .family(family)
+                let mut target = SyntheticTarget::at_boundary(want, 10.0, slos.clone(), family)
                     .noise(0.1)
                     .seed(i);
                 let truth = target.boundary();
