@@ -124,13 +124,7 @@ mod tests {
     /// for every noise level.)
     #[test]
     fn the_breaking_point_gate_holds_on_every_family() {
-        let families = [
-            Family::Shedding { queue: 5.0 },
-            Family::Unbounded,
-            Family::RateLimited { burst_s: 1.0 },
-            Family::Timeout { deadline: 30.0 },
-        ];
-        for family in families {
+        for family in Family::EXAMPLES {
             let mut t = Tally::default();
             for i in 0..10u64 {
                 let mut rng = ChaCha8Rng::seed_from_u64(900 + i);

@@ -53,6 +53,14 @@ pub enum Family {
 }
 
 impl Family {
+    /// One of each family, with typical settings, for tests.
+    pub const EXAMPLES: [Family; 4] = [
+        Family::Shedding { queue: 5.0 },
+        Family::Unbounded,
+        Family::RateLimited { burst_s: 1.0 },
+        Family::Timeout { deadline: 30.0 },
+    ];
+
     /// A short name for tables.
     pub fn name(&self) -> &'static str {
         match self {

@@ -312,13 +312,7 @@ fn a_search_needs_a_latency_or_error_rule() {
 #[test]
 fn a_warm_start_confirms_an_unchanged_target_in_two_runs_and_notices_a_moved_one() {
     use super::synthetic::Family;
-    let families = [
-        Family::Shedding { queue: 5.0 },
-        Family::Unbounded,
-        Family::RateLimited { burst_s: 1.0 },
-        Family::Timeout { deadline: 30.0 },
-    ];
-    for family in families {
+    for family in Family::EXAMPLES {
         let (mut runs, mut within, mut said) = (Vec::new(), 0, 0);
         for i in 0..10u64 {
             let mut rng = ChaCha8Rng::seed_from_u64(300 + i);
