@@ -219,9 +219,9 @@ impl Start {
 struct Busy(std::sync::atomic::AtomicUsize);
 
 impl Busy {
-    fn enter(self: &Arc<Self>) -> BusyGuard {
+    fn enter(&self) -> BusyGuard<'_> {
         self.0.fetch_add(1, std::sync::atomic::Ordering::AcqRel);
-        BusyGuard(self.clone())
+        BusyGuard(self)
     }
     fn idle(&self) -> bool {
         self.0.load(std::sync::atomic::Ordering::Acquire) == 0
@@ -230,9 +230,9 @@ impl Busy {
 
 /// One running transaction; it leaves on drop, so a transaction dropped by Goose counts
 /// out too.
-struct BusyGuard(Arc<Busy>);
+struct BusyGuard<'a>(&'a Busy);
 
-impl Drop for BusyGuard {
+impl Drop for BusyGuard<'_> {
     fn drop(&mut self) {
         self.0 .0.fetch_sub(1, std::sync::atomic::Ordering::AcqRel);
     }
@@ -291,7 +291,7 @@ const INTERRUPT_GRACE: Duration = Duration::from_secs(2);
 /// Runs a counted transaction until it ends or the point cancels it.
 async fn counted_until_cancel(
     phase: &mut tokio::sync::watch::Receiver<Phase>,
-    busy: &Arc<Busy>,
+    busy: &Busy,
     f: impl std::future::Future<Output = goose::goose::TransactionResult>,
 ) -> goose::goose::TransactionResult {
     let _running = busy.enter();
