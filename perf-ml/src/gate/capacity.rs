@@ -14,10 +14,11 @@
 //! z = (ln((1 − t)·b₀) − ln b₁) / √(s↓₀² + s↑₁²),   p = 1 − Φ(z),
 //! ```
 //!
-//! and fails the gate at `p < α` (the test of an improvement takes the other halves). A search that finds the target already breaking at the
-//! bottom of its range (half the baseline's breaking point) fails without a test; one
-//! that holds up to the top of its range passes; one that ends in a pass/fail bracket
-//! without a posterior is judged by its measured ends ([`judge_bracket`]).
+//! and fails the gate at `p < α` (the test of an improvement takes the other halves). A
+//! search that finds the target already breaking at the bottom of its range (half the
+//! baseline's breaking point) fails without a test; one that holds up to the top of its
+//! range passes; one that ends in a pass/fail bracket without a posterior is judged by
+//! its measured ends ([`judge_bracket`]).
 //!
 //! ```
 //! use perf_ml::gate::capacity::{judge, Capacity, CapacityVerdict};
@@ -118,6 +119,12 @@ impl Capacity {
 
     fn z(&self) -> f64 {
         Normal::standard().inverse_cdf(0.5 + self.confidence / 2.0)
+    }
+
+    /// Whether the interval alone spans more than `threshold` (`hi / lo − 1`): a gate
+    /// on such a baseline could never show a drop of `threshold`.
+    pub fn spans_more_than(&self, threshold: f64) -> bool {
+        self.interval.1 / self.interval.0 - 1.0 > threshold
     }
 
     /// Whether the values are a breaking point and an interval around it.

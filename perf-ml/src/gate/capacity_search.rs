@@ -67,14 +67,6 @@ pub fn gate_search(base: &Capacity, source: &str, seed: u64) -> SearchParams {
         })
 }
 
-impl Capacity {
-    /// Whether the interval alone spans more than `threshold` (`hi / lo − 1`): a gate
-    /// on such a baseline could never show a drop of `threshold`.
-    pub fn spans_more_than(&self, threshold: f64) -> bool {
-        self.interval.1 / self.interval.0 - 1.0 > threshold
-    }
-}
-
 /// The gate's verdict on what its search found: a posterior breaking point by the z test
 /// ([`judge`]), a pass/fail bracket by its measured ends ([`judge_bracket`]), a target
 /// holding up to twice the baseline passes, one already failing at half of it fails
