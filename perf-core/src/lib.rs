@@ -46,7 +46,7 @@ pub use load::{parse_duration, LoadModel, LoadPoint};
 pub use params::{ParamError, ParamSpec, Params};
 pub use results::{read_runs, ResultsError, ResultsWriter};
 pub use slo::{parse_slos, Slo, SloError, SloVerdict};
-pub use summary::{EndpointSummary, PointDetail, PointRow, TimelineRow};
+pub use summary::{Bucket, EndpointSummary, PointDetail, PointRow, TimelineRow};
 
 /// What scenario files import.
 #[cfg(feature = "engine")]

@@ -147,6 +147,7 @@ mod tests {
             fail_p50_us: None,
             fail_p95_us: None,
             fail_max_us: None,
+            latency_buckets: Vec::new(),
         }
     }
 

@@ -19,7 +19,11 @@ use std::time::Instant;
 
 use hdrhistogram::Histogram;
 
-use crate::summary::{EndpointSummary, TimelineRow};
+use crate::summary::{Bucket, EndpointSummary, TimelineRow};
+
+/// Each bucket of [`EndpointSummary::latency_buckets`] is this much wider than the one
+/// before: 2^(1/8), 8 buckets per doubling (9%).
+pub const BUCKET_GROWTH: f64 = 1.090_507_732_665_257_7;
 
 /// Highest latency kept exactly: 10 minutes, in µs (larger values are clamped).
 const MAX_US: u64 = 600_000_000;
@@ -166,7 +170,32 @@ impl Acc {
             fail_p50_us: fq(50.0),
             fail_p95_us: fq(95.0),
             fail_max_us: (self.failures > 0).then_some(self.fail_max_us),
+            latency_buckets: Vec::new(),
         }
+    }
+
+    /// [`Acc::summary`] with the latency histogram's buckets, for a whole point.
+    pub fn point_summary(&self, name: &str, secs: f64) -> EndpointSummary {
+        EndpointSummary {
+            latency_buckets: self.buckets(),
+            ..self.summary(name, secs)
+        }
+    }
+
+    /// The successful requests' latencies in buckets growing by [`BUCKET_GROWTH`] from
+    /// 1 µs; empty buckets left out.
+    pub fn buckets(&self) -> Vec<Bucket> {
+        if self.hist.is_empty() {
+            return Vec::new();
+        }
+        self.hist
+            .iter_log(1, BUCKET_GROWTH)
+            .filter(|v| v.count_since_last_iteration() > 0)
+            .map(|v| Bucket {
+                le_us: v.value_iterated_to(),
+                count: v.count_since_last_iteration(),
+            })
+            .collect()
     }
 }
 
@@ -405,6 +434,34 @@ pub fn aggregate<'a>(accs: impl IntoIterator<Item = &'a Acc>) -> Acc {
 mod tests {
     use super::*;
     use std::time::Duration;
+
+    #[test]
+    fn a_point_keeps_its_latency_buckets_and_answers_shares_under_a_threshold() {
+        let mut a = Acc::new(3);
+        for ms in 1..=1000u64 {
+            a.record(ms * 1000, End::Ok);
+        }
+        a.record(7, End::Failed);
+        let s = a.point_summary("GET /x", 1.0);
+        assert_eq!(s.latency_buckets.iter().map(|b| b.count).sum::<u64>(), 1000);
+        assert!(s
+            .latency_buckets
+            .windows(2)
+            .all(|w| w[0].le_us < w[1].le_us));
+        // Uniform 1..1000 ms: a share of about t / 1000 ms under t, within a bucket's width.
+        for (t_ms, want) in [(50.0, 0.05), (250.0, 0.25), (500.0, 0.5), (999.0, 0.999)] {
+            let got = s.share_within(t_ms * 1000.0).unwrap();
+            assert!((got - want).abs() <= want * 0.05, "{t_ms} ms: {got}");
+        }
+        assert_eq!(s.share_within(0.0), Some(0.0));
+        assert_eq!(s.share_within(1e9), Some(1.0));
+        // Per-second summaries carry none; neither does a point without successes.
+        assert!(a.summary("GET /x", 1.0).latency_buckets.is_empty());
+        assert_eq!(
+            Acc::new(3).point_summary("GET /x", 1.0).share_within(1.0),
+            None
+        );
+    }
 
     #[test]
     fn records_only_inside_the_window_and_from_many_threads() {

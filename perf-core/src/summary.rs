@@ -52,6 +52,48 @@ pub struct EndpointSummary {
     /// Slowest failed request, µs.
     #[serde(default)]
     pub fail_max_us: Option<u64>,
+    /// Latencies of successful requests as a sparse histogram: the non-empty buckets,
+    /// each 9% wider than the one before ([`crate::record::BUCKET_GROWTH`]). Kept for
+    /// the whole point only (not per second); empty in results recorded before it was.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub latency_buckets: Vec<Bucket>,
+}
+
+/// One bucket of a latency histogram: requests of latency up to `le_us`, above the
+/// bucket before it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Bucket {
+    /// The bucket's upper bound, µs (inclusive, as Prometheus' `le`).
+    pub le_us: u64,
+    /// Requests in it.
+    pub count: u64,
+}
+
+impl EndpointSummary {
+    /// The share of successful requests that took at most `us`, from
+    /// [`EndpointSummary::latency_buckets`], linear inside the bucket holding `us`;
+    /// `None` without buckets (no successes, or results recorded before they were).
+    pub fn share_within(&self, us: f64) -> Option<f64> {
+        let total: u64 = self.latency_buckets.iter().map(|b| b.count).sum();
+        if total == 0 {
+            return None;
+        }
+        let mut below = 0.0;
+        let mut lower = 0.0;
+        for b in &self.latency_buckets {
+            let le = b.le_us as f64;
+            if us >= le {
+                below += b.count as f64;
+            } else {
+                if us > lower {
+                    below += b.count as f64 * (us - lower) / (le - lower);
+                }
+                break;
+            }
+            lower = le;
+        }
+        Some(below / total as f64)
+    }
 }
 
 /// One second of one endpoint, for anomaly detection.
@@ -301,9 +343,9 @@ impl Measured {
         let eps = self
             .endpoints
             .iter()
-            .map(|(n, a)| a.summary(n, self.secs))
+            .map(|(n, a)| a.point_summary(n, self.secs))
             .collect();
-        (eps, self.all.summary(ALL, self.secs))
+        (eps, self.all.point_summary(ALL, self.secs))
     }
 }
 
