@@ -34,8 +34,9 @@ pub struct Bottleneck {
     pub recommendation: String,
 }
 
-/// The SLO limits the classification uses.
-#[derive(Debug, Clone, Copy, PartialEq)]
+/// The p95 and error-rate limits of a run's SLOs, as the analyses use them (infinite
+/// p95 or an error rate of 1 where the run has no such SLO).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Limits {
     /// p95 limit, µs.
     pub p95_us: f64,

@@ -25,7 +25,8 @@ pub struct Capacity {
     pub limited_by: String,
     /// 90% interval: the lower ends and the upper ends of the two limits' intervals
     /// (each limit's load is the lower of the two). `None` when the limiting side has
-    /// none; `note` says why.
+    /// none; `note` says why. In JSON `{"low": .., "high": ..}`.
+    #[serde(with = "low_high")]
     pub interval: Option<(f64, f64)>,
     /// What the interval leaves out, when anything.
     pub note: Option<String>,
@@ -262,6 +263,26 @@ pub fn parse_rate(s: &str) -> Result<f64, String> {
     match num.parse::<f64>() {
         Ok(v) if v.is_finite() && v > 0.0 => Ok(v),
         _ => Err(format!("'{s}' is not a rate such as 300rps")),
+    }
+}
+
+/// An optional (low, high) pair as `{"low": .., "high": ..}` or `null` in JSON.
+mod low_high {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    #[derive(Serialize, Deserialize)]
+    struct LowHigh {
+        low: f64,
+        high: f64,
+    }
+
+    #[allow(clippy::ref_option)]
+    pub fn serialize<S: Serializer>(v: &Option<(f64, f64)>, s: S) -> Result<S::Ok, S::Error> {
+        v.map(|(low, high)| LowHigh { low, high }).serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<(f64, f64)>, D::Error> {
+        Ok(Option::<LowHigh>::deserialize(d)?.map(|x| (x.low, x.high)))
     }
 }
 

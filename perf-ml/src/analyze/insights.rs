@@ -173,8 +173,10 @@ pub fn permutation_importance(
 pub struct Cluster {
     /// Its endpoints.
     pub endpoints: Vec<String>,
-    /// Mean p95 at the lowest and the highest load of its members, µs.
-    pub p95_low_high_us: (f64, f64),
+    /// Mean p95 of its members at the lowest load, µs.
+    pub p95_lowest_load_us: f64,
+    /// Mean p95 of its members at the highest load, µs.
+    pub p95_highest_load_us: f64,
 }
 
 /// Clusters endpoints by `ln p95` at each load level (profiles of equal length, one
@@ -215,11 +217,12 @@ pub fn cluster_endpoints(profiles: &[(String, Vec<f64>)], k: usize, seed: u64) -
             };
             Some(Cluster {
                 endpoints: members.iter().map(|i| profiles[*i].0.clone()).collect(),
-                p95_low_high_us: (mean(0), mean(len - 1)),
+                p95_lowest_load_us: mean(0),
+                p95_highest_load_us: mean(len - 1),
             })
         })
         .collect();
-    out.sort_by(|a, b| a.p95_low_high_us.1.total_cmp(&b.p95_low_high_us.1));
+    out.sort_by(|a, b| a.p95_highest_load_us.total_cmp(&b.p95_highest_load_us));
     out
 }
 

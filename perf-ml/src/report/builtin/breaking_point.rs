@@ -1,0 +1,105 @@
+//! `breaking_point`: the breaking point a search found (`search.json`, written by
+//! `perf-scenarios search` and the main job), read back as typed fields.
+
+use serde::{Deserialize, Serialize};
+
+use crate::report::html::esc;
+use crate::report::{Input, Page, Plugin};
+use crate::search::IntervalKind;
+
+/// The fields of `search.json` the report uses ([`crate::search::SearchReport`] as
+/// written; files from before `interval_kind` was recorded have none).
+#[derive(Debug, Deserialize)]
+struct SearchFile {
+    estimate: Option<f64>,
+    /// The upper end is `null` when the breaking point may lie above the range.
+    interval: Option<(f64, Option<f64>)>,
+    #[serde(default)]
+    interval_kind: Option<IntervalKind>,
+    confidence: Option<f64>,
+    #[serde(default)]
+    points: Vec<serde_json::Value>,
+    #[serde(default)]
+    breaking_slo: Option<String>,
+}
+
+/// A search's breaking point.
+#[derive(Debug, Clone, Serialize)]
+pub struct BreakingPoint {
+    /// The estimate, req/s.
+    pub estimate: f64,
+    /// The interval's lower end, req/s.
+    pub low: f64,
+    /// Its upper end (`None`: it may lie above the searched range).
+    pub high: Option<f64>,
+    /// What the interval is ("90% posterior interval", "pass/fail bracket", ...).
+    pub label: String,
+    /// Load runs the search took.
+    pub runs: usize,
+    /// The SLO that broke first, when the search named one.
+    pub breaking_slo: Option<String>,
+}
+
+/// The breaking point from a search.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct BreakingPointPlugin;
+
+impl Plugin for BreakingPointPlugin {
+    type Findings = BreakingPoint;
+    fn name(&self) -> &'static str {
+        "breaking_point"
+    }
+    fn title(&self) -> &'static str {
+        "Breaking point"
+    }
+    fn analyze(&self, input: &Input<'_>) -> Result<BreakingPoint, String> {
+        let path = input
+            .params
+            .search
+            .clone()
+            .unwrap_or_else(|| input.dir().join("search.json"));
+        if !path.exists() {
+            return Err(format!(
+                "no search in {}: run `perf-scenarios search`",
+                path.display()
+            ));
+        }
+        let f: SearchFile = std::fs::read(&path)
+            .map_err(|e| e.to_string())
+            .and_then(|b| serde_json::from_slice(&b).map_err(|e| e.to_string()))
+            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        let (Some(estimate), Some((low, high))) = (f.estimate, f.interval) else {
+            return Err(format!(
+                "the search in {} found no breaking point",
+                path.display()
+            ));
+        };
+        let confidence = f.confidence.unwrap_or(0.9);
+        Ok(BreakingPoint {
+            estimate,
+            low,
+            high,
+            label: f.interval_kind.map_or_else(
+                || format!("{:.0}% interval", confidence * 100.0),
+                |k| k.label(confidence),
+            ),
+            runs: f.points.len(),
+            breaking_slo: f.breaking_slo,
+        })
+    }
+    fn render(&self, b: &BreakingPoint, _page: &Page<'_>) -> String {
+        let high = b
+            .high
+            .map_or("above the range".to_string(), |h| format!("{h:.1} req/s"));
+        let slo = b.breaking_slo.as_deref().map_or(String::new(), |s| {
+            format!(" The SLO that breaks first: <code>{}</code>.", esc(s))
+        });
+        format!(
+            "<p>Breaking point: <b>{:.1} req/s</b>, {} {:.1} .. {high}, found in {} load run(s).{slo}</p>",
+            b.estimate,
+            esc(&b.label),
+            b.low,
+            b.runs
+        )
+    }
+}

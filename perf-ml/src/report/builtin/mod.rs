@@ -1,0 +1,48 @@
+//! The built-in report's analyses, each a [`Plugin`](super::Plugin), registered by
+//! [`register`] in page order: bottlenecks first (the headline), then latency and errors
+//! vs load with the models and the breaking point, SLO verdicts, anomalies and
+//! timelines, resources, capacity planning, the endpoint insights, drift.
+
+mod anomalies;
+mod bottlenecks;
+mod breaking_point;
+mod drift;
+mod insights;
+mod latency;
+mod model;
+mod planning;
+mod resources;
+mod slo;
+mod timeline;
+
+pub use anomalies::Anomalies;
+pub use bottlenecks::Bottlenecks;
+pub use breaking_point::{BreakingPoint, BreakingPointPlugin};
+pub use drift::DriftPlugin;
+pub use insights::{BreaksFirst, Clusters, ImportancePlugin};
+pub use latency::{Latency, Measured};
+pub use model::{CurvePoint, FailurePoint, ModelPlugin, ModelView};
+pub use planning::{Planning, PlanningPlugin, Usl};
+pub use resources::{ResourceLine, Resources};
+pub use slo::{SloPlugin, SloRow};
+pub use timeline::{PointTimeline, Second, Timeline};
+
+use super::{PluginError, Plugins};
+
+/// Registers every built-in plugin into `p`, in page order.
+pub fn register(p: &mut Plugins) -> Result<(), PluginError> {
+    p.push(Bottlenecks)?;
+    p.push(Latency)?;
+    p.push(ModelPlugin)?;
+    p.push(BreakingPointPlugin)?;
+    p.push(SloPlugin)?;
+    p.push(Anomalies)?;
+    p.push(Timeline)?;
+    p.push(Resources)?;
+    p.push(PlanningPlugin)?;
+    p.push(BreaksFirst)?;
+    p.push(ImportancePlugin)?;
+    p.push(Clusters)?;
+    p.push(DriftPlugin)?;
+    Ok(())
+}
