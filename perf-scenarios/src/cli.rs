@@ -106,6 +106,10 @@ pub struct ReportArgs {
     /// Seed of the permutation importance and k-means.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
+    /// A report plugin's parameter, PLUGIN.KEY=VALUE (repeat): apdex.threshold=300ms.
+    /// `perf-scenarios list` shows the plugins and their parameters.
+    #[arg(long, value_name = "PLUGIN.KEY=VALUE")]
+    pub plugin_param: Vec<String>,
 }
 
 /// The gate's statistics.

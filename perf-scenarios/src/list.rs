@@ -1,4 +1,4 @@
-//! `list`: the scenarios, their parameters and defaults.
+//! `list`: the scenarios, their parameters and defaults; the report's plugins and theirs.
 
 use crate::registry;
 
@@ -29,6 +29,18 @@ pub fn render() -> String {
             ));
         }
         o.push('\n');
+    }
+    match crate::plugins::all(&[]) {
+        Ok(plugins) => {
+            o.push_str(&format!(
+                "report plugins, in page order: {}\n",
+                plugins.names().join(", ")
+            ));
+            for (key, help) in plugins.params() {
+                o.push_str(&format!("    --plugin-param {key}=<value>  {help}\n"));
+            }
+        }
+        Err(e) => o.push_str(&format!("report plugins: {e}\n")),
     }
     o
 }

@@ -12,6 +12,7 @@ mod list;
 mod mainjob;
 mod models;
 mod output;
+mod plugins;
 mod prior;
 mod registry;
 mod report_cmd;

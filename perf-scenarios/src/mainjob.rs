@@ -138,17 +138,21 @@ pub fn run() -> Result<u8, Fail> {
     }
     browser_check(opts)?;
     println!("\nreport: the sweep, its models and the search");
-    let page = crate::report_cmd::write(&perf_ml::report::ReportParams {
-        dir: done.dir.clone(),
-        models: "models".into(),
-        history: Vec::new(),
-        search: Some(search_dir.join("search.json")),
-        current: None,
-        growth: None,
-        target_rate: None,
-        seed: 1,
-        today: chrono::Local::now().date_naive(),
-    })?;
+    let plugins = crate::plugins::all(&[]).map_err(|e| usage(anyhow::anyhow!(e)))?;
+    let page = crate::report_cmd::write(
+        &perf_ml::report::ReportParams {
+            dir: done.dir.clone(),
+            models: "models".into(),
+            history: Vec::new(),
+            search: Some(search_dir.join("search.json")),
+            current: None,
+            growth: None,
+            target_rate: None,
+            seed: 1,
+            today: chrono::Local::now().date_naive(),
+        },
+        &plugins,
+    )?;
     println!("report written to {}", page.display());
     Ok(crate::search::exit_code(&report, None))
 }

@@ -234,6 +234,7 @@ fn a_thin_results_directory_still_gets_a_report_that_says_what_is_missing() {
     );
     assert!(why("drift").contains("no history given"));
     assert!(j["timeline"]["value"].is_array() && j["slo"]["value"].is_array());
+    common::assert_report_schema(&j);
     assert!(stdout.contains("report: no model:"), "{stdout}");
     let html = std::fs::read_to_string(dir.join("report.html")).unwrap();
     assert!(
@@ -302,6 +303,15 @@ fn report_bad_input_is_one_line_and_exit_2() {
     expect(
         &["report", p, "--current", "300rps"],
         "--current and --growth go together",
+    );
+    // A plugin parameter is checked before anything is read.
+    expect(
+        &["report", p, "--plugin-param", "apdex.threshold=fast"],
+        "error: plugin parameter 'apdex.threshold=fast': apdex threshold 'fast' is not a duration",
+    );
+    expect(
+        &["report", p, "--plugin-param", "nope.x=1"],
+        "no plugin 'nope' (plugins: bottlenecks, latency, model,",
     );
     std::fs::write(d.path().join("runs.csv"), "run_id,scenario\n").unwrap();
     expect(&["report", p], "missing column");

@@ -504,8 +504,8 @@ fn main_job_with_no_arguments_finds_the_sites_capacity() {
     let cap = &report["planning"]["value"]["capacity"];
     let load = cap["load"].as_f64().unwrap_or_else(|| panic!("{cap}"));
     let (lo, hi) = (
-        cap["interval"][0].as_f64().unwrap(),
-        cap["interval"][1].as_f64().unwrap(),
+        cap["interval"]["low"].as_f64().unwrap(),
+        cap["interval"]["high"].as_f64().unwrap(),
     );
     assert!((load / 400.0 - 1.0).abs() <= 0.05, "{cap}");
     assert!(
@@ -529,13 +529,40 @@ fn main_job_with_no_arguments_finds_the_sites_capacity() {
         );
     }
     // Sleep-bound workers: latency rises while the site's CPU idles, and the queue sheds.
-    let kinds: Vec<&str> = report["bottlenecks"]
+    let kinds: Vec<&str> = report["bottlenecks"]["value"]
         .as_array()
         .unwrap()
         .iter()
         .map(|b| b["kind"].as_str().unwrap())
         .collect();
     assert!(kinds.contains(&"queueing"), "{kinds:?}");
+    // The plugin file plugins/apdex.rs: its section in both report.json and report.html,
+    // at T = the main job's p95 SLO limit, every score in [0, 1].
+    let apdex = &report["apdex"]["value"];
+    assert_eq!(apdex["threshold_from"], "p95 SLO", "{apdex}");
+    assert_eq!(apdex["threshold_us"], report["limits"]["p95_us"], "{apdex}");
+    let rows = apdex["rows"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{}", report["apdex"]));
+    assert!(
+        rows.len() > report["points"].as_array().unwrap().len()
+            && rows
+                .iter()
+                .all(|r| (0.0..=1.0).contains(&r["apdex"].as_f64().unwrap())),
+        "{apdex}"
+    );
+    assert_eq!(
+        report["plugins"].as_array().unwrap().last().unwrap(),
+        "apdex"
+    );
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert!(
+        html.contains(
+            "<section id=\"apdex\"><h2>Apdex per endpoint and load</h2><p>T = 100 ms (p95 SLO)"
+        ),
+        "no Apdex section"
+    );
+    common::assert_report_schema(&report);
     render_in_chromium(&page);
 }
 

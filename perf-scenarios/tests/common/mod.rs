@@ -62,3 +62,21 @@ pub fn fast_site(addr: &str) -> dummy_site::SiteHandle {
     .start(addr.parse().unwrap())
     .unwrap()
 }
+
+/// Checks a `report.json` against the committed schema (docs/report.schema.json),
+/// failing with every violation and where it is.
+pub fn assert_report_schema(report: &serde_json::Value) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/report.schema.json");
+    let schema: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    let v = jsonschema::validator_for(&schema).expect("the schema is valid JSON Schema");
+    let errors: Vec<String> = v
+        .iter_errors(report)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "report.json against {}:\n{}",
+        path.display(),
+        errors.join("\n")
+    );
+}
