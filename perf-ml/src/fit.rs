@@ -174,7 +174,13 @@ fn choose_latency(pts: &[Point], seed: u64, closed: bool) -> Result<Chosen, MlEr
                 .clone(),
         ),
         "ridge_poly2" => LatencyModel::Ridge(RidgeParams::default().fit(pts)?),
-        _ => LatencyModel::Forest(ForestParams { trees: 100, seed }.fit(pts)?),
+        "random_forest" => LatencyModel::Forest(ForestParams { trees: 100, seed }.fit(pts)?),
+        other => {
+            return Err(MlError::Data(format!(
+                "unknown latency model kind '{other}' (known: {})",
+                crate::model_file::LATENCY_KINDS.join(", ")
+            )))
+        }
     };
     Ok((best, latency, scores, skipped, curve))
 }
