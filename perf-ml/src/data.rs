@@ -64,7 +64,9 @@ impl Dataset {
     pub fn load(dirs: &[PathBuf], scenario: Option<&str>) -> Result<Self, MlError> {
         let mut rows = Vec::new();
         for d in dirs {
-            rows.extend(perf_core::read_runs(&d.join("runs.csv"))?);
+            rows.extend(perf_core::read_runs(
+                &perf_core::results::layout::runs_csv(d),
+            )?);
         }
         let mut scenarios: Vec<&str> = rows.iter().map(|r| r.scenario.as_str()).collect();
         scenarios.sort_unstable();
@@ -165,7 +167,7 @@ fn endpoint_points(
     let mut endpoints: std::collections::BTreeMap<String, Vec<Point>> =
         std::collections::BTreeMap::new();
     for d in dirs {
-        let Ok(files) = std::fs::read_dir(d.join("points")) else {
+        let Ok(files) = std::fs::read_dir(perf_core::results::layout::points_dir(d)) else {
             continue;
         };
         for f in files

@@ -91,7 +91,7 @@ pub fn execute(
     }
     println!(
         "browser.csv written to {}",
-        session.dir().join("browser.csv").display()
+        perf_core::results::layout::browser_csv(session.dir()).display()
     );
     let done = session.finish();
     Ok(BrowserRun {

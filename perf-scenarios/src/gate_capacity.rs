@@ -155,7 +155,7 @@ pub fn gate(a: &GateArgs, gate: &Gate, file: &Path) -> Result<u8, Fail> {
         GATE_TOLERANCE * 100.0
     );
     let json = serde_json::json!({ "method": method, "finding": finding, "stop": report.stop });
-    write_json(&dir.join("gate.json"), &json).map_err(runtime)?;
+    write_json(&perf_core::results::layout::gate_json(&dir), &json).map_err(runtime)?;
     print!("{}", describe(&finding, searched, t));
     println!("method: {method}");
     if finding.verdict == CapacityVerdict::Regressed {

@@ -6,6 +6,7 @@
 
 use anyhow::{anyhow, Context};
 use perf_core::engine::{self, signals, Target};
+use perf_core::results::layout;
 use perf_core::{LoadPoint, Params};
 use perf_ml::gate::{
     config_of, environment_differences, Baseline, Gate, GateError, GateParams, GateReport,
@@ -86,7 +87,7 @@ pub(crate) fn finish(
     dir: &std::path::Path,
     reference: &str,
 ) -> Result<u8, Fail> {
-    write_json(&dir.join("gate.json"), report).map_err(runtime)?;
+    write_json(&layout::gate_json(dir), report).map_err(runtime)?;
     Ok(conclude(report, reference))
 }
 

@@ -144,7 +144,7 @@ pub fn run() -> Result<u8, Fail> {
             dir: done.dir.clone(),
             models: "models".into(),
             history: Vec::new(),
-            search: Some(search_dir.join("search.json")),
+            search: Some(perf_core::results::layout::search_json(&search_dir)),
             current: None,
             growth: None,
             target_rate: None,

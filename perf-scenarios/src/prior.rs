@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::anyhow;
 use perf_core::probe::ProbeOutcome;
-use perf_core::results::{read_point, read_timeline};
+use perf_core::results::{layout, read_point, read_timeline};
 use perf_core::{LoadModel, Params, Slo};
 use perf_ml::analyze::capacity::{capacity_at_slo, slo_limits};
 use perf_ml::model_file::ModelFile;
@@ -35,7 +35,7 @@ fn bad(path: &Path, why: impl std::fmt::Display) -> Fail {
 /// Reads the prior at `path`.
 pub fn load(path: &Path, want: &Expect<'_>) -> Result<Prior, Fail> {
     if path.is_dir() {
-        let search = path.join("search.json");
+        let search = layout::search_json(path);
         if search.is_file() {
             if let Some(p) = from_search(&search, want)? {
                 return Ok(p);
@@ -115,7 +115,7 @@ fn scenario_of_dir(dir: &Path) -> Option<String> {
 }
 
 fn point_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(dir.join("points"))?
+    let mut files: Vec<PathBuf> = std::fs::read_dir(layout::points_dir(dir))?
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|x| x == "json"))
         .collect();
@@ -146,7 +146,7 @@ fn from_dir(dir: &Path, want: &Expect<'_>) -> Result<Prior, Fail> {
             "not a results directory (it has no points/): give results/<run-id>, its search.json, or a model file",
         )
     })?;
-    let timeline_path = dir.join("timeline.csv");
+    let timeline_path = layout::timeline_csv(dir);
     let timeline = if timeline_path.is_file() {
         read_timeline(&timeline_path).map_err(|e| bad(dir, format!("{e:#}")))?
     } else {

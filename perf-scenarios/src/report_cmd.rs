@@ -38,7 +38,7 @@ pub fn run(a: &ReportArgs) -> Result<u8, Fail> {
 /// Builds and writes the report; a directory without points is bad input (exit 2).
 /// Prints what is missing and each plugin's headline.
 pub fn write(p: &ReportParams, plugins: &Plugins) -> Result<std::path::PathBuf, Fail> {
-    if !p.dir.join("runs.csv").is_file() {
+    if !perf_core::results::layout::runs_csv(&p.dir).is_file() {
         return Err(usage(anyhow!(
             "{}: no runs.csv (not a results directory)",
             p.dir.display()

@@ -445,9 +445,7 @@ impl Session {
             target: self.target,
             browser: self.browsers.clone(),
             goose_report_dir: self.opts.goose_report.then(|| {
-                self.writer
-                    .dir()
-                    .join("points")
+                perf_core::results::layout::points_dir(self.writer.dir())
                     .join(format!("goose-{index}"))
             }),
         };

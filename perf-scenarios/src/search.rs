@@ -205,7 +205,7 @@ pub fn execute(
         obj.insert("params".into(), plan.params.to_string().into());
     }
     let json = serde_json::to_string_pretty(&value).expect("serialisable");
-    let path = dir.join("search.json");
+    let path = perf_core::results::layout::search_json(&dir);
     perf_core::atomic::write(&path, (json + "\n").as_bytes())
         .map_err(|e| runtime(anyhow!(e).context(format!("cannot write {}", path.display()))))?;
     println!("search written to {}", path.display());

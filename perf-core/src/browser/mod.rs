@@ -329,7 +329,7 @@ pub fn write_csv(
     point: usize,
     records: &[CheckRecord],
 ) -> std::io::Result<()> {
-    let path = dir.join("browser.csv");
+    let path = crate::results::layout::browser_csv(dir);
     let mut w = csv::Writer::from_writer(Vec::new());
     if !path.exists() {
         w.write_record(BROWSER_COLUMNS)?;

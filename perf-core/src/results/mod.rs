@@ -4,13 +4,14 @@
 //! completes (atomically, `runs.csv` last), so a run stopped in any way keeps every
 //! whole point; [`read_runs`],
 //! [`read_timeline`] and [`read_point`] read them back with errors that name file, line
-//! and column.
+//! and column. [`layout`] names every file of the directory, these and the commands' own.
 
 use std::fs;
 use std::path::{Path, PathBuf};
 
 use crate::summary::PointDetail;
 
+pub mod layout;
 mod read;
 pub use read::{read_point, read_runs, read_timeline, TimelineEntry};
 
@@ -198,7 +199,7 @@ impl ResultsWriter {
         param_names: Vec<String>,
     ) -> Result<Self, ResultsError> {
         let dir = out.join(run_id);
-        fs::create_dir_all(dir.join("points")).map_err(w_err(&dir))?;
+        fs::create_dir_all(layout::points_dir(&dir)).map_err(w_err(&dir))?;
         let header = |name: &str, cols: Vec<String>| -> Result<(), ResultsError> {
             let path = dir.join(name);
             let bytes = csv_bytes(&path, [cols])?;
@@ -226,7 +227,7 @@ impl ResultsWriter {
         timeline: &[crate::summary::TimelineRow],
     ) -> Result<(), ResultsError> {
         let r = &d.row;
-        let tl_path = self.dir.join("timeline.csv");
+        let tl_path = layout::timeline_csv(&self.dir);
         append_csv(
             &tl_path,
             timeline.iter().map(|t| {
@@ -244,7 +245,7 @@ impl ResultsWriter {
             }),
         )?;
 
-        let res_path = self.dir.join("resources.csv");
+        let res_path = layout::resources_csv(&self.dir);
         append_csv(
             &res_path,
             d.resources.iter().map(|s| {
@@ -261,7 +262,7 @@ impl ResultsWriter {
             }),
         )?;
 
-        let json_path = self.dir.join("points").join(format!("{}.json", d.index));
+        let json_path = layout::point_json(&self.dir, d.index);
         let body = serde_json::to_vec_pretty(d).map_err(|e| ResultsError::Json {
             path: json_path.clone(),
             source: e,
@@ -304,6 +305,6 @@ impl ResultsWriter {
                 .iter()
                 .map(|n| format!("{}", r.params.get(n))),
         );
-        append_csv(&self.dir.join("runs.csv"), [rec])
+        append_csv(&layout::runs_csv(&self.dir), [rec])
     }
 }

@@ -97,7 +97,7 @@ impl RunSample {
         let empty = |why: &str| GateError::Empty {
             what: format!("{}: {why}", dir.display()),
         };
-        let runs_path = dir.join("runs.csv");
+        let runs_path = perf_core::results::layout::runs_csv(dir);
         if !runs_path.exists() {
             return Err(empty("no runs.csv (not a results directory)"));
         }
@@ -111,7 +111,7 @@ impl RunSample {
         let mut points = Vec::new();
         let mut environment = None;
         for (i, row) in rows.iter().enumerate() {
-            let detail = read_point(&dir.join("points").join(format!("{i}.json")))?;
+            let detail = read_point(&perf_core::results::layout::point_json(dir, i))?;
             environment.get_or_insert_with(|| detail.environment.clone());
             let mut endpoints = BTreeMap::new();
             for e in detail.endpoints.iter().chain(std::iter::once(&detail.all)) {

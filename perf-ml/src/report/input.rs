@@ -5,6 +5,7 @@
 use std::cell::OnceCell;
 use std::path::{Path, PathBuf};
 
+use perf_core::results::layout;
 use perf_core::results::{read_point, read_runs, read_timeline, TimelineEntry};
 use perf_core::{PointDetail, PointRow};
 
@@ -63,7 +64,7 @@ impl<'a> Input<'a> {
         let mut details = Vec::new();
         let mut err = None;
         for i in 0..points.len() {
-            match read_point(&params.dir.join("points").join(format!("{i}.json"))) {
+            match read_point(&layout::point_json(&params.dir, i)) {
                 Ok(d) => details.push(d),
                 Err(e) => {
                     err = Some(format!("point details unavailable ({e})"));
@@ -88,7 +89,7 @@ impl<'a> Input<'a> {
 
     /// Reads `runs.csv`; fails when it cannot be read or holds no points.
     pub(crate) fn read_points(dir: &Path) -> Result<Vec<PointRow>, MlError> {
-        Ok(read_runs(&dir.join("runs.csv"))?)
+        Ok(read_runs(&layout::runs_csv(dir))?)
     }
 
     /// The results directory.
@@ -104,7 +105,7 @@ impl<'a> Input<'a> {
     /// The per-second timeline (`timeline.csv`), or why there is none.
     pub fn timeline(&self) -> Result<&[TimelineEntry], String> {
         self.timeline
-            .get_or_init(|| match read_timeline(&self.dir().join("timeline.csv")) {
+            .get_or_init(|| match read_timeline(&layout::timeline_csv(self.dir())) {
                 Ok(t) if t.is_empty() => Err("timeline.csv has no rows".to_string()),
                 Ok(t) => Ok(t),
                 Err(e) => Err(e.to_string()),

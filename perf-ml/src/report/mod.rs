@@ -218,7 +218,7 @@ impl Report {
             let path = path.to_path_buf();
             move |source| MlError::Io { path, source }
         };
-        let json = dir.join("report.json");
+        let json = perf_core::results::layout::report_json(dir);
         perf_core::atomic::write(
             &json,
             serde_json::to_string_pretty(self)
@@ -226,7 +226,7 @@ impl Report {
                 .as_bytes(),
         )
         .map_err(io(&json))?;
-        let page = dir.join("report.html");
+        let page = perf_core::results::layout::report_html(dir);
         perf_core::atomic::write(&page, html::page(self).as_bytes()).map_err(io(&page))?;
         Ok(page)
     }

@@ -57,7 +57,7 @@ impl Plugin for BreakingPointPlugin {
             .params
             .search
             .clone()
-            .unwrap_or_else(|| input.dir().join("search.json"));
+            .unwrap_or_else(|| perf_core::results::layout::search_json(input.dir()));
         if !path.exists() {
             return Err(format!(
                 "no search in {}: run `perf-scenarios search`",

@@ -3,6 +3,7 @@
 //! matching point (same load and parameters) of every history run
 //! ([`crate::analyze::drift`]).
 
+use perf_core::results::layout;
 use perf_core::results::{read_point, read_runs};
 use perf_core::PointDetail;
 
@@ -28,10 +29,10 @@ fn history(input: &Input<'_>) -> Result<Vec<Vec<PointDetail>>, String> {
         .history
         .iter()
         .map(|h| {
-            let rows = read_runs(&h.join("runs.csv"))
+            let rows = read_runs(&layout::runs_csv(h))
                 .map_err(|_| format!("cannot read the history in {}", h.display()))?;
             Ok((0..rows.len())
-                .filter_map(|i| read_point(&h.join("points").join(format!("{i}.json"))).ok())
+                .filter_map(|i| read_point(&layout::point_json(h, i)).ok())
                 .collect())
         })
         .collect()
