@@ -108,9 +108,10 @@ fn stall_error_burst_and_degradation_are_each_found_at_their_time() {
             vec![(7.5, r#"{"degradation_pct_per_min": 300}"#)],
         ),
     ];
-    // One after another: three loads side by side on two cores put hiccups of the
-    // machine into the data (CI saw a one-second p95 of 56 ms in the stall case's last
-    // second, which the detectors rightly flagged).
+    // One after another, and none beside another test's load: two loads side by side on
+    // two cores put hiccups of the machine into the data (CI saw one-second p95s of
+    // 56 and 70 ms outside the stall, which the detectors rightly flagged).
+    let serial = common::one_load_at_a_time();
     let dirs: Vec<PathBuf> = cases
         .iter()
         .map(|(name, faults)| {
@@ -118,6 +119,7 @@ fn stall_error_burst_and_degradation_are_each_found_at_their_time() {
             faulty_run(&d.path().join(name), &site, faults)
         })
         .collect();
+    drop(serial);
     let found: Vec<Vec<serde_json::Value>> = dirs
         .iter()
         .map(|dir| {
@@ -207,7 +209,9 @@ fn stall_error_burst_and_degradation_are_each_found_at_their_time() {
 fn a_thin_results_directory_still_gets_a_report_that_says_what_is_missing() {
     let d = tempfile::tempdir().unwrap();
     let out = d.path().join("results");
+    let serial = common::one_load_at_a_time();
     let o = common::run(&out, &["run", "api", "--rate", "50", "--duration", "9s"]);
+    drop(serial);
     assert_eq!(
         o.status.code(),
         Some(0),
@@ -399,8 +403,10 @@ fn plan_for(root: &Path, workers: usize) -> serde_json::Value {
 #[test]
 fn replicas_predicted_from_one_site_match_a_site_with_twice_the_workers() {
     let d = tempfile::tempdir().unwrap();
+    let serial = common::one_load_at_a_time();
     let one = plan_for(d.path(), 2);
     let two = plan_for(d.path(), 4);
+    drop(serial);
     let c1 = one["capacity"]["load"]
         .as_f64()
         .unwrap_or_else(|| panic!("{one}"));

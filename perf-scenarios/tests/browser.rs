@@ -5,20 +5,11 @@
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
-use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 mod common;
 
 use common::{cmd, col, csv_rows, num, result_dirs, run};
-
-static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
-
-fn serial() -> std::sync::MutexGuard<'static, ()> {
-    ONE_AT_A_TIME
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-}
 
 fn text(o: &Output) -> String {
     format!(
@@ -61,7 +52,7 @@ fn browser_csv(out: &Path) -> (Vec<String>, Vec<Vec<String>>) {
 
 #[test]
 fn the_checkout_flow_succeeds_with_positive_ordered_timings() {
-    let _g = serial();
+    let _g = common::one_load_at_a_time();
     let out = tempfile::tempdir().unwrap();
     let o = run(out.path(), &["browser", "checkout", "--iterations", "2"]);
     let all = text(&o);
@@ -90,7 +81,7 @@ fn the_checkout_flow_succeeds_with_positive_ordered_timings() {
 
 #[test]
 fn a_check_that_fails_says_why_and_the_run_goes_on() {
-    let _g = serial();
+    let _g = common::one_load_at_a_time();
     let out = tempfile::tempdir().unwrap();
     // Every dynamic response fails: the home page's grid (fetched from /api/items)
     // never renders, so waiting for it times out, in each of the two iterations.
@@ -169,7 +160,7 @@ fn page_timings(extra_ms: &str) -> [(f64, f64, f64); 2] {
 
 #[test]
 fn page_timings_rise_with_the_sites_extra_latency() {
-    let _g = serial();
+    let _g = common::one_load_at_a_time();
     let fast = page_timings("0");
     let slow = page_timings("300");
     for (step, (t0, _, _), (t1, _, _)) in
@@ -190,7 +181,7 @@ fn page_timings_rise_with_the_sites_extra_latency() {
 
 #[test]
 fn browser_users_run_during_protocol_load_into_the_same_results() {
-    let _g = serial();
+    let _g = common::one_load_at_a_time();
     let out = tempfile::tempdir().unwrap();
     let o = run(
         out.path(),
@@ -241,7 +232,7 @@ fn browser_users_run_during_protocol_load_into_the_same_results() {
 
 #[test]
 fn a_missing_or_broken_chromedriver_is_one_clear_line() {
-    let _g = serial();
+    let _g = common::one_load_at_a_time();
     let out = tempfile::tempdir().unwrap();
     let empty = tempfile::tempdir().unwrap();
     let o = cmd(out.path(), &["browser", "checkout"])
@@ -296,7 +287,7 @@ fn a_missing_or_broken_chromedriver_is_one_clear_line() {
 
 #[test]
 fn a_browser_killed_mid_run_fails_its_checks_clearly_and_leaves_nothing() {
-    let _g = serial();
+    let _g = common::one_load_at_a_time();
     let out = tempfile::tempdir().unwrap();
     let mut child = cmd(out.path(), &["browser", "checkout", "--iterations", "6"])
         .stderr(Stdio::piped())
@@ -336,7 +327,7 @@ fn a_browser_killed_mid_run_fails_its_checks_clearly_and_leaves_nothing() {
 
 #[test]
 fn sigterm_during_browser_checks_leaves_no_browser_behind() {
-    let _g = serial();
+    let _g = common::one_load_at_a_time();
     let out = tempfile::tempdir().unwrap();
     let mut child = cmd(out.path(), &["browser", "checkout", "--iterations", "50"])
         .stderr(Stdio::piped())

@@ -34,17 +34,6 @@ const GP_SEARCH: [&str; 9] = [
     "3s",
 ];
 
-/// The searches that load the machine run one at a time: a search past the capacity
-/// (thousands of requests per second) beside the end-to-end search delays the
-/// generator's runtime enough to flag its points generator-saturated.
-static HEAVY: std::sync::Mutex<()> = std::sync::Mutex::new(());
-
-fn heavy() -> std::sync::MutexGuard<'static, ()> {
-    HEAVY
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-}
-
 fn search(out: &Path, args: &[&str]) -> Output {
     let mut all = vec!["search"];
     all.extend_from_slice(args);
@@ -68,7 +57,10 @@ fn only_dir(out: &Path) -> std::path::PathBuf {
 #[test]
 fn the_gp_search_finds_the_capacity_formulas_breaking_point() {
     let out = tempfile::tempdir().unwrap();
-    let _heavy = heavy();
+    // The searches that load the machine run one at a time: a search past the capacity
+    // (thousands of requests per second) beside the end-to-end search delays the
+    // generator's runtime enough to flag its points generator-saturated.
+    let _heavy = common::one_load_at_a_time();
     let o = search(out.path(), &GP_SEARCH);
     let (stdout, stderr) = text(&o);
     assert!(o.status.success(), "{stdout}\n{stderr}");
@@ -131,7 +123,7 @@ fn the_gp_search_finds_the_capacity_formulas_breaking_point() {
 #[test]
 fn a_range_above_the_capacity_breaks_below_it_and_exits_99() {
     let out = tempfile::tempdir().unwrap();
-    let _heavy = heavy();
+    let _heavy = common::one_load_at_a_time();
     let o = search(
         out.path(),
         &[

@@ -7,6 +7,16 @@ use std::process::{Command, Output, Stdio};
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_perf-scenarios");
 
+/// Held by the tests of one binary whose loads must not overlap: two loads side by side
+/// on two cores put the machine's hiccups into the data the test judges.
+static ONE_LOAD_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+pub fn one_load_at_a_time() -> std::sync::MutexGuard<'static, ()> {
+    ONE_LOAD_AT_A_TIME
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 pub fn cmd(out: &Path, args: &[&str]) -> Command {
     let mut c = Command::new(BIN);
     c.args(args).arg("--out").arg(out).stdin(Stdio::null());
