@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite, on a fresh machine: installs what the tests need when it is
-# missing, then checks formatting and lints, runs every test, runs the load gate against
-# the committed baseline, and compiles the benches.
+# missing, then checks formatting, lints and unused dependencies, runs every test, runs
+# the load gate against the committed baseline, and compiles the benches.
 #
 #   bash scripts/test.sh
 set -euo pipefail
@@ -25,6 +25,8 @@ step "format"
 cargo fmt --all --check
 step "lints"
 cargo clippy --workspace --all-targets --release -- -D warnings
+step "unused dependencies"
+bash scripts/unused-deps.sh
 step "tests (release: the load tests measure real throughput)"
 cargo test --workspace --release
 step "load gate: api against the committed baseline (embedded dummy site, 5 runs, ~55 s)"

@@ -58,7 +58,7 @@ fn latency(c: &mut Criterion) {
     });
     let data = Dataset {
         scenario: "bench".into(),
-        model: "open".into(),
+        model: perf_core::ModelKind::Open,
         param_names: vec!["size".into()],
         fixed_params: vec![],
         points: pts.clone(),

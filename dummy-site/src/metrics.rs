@@ -156,7 +156,8 @@ impl Metrics {
         self.in_flight.load(Ordering::Relaxed)
     }
 
-    /// Renders every metric in the Prometheus text exposition format.
+    /// Renders every metric in the Prometheus text exposition format; one metric after
+    /// another, as a scrape reads them (long, and flat on purpose).
     pub fn render(
         &self,
         queue_depth: usize,

@@ -13,6 +13,9 @@
 //! - `engine` (feature `engine`, on by default): [`engine::run_point`] with Goose, the
 //!   open model, resource sampling, signals; [`scenario::ScenarioSpec`] and the
 //!   [`engine::http`] helpers scenario files use.
+//! - `session` (feature `engine`): `session::Session`, one results directory and one
+//!   target with points run one at a time; `session::execute` runs a run's or a sweep's
+//!   plan, `session::EngineProbe` lets the breaking-point search drive it.
 //!
 //! ```
 //! use perf_core::{parse_slos, ParamSpec, Params};
@@ -41,8 +44,10 @@ pub mod browser;
 pub mod engine;
 #[cfg(feature = "engine")]
 pub mod scenario;
+#[cfg(feature = "engine")]
+pub mod session;
 
-pub use load::{parse_duration, LoadModel, LoadPoint};
+pub use load::{parse_duration, LoadModel, LoadPoint, ModelKind};
 pub use params::{ParamError, ParamSpec, Params};
 pub use results::{read_runs, ResultsError, ResultsWriter};
 pub use slo::{parse_slos, Slo, SloError, SloVerdict};

@@ -44,12 +44,55 @@ mod millis {
     }
 }
 
+/// Which of the two load models, without its settings: what `runs.csv` and a model
+/// file record, and what says whether load is in requests per second or in users.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ModelKind {
+    /// Arrival rate: load is requests per second.
+    Open,
+    /// Users: load is concurrent users.
+    Closed,
+}
+
+impl ModelKind {
+    /// `open` or `closed`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Open => "open",
+            Self::Closed => "closed",
+        }
+    }
+}
+
+impl std::fmt::Display for ModelKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for ModelKind {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "open" => Ok(Self::Open),
+            "closed" => Ok(Self::Closed),
+            other => Err(format!("'{other}' is neither open nor closed")),
+        }
+    }
+}
+
 impl LoadModel {
     /// `open` or `closed`, as in `runs.csv`.
     pub fn name(&self) -> &'static str {
+        self.kind().as_str()
+    }
+
+    /// Which model this is.
+    pub fn kind(&self) -> ModelKind {
         match self {
-            Self::Open { .. } => "open",
-            Self::Closed { .. } => "closed",
+            Self::Open { .. } => ModelKind::Open,
+            Self::Closed { .. } => ModelKind::Closed,
         }
     }
 

@@ -99,6 +99,8 @@ fn plain_number(s: &str) -> Option<f64> {
 impl FromStr for Slo {
     type Err = SloError;
 
+    /// One pass over the grammar (`[metric][op][value][unit] [for <endpoint>]`), each
+    /// form's error where it is found; long because every branch names its own mistake.
     fn from_str(text: &str) -> Result<Self, SloError> {
         let rule = text.trim();
         if rule.is_empty() {

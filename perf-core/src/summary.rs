@@ -169,7 +169,7 @@ pub struct PointRow {
     /// Scenario name.
     pub scenario: String,
     /// `open` or `closed`.
-    pub model: String,
+    pub model: crate::load::ModelKind,
     /// Users (the cap for the open model).
     pub users: u64,
     /// Target arrival rate, requests/s (open model; empty for closed).

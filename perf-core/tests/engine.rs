@@ -1,7 +1,6 @@
 //! Real attacks with Goose against the real dummy site, in-process on an ephemeral
 //! loopback port. One point at a time (Goose and the engine keep process-wide state).
 
-use std::sync::Mutex;
 use std::time::Duration;
 
 use dummy_site::{SiteHandle, SiteParams};
@@ -9,18 +8,9 @@ use perf_core::engine::{run_point, PointOutcome, PointSpec, Target};
 use perf_core::prelude::*;
 use perf_core::{parse_slos, LoadModel, LoadPoint};
 
-static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+mod common;
 
-async fn items(user: &mut GooseUser) -> TransactionResult {
-    http::get(user, "/api/items?size=5").await?;
-    Ok(())
-}
-
-fn spec() -> ScenarioSpec {
-    ScenarioSpec::new("items", "GET /api/items", |_| {
-        Ok(scenario!("items").register_transaction(transaction!(items)))
-    })
-}
+use common::spec;
 
 fn site(workers: usize, service_ms: f64, queue: usize) -> SiteHandle {
     SiteParams {
@@ -47,9 +37,7 @@ fn point_with_grace(
     slo: &str,
     grace: Duration,
 ) -> (PointOutcome, Duration) {
-    let _one = ONE_AT_A_TIME
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let _one = common::one_at_a_time();
     let spec = PointSpec {
         run_id: "test".into(),
         index: 0,
@@ -197,7 +185,7 @@ fn closed_model_is_limited_by_users_and_latency() {
         "closed 4 users: achieved {:.1}, p50 {} µs",
         r.achieved_rps, r.p50_us
     );
-    assert_eq!(r.model, "closed");
+    assert_eq!(r.model, perf_core::ModelKind::Closed);
     assert!(
         r.achieved_rps > 300.0 && r.achieved_rps <= 400.0,
         "{}",

@@ -6,6 +6,8 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
+use perf_core::ModelKind;
+
 use crate::MlError;
 
 /// One load point as the models see it.
@@ -42,7 +44,7 @@ pub struct Dataset {
     /// The scenario.
     pub scenario: String,
     /// `open` or `closed`.
-    pub model: String,
+    pub model: ModelKind,
     /// Names of the parameters that vary in the data (the models' features).
     pub param_names: Vec<String>,
     /// Parameters with one value throughout, and that value.
@@ -91,7 +93,7 @@ impl Dataset {
             .into_iter()
             .filter(|r| r.scenario == scenario)
             .collect();
-        let model = rows[0].model.clone();
+        let model = rows[0].model;
         if rows.iter().any(|r| r.model != model) {
             return Err(MlError::Data(
                 "the results mix open-model and closed-model points; fit them separately".into(),
@@ -117,7 +119,7 @@ impl Dataset {
             .into_iter()
             .filter(|r| r.complete && !r.generator_saturated && r.requests > 0)
             .map(|r| Point {
-                load: if model == "open" {
+                load: if model == ModelKind::Open {
                     r.target_rps.unwrap_or(r.achieved_rps)
                 } else {
                     r.users as f64
@@ -129,7 +131,7 @@ impl Dataset {
                 failures: r.failures,
             })
             .collect();
-        let endpoints = endpoint_points(dirs, &scenario, &model, &param_names)?;
+        let endpoints = endpoint_points(dirs, &scenario, model, &param_names)?;
         Ok(Self {
             scenario,
             model,
@@ -161,7 +163,7 @@ impl Dataset {
 fn endpoint_points(
     dirs: &[PathBuf],
     scenario: &str,
-    model: &str,
+    model: ModelKind,
     param_names: &[String],
 ) -> Result<std::collections::BTreeMap<String, Vec<Point>>, MlError> {
     let mut endpoints: std::collections::BTreeMap<String, Vec<Point>> =
@@ -179,7 +181,7 @@ fn endpoint_points(
             if r.scenario != scenario || !r.complete || r.generator_saturated || r.requests == 0 {
                 continue;
             }
-            let load = if model == "open" {
+            let load = if model == ModelKind::Open {
                 r.target_rps.unwrap_or(r.achieved_rps)
             } else {
                 r.users as f64

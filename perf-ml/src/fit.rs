@@ -16,6 +16,7 @@ use crate::latency::{
 use crate::model_file::{latest_version, EndpointModel, ModelFile, Training, SCHEMA_VERSION};
 use crate::usl::fit_usl;
 use crate::MlError;
+use perf_core::ModelKind;
 
 /// Fits every model on a dataset.
 pub fn fit(data: &Dataset, seed: u64) -> Result<ModelFile, MlError> {
@@ -32,7 +33,7 @@ pub fn fit(data: &Dataset, seed: u64) -> Result<ModelFile, MlError> {
     if lv.len() == 1 {
         return Err(MlError::OneLoadLevel { load: lv[0] });
     }
-    let closed = data.model == "closed";
+    let closed = data.model == ModelKind::Closed;
     let (best, latency, scores, skipped, curve) = choose_latency(pts, seed, closed)?;
     let endpoints = data
         .endpoints
@@ -56,7 +57,7 @@ pub fn fit(data: &Dataset, seed: u64) -> Result<ModelFile, MlError> {
     let interval = |p: f64| failure.load_interval(p, &default_params, range, 0.9);
     let failure_loads = (at(0.01), at(0.5));
     let failure_load_intervals = (interval(0.01), interval(0.5));
-    let usl = if data.model == "closed" {
+    let usl = if data.model == ModelKind::Closed {
         fit_usl(
             &pts.iter().map(|p| (p.load, p.goodput)).collect::<Vec<_>>(),
             seed,
@@ -78,7 +79,7 @@ pub fn fit(data: &Dataset, seed: u64) -> Result<ModelFile, MlError> {
             skipped: data.skipped,
             load_levels: lv.len(),
             fingerprint: data.fingerprint(),
-            load_model: data.model.clone(),
+            load_model: data.model,
             param_names: data.param_names.clone(),
             fixed_params: data.fixed_params.clone(),
             default_params,
@@ -232,7 +233,7 @@ pub fn fit_and_save(
 }
 
 fn unit(m: &ModelFile) -> &'static str {
-    if m.training.load_model == "closed" {
+    if m.training.load_model == ModelKind::Closed {
         "users"
     } else {
         "req/s"
@@ -257,7 +258,8 @@ pub fn with_interval(v: Option<f64>, i: Option<&LoadInterval>, unit: &str) -> St
 }
 
 impl FitReport {
-    /// The console summary.
+    /// The console summary: one block per model, in the order `fit` prints them (long,
+    /// and flat on purpose: each block is its own few lines of text).
     pub fn summary(&self) -> String {
         let m = &self.model;
         let u = unit(m);

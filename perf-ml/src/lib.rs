@@ -9,8 +9,12 @@
 //!   shedding curve, chosen by held-out likelihood, profile-likelihood intervals).
 //! - [`cv`]: cross-validation grouped by load point.
 //! - [`search`]: the breaking-point search (Gaussian process, bisection, ramp) over a
-//!   [`perf_core::probe::LoadProbe`].
-//! - [`gate`]: the regression gate ([`gate::GateParams`] → [`gate::Gate`], baselines).
+//!   [`perf_core::probe::LoadProbe`]; `search.json` ([`search::file`]) and the earlier
+//!   evidence a warm start reads ([`search::evidence`]).
+//! - [`gate`]: the regression gate ([`gate::GateParams`] → [`gate::Gate`], baselines and
+//!   their checks, `gate.json`, the A/B run order [`gate::interleave`]), the breaking-point
+//!   gate ([`gate::capacity`]) and the benchmark gate over criterion's estimates
+//!   ([`gate::criterion`]).
 //! - [`analyze`]: anomalies, drift, capacity planning, bottlenecks, insights;
 //!   [`report`]: all of them for one results directory as `report.json` and a
 //!   self-contained `report.html` ([`report::ReportParams`] → [`report::Report`]).

@@ -11,6 +11,7 @@ use crate::failure::{FailureFit, LoadInterval};
 use crate::latency::LatencyModel;
 use crate::usl::UslFit;
 use crate::MlError;
+use perf_core::ModelKind;
 
 /// The schema this tool writes and reads.
 pub const SCHEMA_VERSION: u64 = 2;
@@ -82,7 +83,7 @@ pub struct Training {
     /// Fingerprint of the points.
     pub fingerprint: String,
     /// `open` (load = req/s) or `closed` (load = users).
-    pub load_model: String,
+    pub load_model: ModelKind,
     /// Parameter names, in feature order (those that vary in the data).
     pub param_names: Vec<String>,
     /// Parameters with one value throughout the data.
@@ -224,12 +225,6 @@ impl ModelFile {
         if !(lo.is_finite() && hi.is_finite() && 0.0 <= lo && lo <= hi) {
             return Err(format!(
                 "training load range {lo} .. {hi} is not an ordered pair of finite loads"
-            ));
-        }
-        if !matches!(t.load_model.as_str(), "open" | "closed") {
-            return Err(format!(
-                "training load model '{}' is neither open nor closed",
-                t.load_model
             ));
         }
         if t.default_params.len() != t.param_names.len() {

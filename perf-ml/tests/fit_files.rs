@@ -159,7 +159,7 @@ fn closed_model_data_are_modelled_over_users_without_a_queueing_curve() {
     fs::write(dir.join("runs.csv"), closed).unwrap();
     let r = fit_and_save(&[dir], None, &tmp.path().join("m"), 1).unwrap();
     let m = &r.model;
-    assert_eq!(m.training.load_model, "closed");
+    assert_eq!(m.training.load_model, perf_core::ModelKind::Closed);
     assert_eq!(m.capacity, None);
     assert!(
         m.latency_skipped

@@ -5,13 +5,15 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use anyhow::{anyhow, Context};
-use perf_core::browser::{run_journeys, write_csv, CheckRecord, OnStep};
+use anyhow::anyhow;
+use perf_core::browser::{CheckRecord, OnStep};
 use perf_core::engine::signals;
 
 use crate::cli::BrowserArgs;
+use crate::fail::{self, usage, Fail, SLO_FAILED};
+use crate::plan::{browser_params, ExecOpts};
 use crate::registry;
-use crate::runner::{browser_params, runtime, usage, ExecOpts, Fail, Session, SLO_FAILED};
+use crate::session;
 
 /// `browser` from the command line.
 pub fn run(a: &BrowserArgs) -> Result<u8, Fail> {
@@ -60,25 +62,11 @@ pub fn execute(
             "--browser-users: must be at least 1 for browser checks"
         )));
     }
-    let session = Session::open(scenario, &[], 0, Duration::ZERO, opts)?;
-    let load = session.browsers().expect("opened with browsers").clone();
+    let mut session = session::open(scenario, &[], 0, Duration::ZERO, opts)?;
     let on_step: OnStep = Arc::new(|r: &CheckRecord| eprintln!("{}", step_line(r)));
-    let records = session.block_on(async {
-        let (tx, rx) = tokio::sync::watch::channel(false);
-        let watcher = tokio::spawn(async move {
-            while signals::received().is_none() {
-                tokio::time::sleep(Duration::from_millis(100)).await;
-            }
-            let _ = tx.send(true);
-        });
-        let r = run_journeys(&load.browsers, load.journey, Some(iterations), rx, on_step).await;
-        watcher.abort();
-        r
-    });
-    drop(load);
-    write_csv(session.dir(), 0, &records)
-        .context("cannot write browser.csv")
-        .map_err(runtime)?;
+    let records = session
+        .run_browser_only(iterations, on_step)
+        .map_err(fail::session)?;
     println!("{}", table(&records));
     for r in records.iter().filter(|r| !r.ok) {
         println!(
@@ -96,7 +84,7 @@ pub fn execute(
     let done = session.finish();
     Ok(BrowserRun {
         records,
-        interrupted: signals::received().or(done.interrupted),
+        interrupted: done.interrupted,
     })
 }
 

@@ -2,41 +2,24 @@
 //!
 //! The reference (A) and the judged target (B: `--host`, or the embedded site with its
 //! `--site-*` options) each run the gate profile `--repeat` times, interleaved in
-//! counterbalanced pairs — A B, B A, A B, … — so that drift of the machine (a neighbour,
-//! thermal state, a cache filling) falls on both sides alike and a linear drift cancels
-//! within each pair of pairs. This is the A/B practice of Chromium's Pinpoint: repeated,
-//! interleaved runs of both versions on the same machine, compared run against run. No
-//! baseline file is read or written, so nothing has to travel between machines.
+//! counterbalanced pairs ([`perf_ml::gate::interleave`]) — the A/B practice of Chromium's
+//! Pinpoint: repeated, interleaved runs of both versions on the same machine, compared
+//! run against run. No baseline file is read or written, so nothing has to travel
+//! between machines.
 
 use anyhow::anyhow;
 use clap::{Args, Command, FromArgMatches};
 use dummy_site::SiteParams;
 use perf_core::engine::{self, EngineError};
+use perf_ml::gate::interleave::{order, Side};
 use perf_ml::gate::Gate;
 
 use crate::cli::GateArgs;
 use crate::gate_cmd::{finish, gate_fail, run_once, Once};
-use crate::runner::{runtime, usage, ExecOpts, Fail, Plan, TargetChoice};
+use perf_core::session::Plan;
 
-/// The two sides of an A/B gate.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Side {
-    /// A: the reference.
-    Reference,
-    /// B: the target judged against it.
-    Candidate,
-}
-
-/// The order of `2k` runs: counterbalanced pairs A B, B A, A B, …
-pub(crate) fn order(k: usize) -> impl Iterator<Item = Side> {
-    (0..k).flat_map(|pair| {
-        if pair % 2 == 0 {
-            [Side::Reference, Side::Candidate]
-        } else {
-            [Side::Candidate, Side::Reference]
-        }
-    })
-}
+use crate::fail::{runtime, usage, Fail};
+use crate::plan::{ExecOpts, TargetChoice};
 
 /// The reference's site options, parsed as `dummy-site` parses its own command line.
 pub(crate) fn reference_site(options: &str) -> Result<SiteParams, String> {
@@ -132,14 +115,6 @@ pub fn gate(a: &GateArgs, gate: &Gate, plan: &Plan) -> Result<u8, Fail> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn runs_alternate_in_counterbalanced_pairs() {
-        let o: Vec<Side> = order(3).collect();
-        use Side::{Candidate as B, Reference as A};
-        assert_eq!(o, [A, B, B, A, A, B]);
-        assert_eq!(order(5).filter(|s| *s == A).count(), 5);
-    }
 
     #[test]
     fn reference_site_options_are_the_sites_own() {

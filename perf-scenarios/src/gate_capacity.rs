@@ -15,22 +15,22 @@ use anyhow::anyhow;
 use perf_core::engine;
 use perf_core::Params;
 use perf_ml::gate::capacity::{Capacity, CapacityFinding, CapacityVerdict, Searched};
-use perf_ml::gate::capacity_search::{
-    baseline_search, gate_search, verdict, GATE_RUNS, GATE_TOLERANCE,
-};
-use perf_ml::gate::{CapacityBaseline, Gate};
+use perf_ml::gate::capacity_search::{baseline_search, gate_search, method, verdict};
+use perf_ml::gate::{CapacityBaseline, CapacityGateFile, Gate};
+use perf_ml::search::SearchReport;
 
 use crate::cli::GateArgs;
-use crate::gate_cmd::{check_writable, gate_fail, refuse_environment, target_of, write_json};
-use crate::runner::{runtime, usage, ExecOpts, Fail, SLO_FAILED};
+use crate::fail::{runtime, usage, Fail, SLO_FAILED};
+use crate::gate_cmd::{check_writable, gate_fail, refuse_environment, target_of};
+use crate::plan::{self, ExecOpts};
+use crate::registry;
 use crate::search::{execute, invalid, SearchPlan};
-use crate::{registry, runner};
 
 /// `gate --breaking-point` with the baseline file `file`.
 pub fn gate(a: &GateArgs, gate: &Gate, file: &Path) -> Result<u8, Fail> {
     let scenario = registry::find(&a.scenario).map_err(|e| usage(anyhow!(e)))?;
     let params = Params::resolve(scenario.name, &scenario.params, &[]).map_err(usage)?;
-    let slos = runner::slos(&scenario, &a.common.slo)?;
+    let slos = plan::slos(&scenario, &a.common.slo)?;
     perf_ml::search::check_slos(&slos).map_err(|e| usage(anyhow!("--slo: {e}")))?;
     let t = a.capacity_threshold;
     if !(t > 0.0 && t < 1.0) {
@@ -65,21 +65,13 @@ pub fn gate(a: &GateArgs, gate: &Gate, file: &Path) -> Result<u8, Fail> {
                 file.display()
             ))
         };
-        let mismatch = [
-            ("scenario", b.scenario.clone(), scenario.name.to_string()),
-            ("SLOs", b.slos.join(","), rules.join(",")),
-            ("parameters", b.params.clone(), params.to_string()),
-            (
-                "point duration",
-                format!("{} s", b.point_duration_s),
-                format!("{} s", duration.as_secs_f64()),
-            ),
-        ];
-        if let Some((name, was, now)) = mismatch.into_iter().find(|(_, was, now)| was != now) {
-            return Err(refuse(format!(
-                "searched with {name} {was}, this gate has {now}"
-            )));
-        }
+        b.check_for(
+            scenario.name,
+            &rules,
+            &params.to_string(),
+            duration.as_secs_f64(),
+        )
+        .map_err(refuse)?;
         let differences = b.differences(&engine::environment(in_process), &target);
         refuse_environment(file, &b.created_at, differences, a.allow_env_change)?;
         search = gate_search(&b.capacity, &file.display().to_string(), a.common.seed);
@@ -99,34 +91,21 @@ pub fn gate(a: &GateArgs, gate: &Gate, file: &Path) -> Result<u8, Fail> {
     }
     let searched = Searched::of(&report);
     let Some(baseline) = baseline else {
-        let Searched::Found(capacity) = searched else {
-            return Err(usage(anyhow!(
-                "--range {}..{}: the baseline search found no breaking point inside it ({}); give a range the target breaks in",
-                a.range.0,
-                a.range.1,
-                report.stop
-            )));
-        };
-        // A baseline whose interval alone spans more than the threshold could never
-        // show a drop: refuse it rather than write a gate that cannot fail.
-        let (lo, hi) = capacity.interval;
-        if capacity.spans_more_than(t) {
-            return Err(runtime(anyhow!(
-                "the baseline search's interval {lo:.1}..{hi:.1} req/s spans more than --capacity-threshold {:.1}% ({}); no baseline written — give the points more time (--duration) or the search a range the target breaks in",
-                t * 100.0,
-                report.stop
-            )));
-        }
-        CapacityBaseline::new(capacity, engine::environment(in_process), target, what)
-            .save(file)
-            .map_err(gate_fail)?;
+        let baseline = CapacityBaseline::new(
+            found(searched, &report, a.range, t)?,
+            engine::environment(in_process),
+            target,
+            what,
+        );
+        baseline.save(file).map_err(gate_fail)?;
+        let c = &baseline.capacity;
         println!(
             "baseline written: {}: breaking point {:.1} req/s [{:.1}, {:.1}] ({:.0}%)",
             file.display(),
-            capacity.estimate,
-            capacity.interval.0,
-            capacity.interval.1,
-            capacity.confidence * 100.0
+            c.estimate,
+            c.interval.0,
+            c.interval.1,
+            c.confidence * 100.0
         );
         return Ok(0);
     };
@@ -137,25 +116,14 @@ pub fn gate(a: &GateArgs, gate: &Gate, file: &Path) -> Result<u8, Fail> {
             report.stop
         ))
     })?;
-    let test = if finding.bracket {
-        format!(
-            "the search ended in a pass/fail bracket (no posterior): regressed only if its failure was measured below {:.1}% under the baseline's breaking point",
-            t * 100.0
-        )
-    } else {
-        format!(
-            "the breaking point's posterior intervals read as normal in log-load; one-sided z test of a drop beyond {:.1}% at alpha {alpha}",
-            t * 100.0
-        )
-    };
-    let method = format!(
-        "{test}; the gate's search warm-started from the baseline's breaking point over {:.1}..{:.1} req/s (±{:.0}%, at most {GATE_RUNS} runs)",
-        report.range.0,
-        report.range.1,
-        GATE_TOLERANCE * 100.0
-    );
-    let json = serde_json::json!({ "method": method, "finding": finding, "stop": report.stop });
-    write_json(&perf_core::results::layout::gate_json(&dir), &json).map_err(runtime)?;
+    let method = method(finding.bracket, t, alpha, report.range);
+    CapacityGateFile {
+        method: method.clone(),
+        finding: finding.clone(),
+        stop: report.stop,
+    }
+    .write(&dir)
+    .map_err(gate_fail)?;
     print!("{}", describe(&finding, searched, t));
     println!("method: {method}");
     if finding.verdict == CapacityVerdict::Regressed {
@@ -173,6 +141,35 @@ pub fn gate(a: &GateArgs, gate: &Gate, file: &Path) -> Result<u8, Fail> {
         );
         Ok(0)
     }
+}
+
+/// The breaking point a baseline search found, if it is one a gate can be judged
+/// against: inside `range`, with an interval narrower than the threshold `t`.
+fn found(
+    searched: Searched,
+    report: &SearchReport,
+    range: (f64, f64),
+    t: f64,
+) -> Result<Capacity, Fail> {
+    let Searched::Found(capacity) = searched else {
+        return Err(usage(anyhow!(
+            "--range {}..{}: the baseline search found no breaking point inside it ({}); give a range the target breaks in",
+            range.0,
+            range.1,
+            report.stop
+        )));
+    };
+    // A baseline whose interval alone spans more than the threshold could never show a
+    // drop: refuse it rather than write a gate that cannot fail.
+    let (lo, hi) = capacity.interval;
+    if capacity.spans_more_than(t) {
+        return Err(runtime(anyhow!(
+            "the baseline search's interval {lo:.1}..{hi:.1} req/s spans more than --capacity-threshold {:.1}% ({}); no baseline written — give the points more time (--duration) or the search a range the target breaks in",
+            t * 100.0,
+            report.stop
+        )));
+    }
+    Ok(capacity)
 }
 
 fn interval(c: &Capacity, bracket: bool) -> String {

@@ -6,7 +6,6 @@
 
 use anyhow::{anyhow, Context};
 use perf_core::engine::{self, signals, Target};
-use perf_core::results::layout;
 use perf_core::{LoadPoint, Params};
 use perf_ml::gate::{
     config_of, environment_differences, Baseline, Gate, GateError, GateParams, GateReport,
@@ -16,7 +15,11 @@ use perf_ml::gate::{
 use crate::cli::{CompareArgs, GateArgs, GateStats};
 use crate::gate_table::conclude;
 use crate::registry;
-use crate::runner::{execute, open, runtime, slos, usage, ExecOpts, Fail, Plan, TargetChoice};
+use perf_core::session::Plan;
+
+use crate::fail::{runtime, usage, Fail};
+use crate::plan::{open, slos, ExecOpts, TargetChoice};
+use crate::session::execute;
 
 fn checked(s: &GateStats) -> Result<Gate, Fail> {
     GateParams {
@@ -87,7 +90,7 @@ pub(crate) fn finish(
     dir: &std::path::Path,
     reference: &str,
 ) -> Result<u8, Fail> {
-    write_json(&layout::gate_json(dir), report).map_err(runtime)?;
+    report.write(dir).map_err(gate_fail)?;
     Ok(conclude(report, reference))
 }
 
@@ -139,22 +142,13 @@ pub fn gate(a: &GateArgs) -> Result<u8, Fail> {
                     file.display()
                 ))
             };
-            let need = gate.params().min_runs;
-            if b.runs.len() < need {
-                return Err(refuse(format!(
-                    "{} run(s), the gate needs at least {need} (the run is the sampling unit)",
-                    b.runs.len()
-                )));
-            }
             let configs: Vec<String> = plan.points.iter().map(config_of).collect();
             let configs: Vec<&str> = configs.iter().map(String::as_str).collect();
-            for r in &b.runs {
-                r.check_plan(plan.scenario.name, &configs)
-                    .map_err(|e| refuse(e.to_string()))?;
-            }
-            let m = gate.primary_comparisons_of(&b.runs[0]);
-            gate.detectable(b.runs.len(), a.repeat as usize, m)
-                .map_err(gate_fail)?;
+            b.check_for(&gate, plan.scenario.name, &configs, a.repeat as usize)
+                .map_err(|e| match e {
+                    GateError::Underpowered { .. } => gate_fail(e),
+                    other => refuse(other.to_string()),
+                })?;
             let differences = b.differences(&engine::environment(in_process), &target);
             refuse_environment(file, &b.created_at, differences, a.allow_env_change)?;
         }

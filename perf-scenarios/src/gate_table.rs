@@ -3,7 +3,7 @@
 
 use perf_ml::gate::{Finding, GateReport};
 
-use crate::runner::SLO_FAILED;
+use crate::fail::SLO_FAILED;
 
 /// Prints the table and the verdict; the exit code.
 pub(crate) fn conclude(r: &GateReport, reference: &str) -> u8 {

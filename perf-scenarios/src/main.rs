@@ -1,9 +1,10 @@
-//! `perf-scenarios`: parse the command line, run, print errors with their chain, exit
-//! with the contract's code.
+//! `perf-scenarios`: parse the command line, dispatch to the command, print errors with
+//! their chain, exit with the contract's code.
 
 mod bench_gate;
 mod browser_cmd;
 mod cli;
+mod fail;
 mod gate_ab;
 mod gate_capacity;
 mod gate_cmd;
@@ -12,24 +13,28 @@ mod list;
 mod mainjob;
 mod models;
 mod output;
+mod plan;
 mod plugins;
-mod prior;
 mod registry;
 mod report_cmd;
-mod runner;
 mod search;
+mod session;
 mod site_args;
 
 use std::process::ExitCode;
 
 use clap::Parser;
 
+use cli::{Cli, Cmd};
+use fail::Fail;
+use plan::ExecOpts;
+
 fn main() -> ExitCode {
-    let cli = match cli::Cli::try_parse() {
+    let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => return dummy_site::text::clap_exit(&e),
     };
-    match runner::run(cli) {
+    match run(cli) {
         Ok(code) => ExitCode::from(code),
         Err(fail) => {
             // Offending values are quoted at most 100 characters long.
@@ -39,5 +44,35 @@ fn main() -> ExitCode {
             );
             ExitCode::from(fail.code)
         }
+    }
+}
+
+/// Dispatches a parsed command line.
+fn run(cli: Cli) -> Result<u8, Fail> {
+    match cli.command {
+        None => mainjob::run(),
+        Some(Cmd::List) => {
+            print!("{}", list::render());
+            Ok(0)
+        }
+        Some(Cmd::Run(a)) => {
+            let plan = plan::plan_run(&a)?;
+            let done = session::execute(&plan, &ExecOpts::from_common(&a.common))?;
+            Ok(session::exit_code(&done, true))
+        }
+        Some(Cmd::Sweep(a)) => {
+            let plan = plan::plan_sweep(&a)?;
+            let done = session::execute(&plan, &ExecOpts::from_common(&a.common))?;
+            Ok(session::exit_code(&done, false))
+        }
+        Some(Cmd::Fit(a)) => models::fit(&a),
+        Some(Cmd::Predict(a)) => models::predict(&a),
+        Some(Cmd::Usl(a)) => models::usl(&a),
+        Some(Cmd::Search(a)) => search::run(&a),
+        Some(Cmd::Browser(a)) => browser_cmd::run(&a),
+        Some(Cmd::Gate(a)) => gate_cmd::gate(&a),
+        Some(Cmd::Compare(a)) => gate_cmd::compare(&a),
+        Some(Cmd::BenchGate(a)) => bench_gate::run(&a),
+        Some(Cmd::Report(a)) => report_cmd::run(&a),
     }
 }

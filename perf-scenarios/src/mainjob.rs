@@ -11,8 +11,12 @@ use perf_core::{parse_slos, LoadModel, LoadPoint, Params};
 use perf_ml::search::SearchParams;
 
 use crate::registry;
-use crate::runner::{execute, usage, ExecOpts, Fail, Plan, TargetChoice};
+use perf_core::session::Plan;
+
+use crate::fail::{usage, Fail};
+use crate::plan::{ExecOpts, TargetChoice};
 use crate::search::SearchPlan;
+use crate::session::execute;
 
 /// Workers of the main job's site.
 pub const WORKERS: usize = 4;
@@ -49,20 +53,7 @@ pub fn run() -> Result<u8, Fail> {
         &[("write_ratio".into(), "0".into())],
     )
     .map_err(usage)?;
-    let points = LOAD_FRACTIONS
-        .iter()
-        .map(|f| {
-            let rate = (capacity * f).round();
-            LoadPoint {
-                model: LoadModel::Open {
-                    rate,
-                    max_users: LoadModel::default_max_users(rate),
-                },
-                duration: Duration::from_secs(4),
-                params: params.clone(),
-            }
-        })
-        .collect();
+    let points = sweep_points(capacity, &params);
     println!(
         "main job: dummy site with {WORKERS} workers × {SERVICE_MS} ms service time → capacity {capacity:.0} req/s \
          (workers × 1000 / service time); sweeping `api` (reads only) from {:.0} to {:.0} req/s",
@@ -138,13 +129,41 @@ pub fn run() -> Result<u8, Fail> {
     }
     browser_check(opts)?;
     println!("\nreport: the sweep, its models and the search");
+    let page = write_report(&done.dir, &search_dir)?;
+    println!("report written to {}", page.display());
+    Ok(crate::search::exit_code(&report, None))
+}
+
+/// The sweep: open-model points at [`LOAD_FRACTIONS`] of the capacity, 4 s each.
+fn sweep_points(capacity: f64, params: &Params) -> Vec<LoadPoint> {
+    LOAD_FRACTIONS
+        .iter()
+        .map(|f| {
+            let rate = (capacity * f).round();
+            LoadPoint {
+                model: LoadModel::Open {
+                    rate,
+                    max_users: LoadModel::default_max_users(rate),
+                },
+                duration: Duration::from_secs(4),
+                params: params.clone(),
+            }
+        })
+        .collect()
+}
+
+/// The report of the sweep in `dir`, with the models and the search in `search_dir`.
+fn write_report(
+    dir: &std::path::Path,
+    search_dir: &std::path::Path,
+) -> Result<std::path::PathBuf, Fail> {
     let plugins = crate::plugins::all(&[]).map_err(|e| usage(anyhow::anyhow!(e)))?;
-    let page = crate::report_cmd::write(
+    crate::report_cmd::write(
         &perf_ml::report::ReportParams {
-            dir: done.dir.clone(),
+            dir: dir.to_path_buf(),
             models: "models".into(),
             history: Vec::new(),
-            search: Some(perf_core::results::layout::search_json(&search_dir)),
+            search: Some(perf_core::results::layout::search_json(search_dir)),
             current: None,
             growth: None,
             target_rate: None,
@@ -152,9 +171,7 @@ pub fn run() -> Result<u8, Fail> {
             today: chrono::Local::now().date_naive(),
         },
         &plugins,
-    )?;
-    println!("report written to {}", page.display());
-    Ok(crate::search::exit_code(&report, None))
+    )
 }
 
 /// The `checkout` flow in headless Chromium, when chromedriver is installed.

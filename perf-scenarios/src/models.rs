@@ -7,7 +7,7 @@ use perf_ml::usl::{fit_usl, read_usl_csv};
 use perf_ml::MlError;
 
 use crate::cli::{FitArgs, PredictArgs, UslArgs};
-use crate::runner::{runtime, usage, Fail};
+use crate::fail::{runtime, usage, Fail};
 
 /// Bad data is the user's input (exit 2); a fit that fails is a runtime failure (exit 1).
 pub fn ml_fail(e: MlError) -> Fail {
@@ -33,7 +33,7 @@ fn ms(us: f64) -> String {
 pub fn predict(a: &PredictArgs) -> Result<u8, Fail> {
     let model = ModelFile::load(&a.model).map_err(ml_fail)?;
     let mut overrides = Vec::new();
-    for (k, v) in crate::runner::overrides(&a.params)? {
+    for (k, v) in crate::plan::overrides(&a.params)? {
         let v: f64 = v
             .parse()
             .ok()
@@ -41,7 +41,7 @@ pub fn predict(a: &PredictArgs) -> Result<u8, Fail> {
             .ok_or_else(|| usage(anyhow!("--param {k}: '{v}' is not a number")))?;
         overrides.push((k, v));
     }
-    let closed = model.training.load_model == "closed";
+    let closed = model.training.load_model == perf_core::ModelKind::Closed;
     let load = match (a.rate, a.users, closed) {
         (Some(r), None, false) => r,
         (None, Some(u), true) => u as f64,

@@ -2,30 +2,17 @@
 //! and the summary table.
 
 use std::io::IsTerminal;
-use std::path::Path;
 
 use indicatif::{ProgressBar, ProgressStyle};
 use perf_core::engine::PointOutcome;
 use perf_core::LoadPoint;
 
-use perf_core::Slo;
+use perf_core::session::{Observer, Opened};
 
-/// What the header line says.
-#[derive(Debug)]
-pub struct Header<'a> {
-    /// Scenario name.
-    pub scenario: &'a str,
-    /// SLOs judged.
-    pub slos: &'a [Slo],
-    /// Points planned (at most, for a search).
-    pub points: usize,
-    /// Length of each.
-    pub duration: std::time::Duration,
-}
-
-/// Reports the progress of a plan.
-#[derive(Debug)]
-pub struct Progress {
+/// The console's view of a session: the header, a progress bar across points on a
+/// terminal (plain lines otherwise), each point's figures, and the table at the end.
+#[derive(Debug, Default)]
+pub struct Console {
     bar: Option<ProgressBar>,
     total: usize,
 }
@@ -43,22 +30,34 @@ fn load_label(p: &LoadPoint) -> String {
     }
 }
 
-impl Progress {
-    /// Prints the header and starts the bar.
-    pub fn new(h: Header<'_>, host: &str, embedded: bool, dir: &Path) -> Self {
-        let target = if embedded {
-            format!("{host} (embedded dummy site)")
+impl Console {
+    fn line(&self, msg: &str) {
+        match &self.bar {
+            Some(b) => b.println(msg),
+            None => eprintln!("{msg}"),
+        }
+    }
+}
+
+impl Observer for Console {
+    fn browsers_started(&mut self, sessions: usize, median_start_ms: f64) {
+        println!(
+            "browser users: {sessions} headless Chromium session(s), started in {median_start_ms:.0} ms each (median)"
+        );
+    }
+
+    fn opened(&mut self, h: &Opened<'_>) {
+        let target = if h.in_process {
+            format!("{} (embedded dummy site)", h.host)
         } else {
-            host.to_string()
+            h.host.to_string()
         };
         let slos: Vec<&str> = h.slos.iter().map(|s| s.rule.as_str()).collect();
+        self.total = h.points;
         if h.points == 0 {
             println!("scenario {} → {target}: browser steps only", h.scenario);
-            println!("results: {}", dir.display());
-            return Self {
-                bar: None,
-                total: 0,
-            };
+            println!("results: {}", h.dir.display());
+            return;
         }
         println!(
             "scenario {} → {target}: {} point(s) of {:.0}s; SLO {}",
@@ -71,8 +70,8 @@ impl Progress {
                 slos.join(", ")
             }
         );
-        println!("results: {}", dir.display());
-        let bar = std::io::stderr().is_terminal().then(|| {
+        println!("results: {}", h.dir.display());
+        self.bar = std::io::stderr().is_terminal().then(|| {
             let b = ProgressBar::new(h.points as u64);
             b.set_style(
                 ProgressStyle::with_template("{bar:30} {pos}/{len} points {elapsed_precise} {msg}")
@@ -80,14 +79,9 @@ impl Progress {
             );
             b
         });
-        Self {
-            bar,
-            total: h.points,
-        }
     }
 
-    /// A point begins.
-    pub fn start_point(&mut self, index: usize, p: &LoadPoint) {
+    fn start_point(&mut self, index: usize, p: &LoadPoint) {
         let msg = format!("point {}/{}: {}", index + 1, self.total, load_label(p));
         match &self.bar {
             Some(b) => b.set_message(msg),
@@ -95,16 +89,11 @@ impl Progress {
         }
     }
 
-    /// A message between points.
-    pub fn note(&self, msg: &str) {
-        match &self.bar {
-            Some(b) => b.println(msg),
-            None => eprintln!("{msg}"),
-        }
+    fn note(&mut self, msg: &str) {
+        self.line(msg);
     }
 
-    /// A point ended.
-    pub fn end_point(&mut self, o: &PointOutcome) {
+    fn end_point(&mut self, o: &PointOutcome) {
         let r = &o.detail.row;
         let mut line = format!(
             "  {:>8.1} req/s achieved, p50 {} ms, p95 {} ms, p99 {} ms (n={}), errors {:.2}%{}, dropped {}{}",
@@ -148,14 +137,13 @@ impl Progress {
                 "\n    ! generator saturated ({why}): this point is not evidence about the target"
             ));
         }
-        self.note(&line);
+        self.line(&line);
         if let Some(b) = &self.bar {
             b.inc(1);
         }
     }
 
-    /// The table of all points.
-    pub fn finish(&mut self, outcomes: &[PointOutcome], interrupted: Option<i32>) {
+    fn finish(&mut self, outcomes: &[PointOutcome], interrupted: Option<i32>) {
         if let Some(b) = self.bar.take() {
             b.finish_and_clear();
         }

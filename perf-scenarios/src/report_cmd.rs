@@ -7,7 +7,7 @@ use anyhow::anyhow;
 use perf_ml::report::{Plugins, ReportParams};
 
 use crate::cli::ReportArgs;
-use crate::runner::{runtime, usage, Fail};
+use crate::fail::{runtime, usage, Fail};
 
 /// `report`.
 pub fn run(a: &ReportArgs) -> Result<u8, Fail> {

@@ -1,78 +1,19 @@
 //! `search`: the breaking-point search against the embedded site or a host. perf-ml
-//! chooses each arrival rate; [`EngineProbe`] runs it as a real load point through the
-//! session, so every point lands in `runs.csv` like a sweep's, and the search's answer
-//! is printed and written to `search.json`.
+//! chooses each arrival rate; perf-core's `EngineProbe` runs it as a real load point of
+//! the session, so every point lands in `runs.csv` like a sweep's, and the search's
+//! answer is printed and written to `search.json`.
 
 use std::time::Duration;
 
 use anyhow::anyhow;
-use perf_core::probe::{LoadProbe, ProbeOutcome};
-use perf_core::{LoadModel, LoadPoint, Params, Slo};
-use perf_ml::search::{SearchError, SearchParams, SearchReport, StopReason, Strategy};
+use perf_core::session::EngineProbe;
+use perf_core::{Params, Slo};
+use perf_ml::search::{evidence, SearchError, SearchParams, SearchReport, StopReason, Strategy};
 
 use crate::cli::SearchArgs;
-use crate::runner::{runtime, usage, ExecOpts, Fail, Session, SLO_FAILED};
-use crate::{registry, runner};
-
-/// Runs load points at the rates the search asks for.
-#[derive(Debug)]
-pub struct EngineProbe<'a> {
-    session: &'a mut Session,
-    slos: Vec<Slo>,
-    params: Params,
-    duration: Duration,
-    max_users: Option<usize>,
-    /// The exit code of a point that could not be run.
-    failed: Option<u8>,
-}
-
-/// A point could not be run; the session's failure is kept for its exit code.
-#[derive(Debug)]
-pub struct PointFailed(anyhow::Error);
-
-impl std::fmt::Display for PointFailed {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{:#}", self.0)
-    }
-}
-
-impl std::error::Error for PointFailed {}
-
-impl LoadProbe for EngineProbe<'_> {
-    type Error = PointFailed;
-
-    fn probe(&mut self, rate: f64) -> Result<ProbeOutcome, PointFailed> {
-        if let Some(sig) = self.session.interrupted() {
-            return Err(PointFailed(anyhow!("interrupted by signal {sig}")));
-        }
-        let point = LoadPoint {
-            model: LoadModel::Open {
-                rate,
-                max_users: self
-                    .max_users
-                    .unwrap_or_else(|| LoadModel::default_max_users(rate)),
-            },
-            duration: self.duration,
-            params: self.params.clone(),
-        };
-        match self.session.run_point(&point) {
-            Ok(o) => Ok(ProbeOutcome::from_point(
-                rate,
-                &o.detail,
-                &o.timeline,
-                o.interrupted,
-            )),
-            Err(f) => {
-                self.failed = Some(f.code);
-                Err(PointFailed(f.error))
-            }
-        }
-    }
-
-    fn slos(&self) -> &[Slo] {
-        &self.slos
-    }
-}
+use crate::fail::{self, runtime, usage, Fail, SLO_FAILED};
+use crate::plan::{self, ExecOpts};
+use crate::{registry, session};
 
 /// Everything a search needs, checked.
 #[derive(Debug)]
@@ -101,9 +42,9 @@ pub(crate) fn invalid(e: SearchError) -> Fail {
 /// `search` from the command line.
 pub fn run(a: &SearchArgs) -> Result<u8, Fail> {
     let scenario = registry::find(&a.scenario).map_err(|e| usage(anyhow!(e)))?;
-    let fixed = runner::overrides(&a.params)?;
+    let fixed = plan::overrides(&a.params)?;
     let params = Params::resolve(scenario.name, &scenario.params, &fixed).map_err(usage)?;
-    let slos = runner::slos(&scenario, &a.common.slo)?;
+    let slos = plan::slos(&scenario, &a.common.slo)?;
     perf_ml::search::check_slos(&slos).map_err(|e| usage(anyhow!("--slo: {e}")))?;
     let search = SearchParams {
         lo: a.range.0,
@@ -115,14 +56,17 @@ pub fn run(a: &SearchArgs) -> Result<u8, Fail> {
         noise: a.noise,
         seed: a.common.seed,
         prior: match &a.prior {
-            Some(path) => Some(crate::prior::load(
-                path,
-                &crate::prior::Expect {
-                    scenario: scenario.name,
-                    params: &params,
-                    slos: &slos,
-                },
-            )?),
+            Some(path) => Some(
+                evidence::load(
+                    path,
+                    &evidence::Expect {
+                        scenario: scenario.name,
+                        params: &params,
+                        slos: &slos,
+                    },
+                )
+                .map_err(|e| usage(anyhow!("--prior: {e}")))?,
+            ),
             None => None,
         },
     }
@@ -159,8 +103,8 @@ pub fn execute(
     opts: &ExecOpts,
 ) -> Result<(SearchReport, Option<i32>, std::path::PathBuf), Fail> {
     let p = plan.search.params();
-    let mut session = Session::open(&plan.scenario, &plan.slos, p.max_runs, plan.duration, opts)?;
-    session.ui().note(&format!(
+    let mut session = session::open(&plan.scenario, &plan.slos, p.max_runs, plan.duration, opts)?;
+    session.note(&format!(
         "searching {:.1} .. {:.1} req/s for the highest rate meeting the SLOs (strategy {}, ±{:.1}%, at most {} runs)",
         p.lo,
         p.hi,
@@ -168,17 +112,15 @@ pub fn execute(
         p.tolerance * 100.0,
         p.max_runs
     ));
-    let mut probe = EngineProbe {
-        session: &mut session,
-        slos: plan.slos.clone(),
-        params: plan.params.clone(),
-        duration: plan.duration,
-        max_users: plan.max_users,
-        failed: None,
-    };
+    let mut probe = EngineProbe::new(
+        &mut session,
+        plan.slos.clone(),
+        plan.params.clone(),
+        plan.duration,
+        plan.max_users,
+    );
     let result = plan.search.run(&mut probe);
-    let failed = probe.failed;
-    let dir = session.dir().to_path_buf();
+    let failure = probe.failure();
     let done = session.finish();
     let report = match result {
         Ok(r) => r,
@@ -187,7 +129,7 @@ pub fn execute(
         }
         Err(e @ SearchError::Probe { .. }) => {
             return Err(Fail {
-                code: failed.unwrap_or(1),
+                code: failure.map_or(1, |f| fail::session(f).code),
                 error: e.into(),
             })
         }
@@ -195,21 +137,16 @@ pub fn execute(
     };
     print!("{report}");
     // What the search was about travels with it, so that `--prior` can check it.
-    let mut value = serde_json::to_value(&report).expect("serialisable");
-    if let Some(obj) = value.as_object_mut() {
-        obj.insert("scenario".into(), plan.scenario.name.into());
-        obj.insert(
-            "slos".into(),
-            plan.slos.iter().map(|s| s.rule.clone()).collect(),
-        );
-        obj.insert("params".into(), plan.params.to_string().into());
-    }
-    let json = serde_json::to_string_pretty(&value).expect("serialisable");
-    let path = perf_core::results::layout::search_json(&dir);
-    perf_core::atomic::write(&path, (json + "\n").as_bytes())
-        .map_err(|e| runtime(anyhow!(e).context(format!("cannot write {}", path.display()))))?;
+    let path = perf_ml::search::file::write(
+        &done.dir,
+        &report,
+        plan.scenario.name,
+        &plan.slos,
+        &plan.params,
+    )
+    .map_err(runtime)?;
     println!("search written to {}", path.display());
-    Ok((report, done.interrupted, dir))
+    Ok((report, done.interrupted, done.dir))
 }
 
 /// Parses `LOW..HIGH` in requests per second.

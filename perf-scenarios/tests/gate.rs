@@ -192,7 +192,7 @@ fn bad_baselines_are_refused_before_any_load() {
     std::fs::write(&base, few.to_string()).unwrap();
     expect_usage(
         &gate(&out, &base, &[]),
-        "2 run(s), the gate needs at least 3 (the run is the sampling unit)",
+        "the baseline has 2 run(s); the gate needs at least 3 (the run is the sampling unit)",
     );
     v["schema"] = 2.into();
     std::fs::write(&base, v.to_string()).unwrap();

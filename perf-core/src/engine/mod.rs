@@ -409,6 +409,9 @@ fn goose_config(
 }
 
 /// Runs one load point. Call from a Tokio runtime; one point at a time per process.
+///
+/// Long on purpose: the order in which the recorder, pacer, sampler, browser users and
+/// Goose start and stop is the point's timing contract, and it reads best top to bottom.
 pub async fn run_point(spec: &PointSpec) -> Result<PointOutcome, EngineError> {
     signals::install().map_err(EngineError::Signals)?;
     warnings::install();
@@ -698,6 +701,9 @@ fn mean(v: impl Iterator<Item = f64>) -> Option<f64> {
     (n > 0).then(|| s / n as f64)
 }
 
+/// The point's detail and timeline from the recorder. Long on purpose: it fills the
+/// `runs.csv` row field by field in the contract's order, then the per-endpoint
+/// summaries, SLO verdicts and saturation checks that row depends on.
 fn summarize(
     spec: &PointSpec,
     rec: &Recorder,
@@ -777,7 +783,7 @@ fn summarize(
     let row = PointRow {
         run_id: spec.run_id.clone(),
         scenario: spec.scenario.name.to_string(),
-        model: model.name().to_string(),
+        model: model.kind(),
         users,
         target_rps,
         duration_s: secs,

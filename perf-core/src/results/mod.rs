@@ -272,7 +272,7 @@ impl ResultsWriter {
         let mut rec = vec![
             r.run_id.clone(),
             r.scenario.clone(),
-            r.model.clone(),
+            r.model.to_string(),
             r.users.to_string(),
             opt(r.target_rps),
             format!("{:.3}", r.duration_s),

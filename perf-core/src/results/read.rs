@@ -168,7 +168,8 @@ const OPTIONAL_RUNS_COLUMNS: [&str; 6] = [
     "fail_max_us",
 ];
 
-/// Reads `runs.csv`. Parameter columns are every column after the contract's.
+/// Reads `runs.csv`. Parameter columns are every column after the contract's. Long
+/// because it reads the contract's columns one by one, each with its own check.
 pub fn read_runs(path: &Path) -> Result<Vec<PointRow>, ResultsError> {
     let (mut rdr, cols) = open_csv(path)?;
     let malformed = |e: csv::Error| malformed(path, e);
@@ -221,11 +222,11 @@ pub fn read_runs(path: &Path) -> Result<Vec<PointRow>, ResultsError> {
         out.push(PointRow {
             run_id: row.text("run_id")?,
             scenario: row.text("scenario")?,
-            model: match row.text("model")?.as_str() {
-                m @ ("open" | "closed") => m.to_string(),
-                other => {
-                    let (_, i) = row.cell("model")?;
-                    return Err(row.bad("model", i, other, "expected open or closed"));
+            model: match row.text("model")?.parse() {
+                Ok(m) => m,
+                Err(_) => {
+                    let (v, i) = row.cell("model")?;
+                    return Err(row.bad("model", i, v, "expected open or closed"));
                 }
             },
             users: row.u64("users")?,

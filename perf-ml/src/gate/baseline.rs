@@ -9,7 +9,7 @@ use perf_core::summary::Environment;
 use serde::{Deserialize, Serialize};
 
 use super::capacity::Capacity;
-use super::{GateError, RunSample};
+use super::{Gate, GateError, RunSample};
 
 /// The baseline schema this build reads and writes.
 /// Version 2: several runs (`runs`), each endpoint with its p50 and p95; version 1 kept
@@ -69,6 +69,32 @@ impl Baseline {
     /// (known before any load), one line each (empty when nothing does).
     pub fn differences(&self, now: &Environment, target: &serde_json::Value) -> Vec<String> {
         differences((&self.runs[0].environment, &self.target), (now, target))
+    }
+
+    /// Whether this baseline can judge `repeat` new runs of a plan, known before any
+    /// load: as many runs as `gate` needs, each of `scenario` with the points `configs`
+    /// ([`super::config_of`] of each), and so many runs on both sides that the exact test
+    /// could find a latency regression at all ([`Gate::detectable`]).
+    pub fn check_for(
+        &self,
+        gate: &Gate,
+        scenario: &str,
+        configs: &[&str],
+        repeat: usize,
+    ) -> Result<(), GateError> {
+        let need = gate.params().min_runs;
+        if self.runs.len() < need {
+            return Err(GateError::TooFewRuns {
+                side: "the baseline",
+                found: self.runs.len(),
+                need,
+            });
+        }
+        for r in &self.runs {
+            r.check_plan(scenario, configs)?;
+        }
+        let m = gate.primary_comparisons_of(&self.runs[0]);
+        gate.detectable(self.runs.len(), repeat, m)
     }
 }
 
@@ -134,7 +160,8 @@ fn read(path: &Path, want: Kind) -> Result<serde_json::Value, GateError> {
     }
 }
 
-fn save<T: Serialize>(value: &T, path: &Path) -> Result<(), GateError> {
+/// Writes `value` as pretty JSON to `path`, creating its folder, whole or not at all.
+pub(super) fn save<T: Serialize>(value: &T, path: &Path) -> Result<(), GateError> {
     let write = |source| GateError::Write {
         path: path.to_path_buf(),
         source,
@@ -142,7 +169,7 @@ fn save<T: Serialize>(value: &T, path: &Path) -> Result<(), GateError> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(write)?;
     }
-    let body = serde_json::to_string_pretty(value).expect("a baseline serializes");
+    let body = serde_json::to_string_pretty(value).expect("gate files serialize");
     perf_core::atomic::write(path, (body + "\n").as_bytes()).map_err(write)
 }
 
@@ -218,6 +245,34 @@ impl CapacityBaseline {
     /// [`Baseline::differences`]).
     pub fn differences(&self, now: &Environment, target: &serde_json::Value) -> Vec<String> {
         differences((&self.environment, &self.target), (now, target))
+    }
+
+    /// Whether this breaking point was searched for what the gate searches: the first of
+    /// scenario, SLO rules, parameters and point length that differs, as `searched with
+    /// <what> <then>, this gate has <now>`.
+    pub fn check_for(
+        &self,
+        scenario: &str,
+        slos: &[String],
+        params: &str,
+        point_duration_s: f64,
+    ) -> Result<(), String> {
+        let mismatch = [
+            ("scenario", self.scenario.clone(), scenario.to_string()),
+            ("SLOs", self.slos.join(","), slos.join(",")),
+            ("parameters", self.params.clone(), params.to_string()),
+            (
+                "point duration",
+                format!("{} s", self.point_duration_s),
+                format!("{point_duration_s} s"),
+            ),
+        ];
+        match mismatch.into_iter().find(|(_, was, now)| was != now) {
+            Some((name, was, now)) => {
+                Err(format!("searched with {name} {was}, this gate has {now}"))
+            }
+            None => Ok(()),
+        }
     }
 }
 

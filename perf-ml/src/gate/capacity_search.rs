@@ -91,6 +91,29 @@ pub fn verdict(
     })
 }
 
+/// The gate's method in words, for `gate.json` and the console: the test its finding
+/// used (`bracket`: a pass/fail bracket, else the z test on the posterior intervals) at
+/// `threshold` and `alpha`, and the search over `range`.
+pub fn method(bracket: bool, threshold: f64, alpha: f64, range: (f64, f64)) -> String {
+    let test = if bracket {
+        format!(
+            "the search ended in a pass/fail bracket (no posterior): regressed only if its failure was measured below {:.1}% under the baseline's breaking point",
+            threshold * 100.0
+        )
+    } else {
+        format!(
+            "the breaking point's posterior intervals read as normal in log-load; one-sided z test of a drop beyond {:.1}% at alpha {alpha}",
+            threshold * 100.0
+        )
+    };
+    format!(
+        "{test}; the gate's search warm-started from the baseline's breaking point over {:.1}..{:.1} req/s (±{:.0}%, at most {GATE_RUNS} runs)",
+        range.0,
+        range.1,
+        GATE_TOLERANCE * 100.0
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -54,11 +54,15 @@ mod baseline;
 pub mod capacity;
 pub mod capacity_search;
 mod compare;
+pub mod criterion;
+mod file;
+pub mod interleave;
 mod sample;
 pub mod stats;
 
 pub use baseline::{environment_differences, Baseline, CapacityBaseline, BASELINE_SCHEMA};
 pub use compare::{Finding, GateReport, Verdict};
+pub use file::CapacityGateFile;
 pub use sample::{config_of, EndpointSample, PointSample, RunSample};
 
 /// What can go wrong in the gate. Every variant but [`GateError::Write`] is bad input.

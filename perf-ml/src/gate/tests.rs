@@ -384,3 +384,92 @@ fn environment_differences_are_listed() {
         ]
     );
 }
+
+#[test]
+fn a_baseline_is_checked_against_the_plan_before_any_load() {
+    let g = gate();
+    let config = "open 100 req/s for 12 s, no parameters";
+    let b = Baseline::new(runs(3, 5, 10.0, 0.02, 0.0), serde_json::json!({}));
+    assert!(b.check_for(&g, "api", &[config], 5).is_ok());
+    let e = |b: &Baseline, scenario: &str, configs: &[&str], repeat: usize| {
+        b.check_for(&g, scenario, configs, repeat)
+            .unwrap_err()
+            .to_string()
+    };
+    assert_eq!(
+        e(&b, "checkout", &[config], 5),
+        "cannot compare: the baseline is of scenario 'api', this run of 'checkout'"
+    );
+    assert_eq!(
+        e(&b, "api", &["open 200 req/s for 12 s, no parameters"], 5),
+        "cannot compare: point 0: the baseline ran open 100 req/s for 12 s, no parameters, this run open 200 req/s for 12 s, no parameters"
+    );
+    assert!(e(&b, "api", &[config, config], 5).contains("1 load point(s), this run 2"));
+    // 5 against 2 runs: at best p = 1/21, above Holm's first bar 0.05 / 3.
+    assert!(e(&b, "api", &[config], 2).contains("cannot pass Holm's first bar"));
+    let two = Baseline::new(runs(4, 2, 10.0, 0.02, 0.0), serde_json::json!({}));
+    assert_eq!(
+        e(&two, "api", &[config], 5),
+        "the baseline has 2 run(s); the gate needs at least 3 (the run is the sampling unit)"
+    );
+}
+
+#[test]
+fn gate_json_is_written_whole_into_the_results_directory() {
+    let d = tempfile::tempdir().unwrap();
+    let report = gate()
+        .compare(&runs(5, 5, 10.0, 0.02, 0.0), &runs(6, 5, 10.0, 0.02, 0.0))
+        .unwrap();
+    let path = report.write(d.path()).unwrap();
+    assert_eq!(path, perf_core::results::layout::gate_json(d.path()));
+    let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    assert_eq!(v["method"], report.method.as_str());
+    assert_eq!(
+        v["findings"].as_array().unwrap().len(),
+        report.findings.len()
+    );
+    // A results directory that cannot take it is a write error naming the file.
+    let file = d.path().join("not-a-dir");
+    std::fs::write(&file, "x").unwrap();
+    let e = report.write(&file).unwrap_err();
+    assert!(matches!(e, GateError::Write { .. }), "{e}");
+    assert!(e.to_string().contains("not-a-dir/gate.json"), "{e}");
+}
+
+#[test]
+fn a_breaking_point_baseline_names_what_it_was_searched_with() {
+    let b = CapacityBaseline::new(
+        capacity::Capacity {
+            estimate: 800.0,
+            interval: (780.0, 820.0),
+            confidence: 0.9,
+        },
+        env(),
+        serde_json::json!({}),
+        ("api", vec!["p95<30ms".into()], "size=64".into(), 6.0),
+    );
+    let slos = ["p95<30ms".to_string()];
+    assert_eq!(b.check_for("api", &slos, "size=64", 6.0), Ok(()));
+    assert_eq!(
+        b.check_for("checkout", &slos, "size=64", 6.0),
+        Err("searched with scenario api, this gate has checkout".into())
+    );
+    assert_eq!(
+        b.check_for("api", &["p95<50ms".into()], "size=64", 6.0),
+        Err("searched with SLOs p95<30ms, this gate has p95<50ms".into())
+    );
+    assert_eq!(
+        b.check_for("api", &slos, "size=64", 10.0),
+        Err("searched with point duration 6 s, this gate has 10 s".into())
+    );
+    let m = capacity_search::method(false, 0.05, 0.05, (400.0, 1600.0));
+    assert!(
+        m.starts_with("the breaking point's posterior intervals read as normal"),
+        "{m}"
+    );
+    assert!(
+        m.contains("over 400.0..1600.0 req/s (±3%, at most 8 runs)"),
+        "{m}"
+    );
+    assert!(capacity_search::method(true, 0.05, 0.05, (1.0, 2.0)).contains("pass/fail bracket"));
+}

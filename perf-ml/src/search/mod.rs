@@ -97,6 +97,8 @@
 //! ```
 
 mod bracket;
+pub mod evidence;
+pub mod file;
 pub mod law;
 pub mod margin;
 pub mod posterior;
@@ -110,6 +112,8 @@ use std::str::FromStr;
 use perf_core::probe::{LoadProbe, ProbeOutcome};
 
 use bracket::{ramp_step, Bracket};
+pub use evidence::EvidenceError;
+pub use file::{SearchFile, SearchFileError};
 use law::ShedLaw;
 pub use prior::{Prior, PriorPoint, PriorUse};
 pub use report::{IntervalKind, Noise, NoiseSource, SearchPoint, SearchReport, StopReason};
@@ -432,6 +436,8 @@ impl Search {
     }
 
     /// Where the search stands; `guess` is a prior's breaking point to step out from.
+    /// Long because it is the search's decision table (no pass yet, no failure yet, a
+    /// bracket, a posterior) kept in one place so every case is read against the others.
     fn assess(&self, ev: &[Evidence], guess: Option<f64>) -> Assessment {
         let usable: Vec<&Evidence> = ev.iter().filter(|e| e.usable()).collect();
         let cap = ev

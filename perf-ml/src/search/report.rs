@@ -8,7 +8,7 @@ use super::margin::{worst_endpoint, worst_rule};
 use super::{Assessment, Evidence, PriorUse, Search, Strategy};
 
 /// Why the search stopped.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case", tag = "reason")]
 pub enum StopReason {
     /// The interval is within the tolerance.

@@ -1,27 +1,11 @@
 //! `breaking_point`: the breaking point a search found (`search.json`, written by
 //! `perf-scenarios search` and the main job), read back as typed fields.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::report::html::esc;
 use crate::report::{Input, Page, Plugin};
-use crate::search::IntervalKind;
-
-/// The fields of `search.json` the report uses ([`crate::search::SearchReport`] as
-/// written; files from before `interval_kind` was recorded have none).
-#[derive(Debug, Deserialize)]
-struct SearchFile {
-    estimate: Option<f64>,
-    /// The upper end is `null` when the breaking point may lie above the range.
-    interval: Option<(f64, Option<f64>)>,
-    #[serde(default)]
-    interval_kind: Option<IntervalKind>,
-    confidence: Option<f64>,
-    #[serde(default)]
-    points: Vec<serde_json::Value>,
-    #[serde(default)]
-    breaking_slo: Option<String>,
-}
+use crate::search::SearchFile;
 
 /// A search's breaking point.
 #[derive(Debug, Clone, Serialize)]
@@ -64,11 +48,8 @@ impl Plugin for BreakingPointPlugin {
                 path.display()
             ));
         }
-        let f: SearchFile = std::fs::read(&path)
-            .map_err(|e| e.to_string())
-            .and_then(|b| serde_json::from_slice(&b).map_err(|e| e.to_string()))
-            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-        let (Some(estimate), Some((low, high))) = (f.estimate, f.interval) else {
+        let f = SearchFile::read(&path).map_err(|e| e.to_string())?;
+        let (Some(estimate), Some((low, high))) = (f.estimate, f.bounds()) else {
             return Err(format!(
                 "the search in {} found no breaking point",
                 path.display()

@@ -1,21 +1,18 @@
-//! `search --prior`: the earlier evidence a warm-started search begins from
-//! ([`perf_ml::search::prior`]), read from a results directory (its points judged under
-//! the current SLOs), a `search.json` (its breaking point, when it was searched under
-//! the same SLOs), or a model file from `fit` (its capacity at the SLOs, with its
-//! interval). Evidence of another scenario, or a file that is none of these, is bad
-//! input.
+//! The earlier evidence a warm-started search begins from ([`super::prior`]), read from
+//! a results directory (its points judged under the current SLOs), a `search.json` (its
+//! breaking point, when it was searched under the same SLOs), or a model file from `fit`
+//! (its capacity at the SLOs, with its interval): [`load`]. Evidence of another
+//! scenario, or a file that is none of these, is an [`EvidenceError`] naming the file.
 
 use std::path::{Path, PathBuf};
 
-use anyhow::anyhow;
 use perf_core::probe::ProbeOutcome;
 use perf_core::results::{layout, read_point, read_timeline};
-use perf_core::{LoadModel, Params, Slo};
-use perf_ml::analyze::capacity::{capacity_at_slo, slo_limits};
-use perf_ml::model_file::ModelFile;
-use perf_ml::search::{Prior, PriorPoint};
+use perf_core::{LoadModel, ModelKind, Params, Slo};
 
-use crate::runner::{usage, Fail};
+use super::{Prior, PriorPoint, SearchFile, SearchFileError, StopReason};
+use crate::analyze::capacity::{capacity_at_slo, slo_limits};
+use crate::model_file::ModelFile;
 
 /// What a prior must match.
 #[derive(Debug)]
@@ -28,12 +25,25 @@ pub struct Expect<'a> {
     pub slos: &'a [Slo],
 }
 
-fn bad(path: &Path, why: impl std::fmt::Display) -> Fail {
-    usage(anyhow!("--prior: {}: {why}", path.display()))
+/// Why a file or directory is no evidence for the search.
+#[derive(Debug, thiserror::Error)]
+#[error("{}: {reason}", path.display())]
+pub struct EvidenceError {
+    /// The file or directory.
+    pub path: PathBuf,
+    /// What is wrong.
+    pub reason: String,
+}
+
+fn bad(path: &Path, why: impl std::fmt::Display) -> EvidenceError {
+    EvidenceError {
+        path: path.to_path_buf(),
+        reason: why.to_string(),
+    }
 }
 
 /// Reads the prior at `path`.
-pub fn load(path: &Path, want: &Expect<'_>) -> Result<Prior, Fail> {
+pub fn load(path: &Path, want: &Expect<'_>) -> Result<Prior, EvidenceError> {
     if path.is_dir() {
         let search = layout::search_json(path);
         if search.is_file() {
@@ -64,22 +74,14 @@ pub fn load(path: &Path, want: &Expect<'_>) -> Result<Prior, Fail> {
 /// An earlier search searched under the same SLOs and parameters: its breaking point
 /// and points. `None` when either differs (or it does not say): its points must then be
 /// judged again from its directory, which also checks each point's parameters.
-fn from_search(path: &Path, want: &Expect<'_>) -> Result<Option<Prior>, Fail> {
-    #[derive(serde::Deserialize)]
-    struct File {
-        scenario: Option<String>,
-        slos: Option<Vec<String>>,
-        params: Option<String>,
-        stop: serde_json::Value,
-        estimate: Option<f64>,
-        interval: Option<(Option<f64>, Option<f64>)>,
-        points: Vec<PriorPoint>,
-    }
-    let text = std::fs::read(path).map_err(|e| bad(path, e))?;
-    let f: File =
-        serde_json::from_slice(&text).map_err(|e| bad(path, format!("not a search.json: {e}")))?;
+fn from_search(path: &Path, want: &Expect<'_>) -> Result<Option<Prior>, EvidenceError> {
+    let f = SearchFile::read(path).map_err(|e| match e {
+        SearchFileError::Parse { reason, .. } => bad(path, format!("not a search.json: {reason}")),
+        SearchFileError::Read { error, .. } => bad(path, error),
+        other => bad(path, other),
+    })?;
     let dir = path.parent().unwrap_or(Path::new("."));
-    let scenario = match f.scenario {
+    let scenario = match f.scenario.clone() {
         Some(s) => s,
         None => scenario_of_dir(dir).ok_or_else(|| {
             bad(
@@ -94,9 +96,8 @@ fn from_search(path: &Path, want: &Expect<'_>) -> Result<Option<Prior>, Fail> {
         return Ok(None);
     }
     // `SearchReport::found` for a gp search: a breaking point inside the range.
-    let reason = f.stop.get("reason").and_then(|r| r.as_str());
-    let found = matches!(reason, Some("converged" | "budget"));
-    let interval = f.interval.and_then(|(l, h)| Some((l?, h?)));
+    let found = matches!(f.stop, StopReason::Converged | StopReason::Budget);
+    let interval = f.bounds().and_then(|(l, h)| Some((l, h?)));
     Ok(Some(Prior {
         source: path.display().to_string(),
         points: f.points,
@@ -123,7 +124,7 @@ fn point_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
     Ok(files)
 }
 
-fn same_scenario(path: &Path, found: &str, want: &Expect<'_>) -> Result<(), Fail> {
+fn same_scenario(path: &Path, found: &str, want: &Expect<'_>) -> Result<(), EvidenceError> {
     if found == want.scenario {
         Ok(())
     } else {
@@ -139,7 +140,7 @@ fn same_scenario(path: &Path, found: &str, want: &Expect<'_>) -> Result<(), Fail
 
 /// The complete open-model points of a results directory with the same parameters,
 /// judged under the current SLOs.
-fn from_dir(dir: &Path, want: &Expect<'_>) -> Result<Prior, Fail> {
+fn from_dir(dir: &Path, want: &Expect<'_>) -> Result<Prior, EvidenceError> {
     let files = point_files(dir).map_err(|_| {
         bad(
             dir,
@@ -155,7 +156,7 @@ fn from_dir(dir: &Path, want: &Expect<'_>) -> Result<Prior, Fail> {
     let mut points = Vec::new();
     let mut other_params = 0;
     for f in &files {
-        let mut d = read_point(f).map_err(|e| bad(dir, anyhow!(e).to_string()))?;
+        let mut d = read_point(f).map_err(|e| bad(dir, e))?;
         same_scenario(f, &d.row.scenario, want)?;
         let LoadModel::Open { rate, .. } = d.config.model else {
             continue;
@@ -201,10 +202,10 @@ fn from_dir(dir: &Path, want: &Expect<'_>) -> Result<Prior, Fail> {
 }
 
 /// A model's capacity at the SLOs, with its interval.
-fn from_model(path: &Path, want: &Expect<'_>) -> Result<Prior, Fail> {
+fn from_model(path: &Path, want: &Expect<'_>) -> Result<Prior, EvidenceError> {
     let m = ModelFile::load(path).map_err(|e| bad(path, format!("{e:#}")))?;
     same_scenario(path, &m.scenario, want)?;
-    if m.training.load_model == "closed" {
+    if m.training.load_model == ModelKind::Closed {
         return Err(bad(
             path,
             "was fitted on closed-model data (users); the search needs arrival rates",
@@ -237,4 +238,84 @@ fn from_model(path: &Path, want: &Expect<'_>) -> Result<Prior, Fail> {
         estimate: Some(c.load),
         interval: c.interval,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::search::synthetic::SyntheticTarget;
+    use crate::search::SearchParams;
+
+    /// A gp search of a synthetic target, written to `dir`: the file and the search.
+    fn searched(
+        dir: &Path,
+        scenario: &str,
+        slos: &[Slo],
+        params: &Params,
+    ) -> (PathBuf, crate::search::SearchReport) {
+        let report = SearchParams::new(20.0, 3000.0)
+            .check()
+            .unwrap()
+            .run(&mut SyntheticTarget::new(300.0, 10.0, slos.to_vec()))
+            .unwrap();
+        let path = crate::search::file::write(dir, &report, scenario, slos, params).unwrap();
+        (path, report)
+    }
+
+    #[test]
+    fn a_search_under_the_same_slos_gives_its_breaking_point() {
+        let d = tempfile::tempdir().unwrap();
+        let slos = perf_core::parse_slos("p95<50ms").unwrap();
+        let params = Params::default();
+        let (path, report) = searched(d.path(), "api", &slos, &params);
+        assert!(report.found(), "{report}");
+        let want = Expect {
+            scenario: "api",
+            params: &params,
+            slos: &slos,
+        };
+        let p = load(&path, &want).unwrap();
+        let e = p.estimate.unwrap();
+        assert_eq!(Some(e), report.estimate);
+        assert_eq!(p.interval, report.interval);
+        assert_eq!(p.points.len(), report.points.len());
+        // The directory holding it reads the same.
+        assert_eq!(load(d.path(), &want).unwrap().estimate, Some(e));
+    }
+
+    #[test]
+    fn evidence_of_something_else_is_named() {
+        let d = tempfile::tempdir().unwrap();
+        let slos = perf_core::parse_slos("p95<50ms").unwrap();
+        let params = Params::default();
+        let want = Expect {
+            scenario: "checkout",
+            params: &params,
+            slos: &slos,
+        };
+        let (path, _) = searched(d.path(), "api", &slos, &params);
+        let e = load(&path, &want).unwrap_err().to_string();
+        assert!(e.ends_with("holds scenario 'api', not 'checkout': a prior must be evidence about the same scenario"), "{e}");
+
+        let other = d.path().join("other.json");
+        std::fs::write(&other, "{\"hello\": 1}").unwrap();
+        let e = load(&other, &want).unwrap_err().to_string();
+        assert!(
+            e.ends_with("not a results directory, a search.json or a model file from `fit`"),
+            "{e}"
+        );
+
+        std::fs::write(&other, "not json").unwrap();
+        assert!(load(&other, &want)
+            .unwrap_err()
+            .reason
+            .starts_with("invalid JSON"));
+
+        let empty = tempfile::tempdir().unwrap();
+        let e = load(empty.path(), &want).unwrap_err().to_string();
+        assert!(
+            e.contains("not a results directory (it has no points/)"),
+            "{e}"
+        );
+    }
 }

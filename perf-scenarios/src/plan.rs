@@ -1,0 +1,183 @@
+//! `run` and `sweep` arguments into a plan of load points, and the options every command
+//! that runs load shares ([`ExecOpts`]: the target, the results folder, timeouts, seed,
+//! browser users).
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::anyhow;
+use dummy_site::SiteParams;
+use perf_core::params::{grid, split_assignment};
+use perf_core::scenario::ScenarioSpec;
+use perf_core::session::{Plan, SessionParams};
+use perf_core::{parse_slos, LoadModel, LoadPoint, Params, Slo};
+
+use crate::cli::{CommonArgs, RunArgs, SweepArgs};
+use crate::fail::{usage, Fail};
+use crate::registry;
+
+/// Where the target is.
+#[derive(Debug, Clone)]
+pub enum TargetChoice {
+    /// Any server.
+    Host(String),
+    /// The dummy site, started in-process.
+    Embedded(SiteParams),
+}
+
+/// How to run a plan.
+#[derive(Debug, Clone)]
+pub struct ExecOpts {
+    /// Target.
+    pub target: TargetChoice,
+    /// Results parent folder.
+    pub out: PathBuf,
+    /// Per-request timeout.
+    pub timeout: Duration,
+    /// Grace period for requests in flight at the end of a point.
+    pub grace: Duration,
+    /// Scenario seed.
+    pub seed: u64,
+    /// Local target's pid.
+    pub target_pid: Option<u32>,
+    /// Write Goose's HTML report per point.
+    pub goose_report: bool,
+    /// Browser users during each point.
+    pub browser: Option<perf_core::browser::BrowserParams>,
+}
+
+impl ExecOpts {
+    /// The session's options for `scenario` judged on `slos`.
+    pub fn session_params(&self, scenario: &ScenarioSpec, slos: &[Slo]) -> SessionParams {
+        SessionParams {
+            timeout: self.timeout,
+            grace: self.grace,
+            seed: self.seed,
+            goose_report: self.goose_report,
+            browser: self.browser.clone(),
+            ..SessionParams::new(scenario.clone(), slos.to_vec(), self.out.clone())
+        }
+    }
+
+    pub(crate) fn from_common(c: &CommonArgs) -> Self {
+        Self {
+            target: match &c.host {
+                Some(h) => TargetChoice::Host(h.trim_end_matches('/').to_string()),
+                None => TargetChoice::Embedded(c.site.0.clone()),
+            },
+            out: c.out.clone(),
+            timeout: c.timeout,
+            grace: c.grace,
+            seed: c.seed,
+            target_pid: c.target_pid,
+            goose_report: c.goose_report,
+            browser: browser_params(c, 0),
+        }
+    }
+}
+
+/// Browser options from the command line: `None` without browser users (`default` is
+/// the count when `--browser-users` is not given).
+pub(crate) fn browser_params(
+    c: &CommonArgs,
+    default: u16,
+) -> Option<perf_core::browser::BrowserParams> {
+    let users = c.browser_users.unwrap_or(default);
+    (users > 0).then(|| perf_core::browser::BrowserParams {
+        users: users as usize,
+        webdriver: c.webdriver.clone(),
+        step_timeout: c.browser_step_timeout,
+        ..perf_core::browser::BrowserParams::default()
+    })
+}
+
+pub(crate) fn overrides(raw: &[String]) -> Result<Vec<(String, String)>, Fail> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    for r in raw {
+        let (k, v) = split_assignment(r).map_err(usage)?;
+        if out.iter().any(|(seen, _)| *seen == k) {
+            return Err(usage(anyhow!(
+                "--param '{k}' is given more than once (to try several values, sweep with --param {k}=a,b)"
+            )));
+        }
+        out.push((k, v));
+    }
+    Ok(out)
+}
+
+pub(crate) fn slos(spec: &ScenarioSpec, given: &Option<String>) -> Result<Vec<Slo>, Fail> {
+    parse_slos(given.as_deref().unwrap_or(spec.default_slo))
+        .map_err(|e| usage(anyhow!("--slo: {e}")))
+}
+
+pub(crate) fn open(spec: &ScenarioSpec, rate: Option<f64>, c: &CommonArgs) -> LoadModel {
+    let rate = rate.unwrap_or(spec.default_rate);
+    LoadModel::Open {
+        rate,
+        max_users: c
+            .max_users
+            .unwrap_or_else(|| LoadModel::default_max_users(rate)),
+    }
+}
+
+fn closed(users: usize, c: &CommonArgs) -> LoadModel {
+    LoadModel::Closed {
+        users,
+        think: c.think,
+        ramp_up: c.ramp_up,
+    }
+}
+
+pub fn plan_run(a: &RunArgs) -> Result<Plan, Fail> {
+    let spec = registry::find(&a.scenario).map_err(|e| usage(anyhow!(e)))?;
+    let params = Params::resolve(spec.name, &spec.params, &overrides(&a.params)?).map_err(usage)?;
+    let model = match a.users {
+        Some(u) => closed(u, &a.common),
+        None => open(&spec, a.rate, &a.common),
+    };
+    let duration = a.common.duration.unwrap_or(spec.default_duration);
+    let slos = slos(&spec, &a.common.slo)?;
+    Ok(Plan {
+        points: vec![LoadPoint {
+            model,
+            duration,
+            params,
+        }],
+        scenario: spec,
+        slos,
+        stop_on_error_rate: None,
+    })
+}
+
+pub fn plan_sweep(a: &SweepArgs) -> Result<Plan, Fail> {
+    let spec = registry::find(&a.scenario).map_err(|e| usage(anyhow!(e)))?;
+    let combos = grid(spec.name, &spec.params, &overrides(&a.params)?).map_err(usage)?;
+    let models: Vec<LoadModel> = match (&a.rate, &a.users) {
+        (_, Some(users)) => users.0.iter().map(|u| closed(*u, &a.common)).collect(),
+        (Some(rates), None) => rates
+            .0
+            .iter()
+            .map(|r| open(&spec, Some(*r), &a.common))
+            .collect(),
+        (None, None) => vec![open(&spec, None, &a.common)],
+    };
+    let duration = a.common.duration.unwrap_or(spec.default_duration);
+    let mut points = Vec::new();
+    for combo in &combos {
+        let params = Params::resolve(spec.name, &spec.params, combo).map_err(usage)?;
+        for m in &models {
+            points.push(LoadPoint {
+                model: m.clone(),
+                duration,
+                params: params.clone(),
+            });
+        }
+    }
+    let slos = slos(&spec, &a.common.slo)?;
+    Ok(Plan {
+        points,
+        scenario: spec,
+        slos,
+        stop_on_error_rate: a.stop_on_error_rate,
+    })
+}
