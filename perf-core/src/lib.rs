@@ -6,6 +6,7 @@
 //! - [`load`]: [`LoadModel`] (open arrival-rate or closed users) and [`LoadPoint`].
 //! - [`record`]: the per-endpoint µs histograms and the per-second timeline.
 //! - [`probe`]: [`probe::LoadProbe`], the seam the breaking-point search drives.
+//! - [`measured`]: a point's merged histograms as the SLOs judge them.
 //! - [`summary`], [`results`]: the result directory's types, writer and reader;
 //!   [`atomic`]: every file written whole or not at all.
 //! - `browser` (feature `engine`): headless Chromium checks through chromedriver,
@@ -30,6 +31,7 @@
 
 pub mod atomic;
 pub mod load;
+pub mod measured;
 pub mod noise;
 pub mod params;
 pub mod probe;

@@ -1,16 +1,14 @@
-//! What a load point measured: the `runs.csv` row ([`PointRow`]), the per-point JSON
-//! ([`PointDetail`]), timeline and resource rows, and the [`SloSource`] over histograms.
-
-use std::collections::BTreeMap;
+//! What a load point measured, as the results files hold it: the `runs.csv` row
+//! ([`PointRow`]), the per-point JSON ([`PointDetail`]), timeline and resource rows. The
+//! live histograms they are cut from are [`crate::measured::Measured`].
 
 use serde::{Deserialize, Serialize};
 
 use crate::load::LoadPoint;
 use crate::params::Params;
-use crate::record::{aggregate, Acc, ALL};
-use crate::slo::{Slo, SloSource, SloVerdict};
+use crate::slo::{Slo, SloVerdict};
 
-/// Latency and failures of one endpoint (or [`ALL`]) over a load point.
+/// Latency and failures of one endpoint (or [`crate::record::ALL`]) over a load point.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EndpointSummary {
     /// `GET /api/items`, or `ALL`.
@@ -291,64 +289,6 @@ pub struct Environment {
     pub target_in_process: bool,
 }
 
-/// Live observations of a point: merged histograms per endpoint.
-#[derive(Debug)]
-pub struct Measured {
-    /// Per endpoint.
-    pub endpoints: BTreeMap<String, Acc>,
-    /// All endpoints together.
-    pub all: Acc,
-    /// Window, seconds.
-    pub secs: f64,
-}
-
-impl Measured {
-    /// From the recorder's merged histograms over a window of `secs`.
-    pub fn new(endpoints: BTreeMap<String, Acc>, secs: f64) -> Self {
-        // Page timings from browser users are endpoints of their own, not requests of
-        // the protocol load: the aggregate (and `runs.csv`) counts protocol requests.
-        let all = aggregate(
-            endpoints
-                .iter()
-                .filter(|(name, _)| !crate::record::is_browser(name))
-                .map(|(_, a)| a),
-        );
-        Self {
-            endpoints,
-            all,
-            secs,
-        }
-    }
-
-    fn acc(&self, ep: Option<&str>) -> Option<&Acc> {
-        match ep {
-            None => Some(&self.all),
-            Some(name) => self.endpoints.get(name).or_else(|| {
-                // `for /api/items` matches `GET /api/items` when only one method has it.
-                let mut hits = self
-                    .endpoints
-                    .iter()
-                    .filter(|(k, _)| k.split_once(' ').is_some_and(|(_, p)| p == name));
-                match (hits.next(), hits.next()) {
-                    (Some((_, a)), None) => Some(a),
-                    _ => None,
-                }
-            }),
-        }
-        .filter(|a| a.count() > 0)
-    }
-
-    /// Per-endpoint summaries, then the aggregate.
-    pub fn summaries(&self) -> (Vec<EndpointSummary>, EndpointSummary) {
-        let eps = self
-            .endpoints
-            .iter()
-            .map(|(n, a)| a.point_summary(n, self.secs))
-            .collect();
-        (eps, self.all.point_summary(ALL, self.secs))
-    }
-}
-
 impl PointDetail {
     /// Other SLOs judged on the summaries this point stored: the verdicts it would have
     /// had under them (a warm-started search reads earlier points this way). A rule on
@@ -373,35 +313,5 @@ impl PointDetail {
                 }
             })
             .collect()
-    }
-}
-
-impl SloSource for Measured {
-    // Latency rules judge successful requests; with none, there is no sample (and the
-    // rule fails, as in Goose).
-    fn percentile_us(&self, ep: Option<&str>, q: f64) -> Option<f64> {
-        self.acc(ep)
-            .filter(|a| a.successes() > 0)
-            .map(|a| a.hist.value_at_quantile(q / 100.0) as f64)
-    }
-    fn mean_us(&self, ep: Option<&str>) -> Option<f64> {
-        self.acc(ep)
-            .filter(|a| a.successes() > 0)
-            .map(|a| a.hist.mean())
-    }
-    fn max_us(&self, ep: Option<&str>) -> Option<f64> {
-        self.acc(ep)
-            .filter(|a| a.successes() > 0)
-            .map(|a| a.max_us as f64)
-    }
-    fn error_rate_pct(&self, ep: Option<&str>) -> Option<f64> {
-        self.acc(ep)
-            .map(|a| 100.0 * a.failures as f64 / a.count() as f64)
-    }
-    fn rps(&self, ep: Option<&str>) -> Option<f64> {
-        Some(
-            self.acc(ep)
-                .map_or(0.0, |a| a.finished_in_window() as f64 / self.secs),
-        )
     }
 }

@@ -6,6 +6,7 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand};
 
 use crate::site_args::SiteArgs;
+use crate::values::{self, Counts, Rates};
 
 const EXAMPLES: &str = "Examples:
   perf-scenarios                                   # the main job: embedded site, sweep across its capacity
@@ -116,30 +117,22 @@ pub struct ReportArgs {
 #[derive(Debug, Args)]
 pub struct GateStats {
     /// A latency change fails only when larger than this (relative): 10% or 0.1.
-    #[arg(long, value_parser = crate::search::tolerance, default_value = "10%", allow_hyphen_values = true)]
+    #[arg(long, value_parser = values::tolerance, default_value = "10%", allow_hyphen_values = true)]
     pub threshold: f64,
     /// Family-wise significance level of the primary comparisons (Holm's adjustment
     /// over exact Mann-Whitney U on run values and Fisher's exact test on failures).
     #[arg(long, default_value_t = 0.05)]
     pub alpha: f64,
     /// Smallest rise in error rate that fails: 0.5% or 0.005.
-    #[arg(long, value_parser = crate::search::tolerance, default_value = "0.5%", allow_hyphen_values = true)]
+    #[arg(long, value_parser = values::tolerance, default_value = "0.5%", allow_hyphen_values = true)]
     pub min_error_rise: f64,
     /// Which comparisons decide the gate: `aggregate` (p50, p95 and error rate of ALL at
     /// each point; the per-endpoint rows are reported as secondary) or `all`.
-    #[arg(long, value_parser = primary, default_value = "aggregate")]
+    #[arg(long, value_parser = values::primary, default_value = "aggregate")]
     pub primary: perf_ml::gate::Primary,
     /// Seed of the bootstrap intervals.
     #[arg(long, default_value_t = 1)]
     pub bootstrap_seed: u64,
-}
-
-fn primary(s: &str) -> Result<perf_ml::gate::Primary, String> {
-    match s {
-        "aggregate" => Ok(perf_ml::gate::Primary::Aggregate),
-        "all" => Ok(perf_ml::gate::Primary::All),
-        _ => Err(format!("'{s}' is not aggregate or all")),
-    }
 }
 
 /// `gate`.
@@ -173,11 +166,11 @@ pub struct GateArgs {
     #[arg(long, conflicts_with_all = ["reference_host", "reference_site"])]
     pub breaking_point: bool,
     /// With --breaking-point --save-baseline: the range of the baseline's search, req/s.
-    #[arg(long, value_parser = crate::search::range, default_value = "10..5000", value_name = "LOW..HIGH", allow_hyphen_values = true, requires_all = ["breaking_point", "save_baseline"])]
+    #[arg(long, value_parser = values::range, default_value = "10..5000", value_name = "LOW..HIGH", allow_hyphen_values = true, requires_all = ["breaking_point", "save_baseline"])]
     pub range: (f64, f64),
     /// With --breaking-point: a drop of the breaking point larger than this fails (at the
     /// confidence 1 − --alpha): 5% or 0.05.
-    #[arg(long, value_parser = crate::search::tolerance, default_value = "5%", allow_hyphen_values = true, requires = "breaking_point")]
+    #[arg(long, value_parser = values::tolerance, default_value = "5%", allow_hyphen_values = true, requires = "breaking_point")]
     pub capacity_threshold: f64,
     /// Runs of the gate profile: each run is one sample of the comparison (3 to 100).
     #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(3..=100), conflicts_with = "breaking_point")]
@@ -218,7 +211,7 @@ pub struct BenchGateArgs {
     #[arg(long, value_name = "DIR", default_value = "target/criterion")]
     pub criterion_dir: PathBuf,
     /// Slowdown of the median that fails (when the two intervals do not overlap): 10% or 0.1.
-    #[arg(long, value_parser = crate::search::tolerance, default_value = "10%", allow_hyphen_values = true)]
+    #[arg(long, value_parser = values::tolerance, default_value = "10%", allow_hyphen_values = true)]
     pub threshold: f64,
 }
 
@@ -228,7 +221,7 @@ pub struct BrowserArgs {
     /// Scenario name (see `list`); it must have browser steps.
     pub scenario: String,
     /// Journeys per browser user.
-    #[arg(long, value_parser = positive_count, default_value_t = 3)]
+    #[arg(long, value_parser = values::positive_count, default_value_t = 3)]
     pub iterations: usize,
     #[command(flatten)]
     pub common: CommonArgs,
@@ -240,16 +233,16 @@ pub struct SearchArgs {
     /// Scenario name (see `list`).
     pub scenario: String,
     /// Arrival rates to search, req/s: LOW..HIGH.
-    #[arg(long, value_parser = crate::search::range, default_value = "10..5000", value_name = "LOW..HIGH", allow_hyphen_values = true, requires_all = ["breaking_point", "save_baseline"])]
+    #[arg(long, value_parser = values::range, default_value = "10..5000", value_name = "LOW..HIGH", allow_hyphen_values = true, requires_all = ["breaking_point", "save_baseline"])]
     pub range: (f64, f64),
     /// Stop when the 90% interval is within ± this of the breaking point: 5% or 0.05.
-    #[arg(long, value_parser = crate::search::tolerance, default_value = "5%", allow_hyphen_values = true)]
+    #[arg(long, value_parser = values::tolerance, default_value = "5%", allow_hyphen_values = true)]
     pub tolerance: f64,
     /// Most load points to run.
     #[arg(long, default_value_t = 12)]
     pub max_runs: usize,
     /// How the next rate is chosen: gp, bisect or ramp.
-    #[arg(long, value_parser = crate::search::strategy, default_value = "gp")]
+    #[arg(long, value_parser = values::strategy, default_value = "gp")]
     pub strategy: perf_ml::search::Strategy,
     /// Run-to-run noise of a point's SLO margin (the GP's nugget), such as 0.1 for ~10%;
     /// by default each point measures its own (per-second variation, binomial errors).
@@ -292,10 +285,10 @@ pub struct PredictArgs {
     #[arg(long, value_name = "FILE")]
     pub model: PathBuf,
     /// Offered load in requests per second (a model of open-model data).
-    #[arg(long, value_parser = positive_rate, required_unless_present = "users", conflicts_with = "users")]
+    #[arg(long, value_parser = values::positive_rate, required_unless_present = "users", conflicts_with = "users")]
     pub rate: Option<f64>,
     /// Concurrent users (a model of closed-model data, `--users` sweeps).
-    #[arg(long, value_parser = positive_count)]
+    #[arg(long, value_parser = values::positive_count)]
     pub users: Option<usize>,
     /// Parameter value, `name=value` (repeatable); others take the training data's.
     #[arg(long = "param", value_name = "NAME=VALUE")]
@@ -318,10 +311,10 @@ pub struct RunArgs {
     /// Scenario name (see `list`).
     pub scenario: String,
     /// Open model: arrival rate in requests per second [default: the scenario's].
-    #[arg(long, value_parser = positive_rate, conflicts_with = "users")]
+    #[arg(long, value_parser = values::positive_rate, conflicts_with = "users")]
     pub rate: Option<f64>,
     /// Closed model: this many users looping.
-    #[arg(long, value_parser = positive_count)]
+    #[arg(long, value_parser = values::positive_count)]
     pub users: Option<usize>,
     /// Parameter value, `name=value` (repeatable).
     #[arg(long = "param", value_name = "NAME=VALUE")]
@@ -336,10 +329,10 @@ pub struct SweepArgs {
     /// Scenario name (see `list`).
     pub scenario: String,
     /// Open model: comma-separated arrival rates, such as 50,100,200,400.
-    #[arg(long, value_parser = rate_list, conflicts_with = "users")]
+    #[arg(long, value_parser = values::rate_list, conflicts_with = "users")]
     pub rate: Option<Rates>,
     /// Closed model: comma-separated user counts, such as 1,2,4,8.
-    #[arg(long, value_parser = count_list)]
+    #[arg(long, value_parser = values::count_list)]
     pub users: Option<Counts>,
     /// Parameter values, `name=v1,v2` (repeatable; the grid is every combination).
     #[arg(long = "param", value_name = "NAME=V1,V2")]
@@ -351,19 +344,12 @@ pub struct SweepArgs {
     pub common: CommonArgs,
 }
 
-/// Comma-separated rates.
-#[derive(Debug, Clone)]
-pub struct Rates(pub Vec<f64>);
-/// Comma-separated counts.
-#[derive(Debug, Clone)]
-pub struct Counts(pub Vec<usize>);
-
 /// Options of `run` and `sweep`.
 #[derive(Debug, Args)]
 pub struct CommonArgs {
     /// Length of each measured point: 30s, 2m, 1m30s [default: the scenario's; 15s for
     /// `search`].
-    #[arg(long, alias = "point-duration", value_parser = positive_duration)]
+    #[arg(long, alias = "point-duration", value_parser = values::positive_duration)]
     pub duration: Option<Duration>,
     /// SLOs judged on each point, such as "p95<200ms,error-rate<1%" [default: the
     /// scenario's; "" for none].
@@ -377,21 +363,21 @@ pub struct CommonArgs {
     #[arg(long, value_name = "DIR", default_value = "results")]
     pub out: PathBuf,
     /// Open model: most concurrent users [default: 2 s worth of the rate, 10 to 5000].
-    #[arg(long, value_parser = positive_count)]
+    #[arg(long, value_parser = values::positive_count)]
     pub max_users: Option<usize>,
     /// Closed model: pause after each transaction, such as 500ms.
-    #[arg(long, value_parser = any_duration, default_value = "0s")]
+    #[arg(long, value_parser = values::any_duration, default_value = "0s")]
     pub think: Duration,
     /// Closed model: time to start all users.
-    #[arg(long, value_parser = any_duration, default_value = "0s")]
+    #[arg(long, value_parser = values::any_duration, default_value = "0s")]
     pub ramp_up: Duration,
     /// Per-request timeout.
-    #[arg(long, value_parser = positive_duration, default_value = "10s")]
+    #[arg(long, value_parser = values::positive_duration, default_value = "10s")]
     pub timeout: Duration,
     /// Time requests still in flight when a point's window ends get to finish; those
     /// still running then count as failed ("unfinished") with the time they waited (as
     /// k6's gracefulStop). At most 10m.
-    #[arg(long, value_parser = grace_duration, default_value = "5s")]
+    #[arg(long, value_parser = values::grace_duration, default_value = "5s")]
     pub grace: Duration,
     /// Seed of the scenarios' random draws.
     #[arg(
@@ -413,65 +399,11 @@ pub struct CommonArgs {
     pub browser_users: Option<u16>,
     /// A running WebDriver server for the browser users; without it chromedriver is
     /// started from PATH.
-    #[arg(long, value_name = "URL", value_parser = webdriver_url)]
+    #[arg(long, value_name = "URL", value_parser = values::webdriver_url)]
     pub webdriver: Option<String>,
     /// How long a browser step may wait for a page or an element.
-    #[arg(long, value_parser = positive_duration, default_value = "10s")]
+    #[arg(long, value_parser = values::positive_duration, default_value = "10s")]
     pub browser_step_timeout: Duration,
     #[command(flatten)]
     pub site: SiteArgs,
-}
-
-fn webdriver_url(s: &str) -> Result<String, String> {
-    let rest = s
-        .strip_prefix("http://")
-        .or_else(|| s.strip_prefix("https://"))
-        .ok_or("must be an http:// or https:// URL, such as http://127.0.0.1:9515")?;
-    if rest.split(['/', ':']).next().is_none_or(str::is_empty) {
-        return Err("the URL has no host, such as http://127.0.0.1:9515".into());
-    }
-    Ok(s.trim_end_matches('/').to_string())
-}
-
-fn positive_rate(s: &str) -> Result<f64, String> {
-    match s.trim().parse::<f64>() {
-        Ok(v) if v.is_finite() && v > 0.0 && v <= 1e6 => Ok(v),
-        _ => Err("must be a number of requests per second above 0 (at most 1000000)".into()),
-    }
-}
-
-fn positive_count(s: &str) -> Result<usize, String> {
-    match s.trim().parse::<usize>() {
-        Ok(v) if (1..=100_000).contains(&v) => Ok(v),
-        _ => Err("must be a whole number from 1 to 100000".into()),
-    }
-}
-
-fn rate_list(s: &str) -> Result<Rates, String> {
-    let v: Result<Vec<f64>, String> = s.split(',').map(positive_rate).collect();
-    v.map(Rates).map_err(|e| format!("each rate {e}"))
-}
-
-fn count_list(s: &str) -> Result<Counts, String> {
-    let v: Result<Vec<usize>, String> = s.split(',').map(positive_count).collect();
-    v.map(Counts).map_err(|e| format!("each user count {e}"))
-}
-
-fn any_duration(s: &str) -> Result<Duration, String> {
-    perf_core::parse_duration(s).ok_or_else(|| "not a duration; use 500ms, 30s, 2m or 1m30s".into())
-}
-
-fn grace_duration(s: &str) -> Result<Duration, String> {
-    match any_duration(s)? {
-        d if d > Duration::from_secs(600) => Err("must be at most 10m".into()),
-        d => Ok(d),
-    }
-}
-
-fn positive_duration(s: &str) -> Result<Duration, String> {
-    match any_duration(s)? {
-        d if d.is_zero() => Err("must be longer than 0".into()),
-        d if d > Duration::from_secs(86_400) => Err("must be at most 24h".into()),
-        d => Ok(d),
-    }
 }

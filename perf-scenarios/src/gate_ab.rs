@@ -15,7 +15,7 @@ use perf_ml::gate::interleave::{order, Side};
 use perf_ml::gate::Gate;
 
 use crate::cli::GateArgs;
-use crate::gate_cmd::{finish, gate_fail, run_once, Once};
+use crate::gate_shared::{finish, gate_fail, run_once, Once};
 use perf_core::session::Plan;
 
 use crate::fail::{runtime, usage, Fail};

@@ -21,7 +21,7 @@ use perf_ml::search::SearchReport;
 
 use crate::cli::GateArgs;
 use crate::fail::{runtime, usage, Fail, SLO_FAILED};
-use crate::gate_cmd::{check_writable, gate_fail, refuse_environment, target_of};
+use crate::gate_shared::{check_writable, gate_fail, refuse_environment, target_of};
 use crate::plan::{self, ExecOpts};
 use crate::registry;
 use crate::search::{execute, invalid, SearchPlan};

@@ -8,6 +8,7 @@ mod fail;
 mod gate_ab;
 mod gate_capacity;
 mod gate_cmd;
+mod gate_shared;
 mod gate_table;
 mod list;
 mod mainjob;
@@ -20,6 +21,7 @@ mod report_cmd;
 mod search;
 mod session;
 mod site_args;
+mod values;
 
 use std::process::ExitCode;
 

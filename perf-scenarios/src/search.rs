@@ -8,7 +8,7 @@ use std::time::Duration;
 use anyhow::anyhow;
 use perf_core::session::EngineProbe;
 use perf_core::{Params, Slo};
-use perf_ml::search::{evidence, SearchError, SearchParams, SearchReport, StopReason, Strategy};
+use perf_ml::search::{evidence, SearchError, SearchParams, SearchReport, StopReason};
 
 use crate::cli::SearchArgs;
 use crate::fail::{self, runtime, usage, Fail, SLO_FAILED};
@@ -147,39 +147,4 @@ pub fn execute(
     .map_err(runtime)?;
     println!("search written to {}", path.display());
     Ok((report, done.interrupted, done.dir))
-}
-
-/// Parses `LOW..HIGH` in requests per second.
-pub fn range(s: &str) -> Result<(f64, f64), String> {
-    let (lo, hi) = s
-        .split_once("..")
-        .ok_or("must be LOW..HIGH in requests per second, such as 10..5000")?;
-    let num = |v: &str| {
-        v.trim()
-            .parse::<f64>()
-            .ok()
-            .filter(|x| x.is_finite())
-            .ok_or_else(|| format!("'{}' is not a number of requests per second", v.trim()))
-    };
-    Ok((num(lo)?, num(hi)?))
-}
-
-/// Parses a tolerance: `5%` or `0.05`.
-pub fn tolerance(s: &str) -> Result<f64, String> {
-    let t = s.trim();
-    let v = match t.strip_suffix('%') {
-        Some(p) => p.trim().parse::<f64>().map(|v| v / 100.0),
-        None => t.parse::<f64>(),
-    }
-    .map_err(|_| "not a number or percentage, such as 5%".to_string())?;
-    if v.is_finite() {
-        Ok(v)
-    } else {
-        Err("not a number or percentage, such as 5%".into())
-    }
-}
-
-/// Parses a strategy name.
-pub fn strategy(s: &str) -> Result<Strategy, String> {
-    s.parse()
 }

@@ -31,10 +31,11 @@ use goose::config::GooseConfiguration;
 use goose::prelude::{GooseAttack, GooseError};
 
 use crate::load::{LoadModel, LoadPoint};
+use crate::measured::Measured;
 use crate::record::Recorder;
 use crate::scenario::ScenarioSpec;
 use crate::slo::Slo;
-use crate::summary::{Environment, Measured, PointDetail, PointRow, ResourceSample, TimelineRow};
+use crate::summary::{Environment, PointDetail, PointRow, ResourceSample, TimelineRow};
 use ctx::RunCtx;
 use pacing::{Next, Pacer};
 pub use resources::Target;
