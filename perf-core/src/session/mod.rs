@@ -10,10 +10,18 @@
 //!   search drives: each rate it asks for becomes a real point of the session.
 //!
 //! ```no_run
+//! use perf_core::prelude::*;
 //! use perf_core::session::{Session, SessionParams, SessionTarget, Silent};
-//! # fn spec() -> perf_core::scenario::ScenarioSpec { unimplemented!() }
 //!
-//! let params = SessionParams::new(spec(), vec![], "results".into());
+//! async fn items(user: &mut GooseUser) -> TransactionResult {
+//!     http::get(user, "/api/items").await?;
+//!     Ok(())
+//! }
+//! let spec = ScenarioSpec::new("items", "GET /api/items", |_| {
+//!     Ok(scenario!("items").register_transaction(transaction!(items)))
+//! });
+//!
+//! let params = SessionParams::new(spec, vec![], "results".into());
 //! let target = SessionTarget::Host { url: "http://127.0.0.1:8080".into(), pid: None };
 //! let mut session = Session::open(params, target, Box::new(Silent))?;
 //! let point = perf_core::LoadPoint {
