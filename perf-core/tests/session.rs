@@ -116,6 +116,52 @@ fn a_plan_runs_every_point_writes_it_and_tells_the_observer() {
 }
 
 #[test]
+fn a_sweep_stops_after_a_point_above_its_error_rate_limit_and_says_why() {
+    let _one = common::one_at_a_time();
+    let out = tempfile::tempdir().unwrap();
+    // One worker of 10 ms with one queue slot: 100 req/s; at 300 req/s most are shed.
+    let site = SiteParams {
+        workers: 1,
+        service_time_ms: 10.0,
+        queue: 1,
+        ..SiteParams::default()
+    }
+    .check()
+    .unwrap()
+    .start("127.0.0.1:0".parse().unwrap())
+    .unwrap();
+    let target = SessionTarget::InProcess {
+        url: site.url(),
+        keep: Box::new(site),
+    };
+    let plan = Plan {
+        scenario: spec(),
+        points: vec![open_point(300.0), open_point(30.0), open_point(30.0)],
+        slos: vec![],
+        stop_on_error_rate: Some(0.05),
+    };
+    let log = Log::default();
+    let done = execute(
+        &plan,
+        SessionParams::new(spec(), vec![], out.path().to_path_buf()),
+        target,
+        Box::new(log.clone()),
+    )
+    .unwrap();
+    assert_eq!(done.outcomes.len(), 1);
+    let rate = done.outcomes[0].detail.row.error_rate;
+    assert!(rate > 0.05, "{rate}");
+    let events = log.0.lock().unwrap().clone();
+    assert!(
+        events
+            .iter()
+            .any(|e| e.starts_with("note stopping the sweep: error rate")),
+        "{events:?}"
+    );
+    assert_eq!(events.last().map(String::as_str), Some("finish 1"));
+}
+
+#[test]
 fn the_search_probe_runs_each_rate_as_a_point_of_the_session() {
     let _one = common::one_at_a_time();
     let out = tempfile::tempdir().unwrap();
