@@ -38,7 +38,10 @@ pub fn session(e: SessionError) -> Fail {
         SessionError::BadHost(_) => usage(anyhow!("--host: {e}")),
         SessionError::NoSuchPid(pid) => usage(anyhow!("--target-pid {pid}: no such process")),
         SessionError::Out(e) => usage(anyhow::Error::new(e).context("--out")),
-        SessionError::NoBrowserSteps(_) => usage(anyhow!("--browser-users: {e}")),
+        SessionError::NoBrowserSteps(_) | SessionError::NoBrowserUsers => {
+            usage(anyhow!("--browser-users: {e}"))
+        }
+        other if other.is_usage() => usage(other),
         other => runtime(other),
     }
 }

@@ -325,11 +325,6 @@ impl Session {
         self.writer.dir()
     }
 
-    /// The target's base URL.
-    pub fn host(&self) -> &str {
-        &self.host
-    }
-
     /// Passes a remark to the observer.
     pub fn note(&mut self, msg: &str) {
         self.observer.note(msg);
@@ -375,11 +370,6 @@ impl Session {
         self.interrupted = outcome.interrupted;
         self.outcomes.push(outcome);
         Ok(self.outcomes.last().expect("just pushed"))
-    }
-
-    /// The browser users, if any.
-    pub fn browsers(&self) -> Option<&BrowserLoad> {
-        self.browsers.as_ref()
     }
 
     /// Runs the browser steps alone (no load) `iterations` times per browser user, or
