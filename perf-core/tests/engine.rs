@@ -13,17 +13,13 @@ mod common;
 use common::spec;
 
 fn site(workers: usize, service_ms: f64, queue: usize) -> SiteHandle {
-    SiteParams {
+    common::start(SiteParams {
         workers,
         service_time_ms: service_ms,
         queue,
         queue_timeout_ms: 500,
         ..SiteParams::default()
-    }
-    .check()
-    .unwrap()
-    .start("127.0.0.1:0".parse().unwrap())
-    .unwrap()
+    })
 }
 
 fn point(site: &SiteHandle, model: LoadModel, secs: u64, slo: &str) -> PointOutcome {
@@ -259,15 +255,11 @@ fn assert_every_start_accounted(o: &PointOutcome) {
 
 #[test]
 fn a_target_that_never_answers_leaves_unfinished_failures_and_never_passes() {
-    let s = SiteParams {
+    let s = common::start(SiteParams {
         stall_at_s: Some(0.0),
         stall_for_s: 30.0,
         ..SiteParams::default()
-    }
-    .check()
-    .unwrap()
-    .start("127.0.0.1:0".parse().unwrap())
-    .unwrap();
+    });
     // 10 users for 40 starts: once all 10 hang, the other starts find no free user.
     let model = LoadModel::Open {
         rate: 20.0,
@@ -306,17 +298,13 @@ fn a_target_that_never_answers_leaves_unfinished_failures_and_never_passes() {
 fn overload_without_shedding_counts_stragglers_in_the_point_not_in_its_throughput() {
     // 2 workers × 10 ms = 200 req/s behind an unbounded queue: offered 300 req/s for
     // 3 s, a backlog of about 300 requests is still queued when the window ends.
-    let s = SiteParams {
+    let s = common::start(SiteParams {
         workers: 2,
         service_time_ms: 10.0,
         queue: 100_000,
         queue_timeout_ms: 60_000,
         ..SiteParams::default()
-    }
-    .check()
-    .unwrap()
-    .start("127.0.0.1:0".parse().unwrap())
-    .unwrap();
+    });
     let (o, _) = point_with_grace(&s, open(300.0), 3, "", Duration::from_secs(5));
     let r = &o.detail.row;
     let after = o.detail.all.after_window;

@@ -20,11 +20,7 @@ mod common;
 use common::spec;
 
 fn in_process() -> SessionTarget {
-    let site = SiteParams::default()
-        .check()
-        .unwrap()
-        .start("127.0.0.1:0".parse().unwrap())
-        .unwrap();
+    let site = common::start(SiteParams::default());
     SessionTarget::InProcess {
         url: site.url(),
         keep: Box::new(site),
@@ -120,16 +116,12 @@ fn a_sweep_stops_after_a_point_above_its_error_rate_limit_and_says_why() {
     let _one = common::one_at_a_time();
     let out = tempfile::tempdir().unwrap();
     // One worker of 10 ms with one queue slot: 100 req/s; at 300 req/s most are shed.
-    let site = SiteParams {
+    let site = common::start(SiteParams {
         workers: 1,
         service_time_ms: 10.0,
         queue: 1,
         ..SiteParams::default()
-    }
-    .check()
-    .unwrap()
-    .start("127.0.0.1:0".parse().unwrap())
-    .unwrap();
+    });
     let target = SessionTarget::InProcess {
         url: site.url(),
         keep: Box::new(site),
@@ -220,11 +212,7 @@ fn bad_targets_are_refused_before_any_load() {
     // Every directory made so far would be a results directory: none may exist.
     assert_eq!(std::fs::read_dir(out.path()).unwrap().count(), 0);
 
-    let site = SiteParams::default()
-        .check()
-        .unwrap()
-        .start("127.0.0.1:0".parse().unwrap())
-        .unwrap();
+    let site = common::start(SiteParams::default());
     let e = open(host(&site.url(), Some(u32::MAX)));
     assert_eq!(
         e.to_string(),
