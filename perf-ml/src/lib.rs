@@ -18,6 +18,9 @@
 //! - [`analyze`]: anomalies, drift, capacity planning, bottlenecks, insights;
 //!   [`report`]: all of them for one results directory as `report.json` and a
 //!   self-contained `report.html` ([`report::ReportParams`] → [`report::Report`]).
+//! - `drive` (feature `engine`): the load that produces results — targets and sessions,
+//!   the search over real points, the gates' runs, the main job — for the command line
+//!   and for tests that do not spawn it.
 //! - [`fit`]: [`fit::fit_and_save`] and [`fit::predict`]; [`model_file`]: versioned
 //!   model files.
 //!
@@ -33,6 +36,8 @@
 pub mod analyze;
 pub mod cv;
 pub mod data;
+#[cfg(feature = "engine")]
+pub mod drive;
 mod error;
 pub mod failure;
 pub mod fit;

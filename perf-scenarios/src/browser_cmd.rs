@@ -11,14 +11,14 @@ use perf_core::engine::signals;
 
 use crate::cli::BrowserArgs;
 use crate::fail::{self, usage, Fail, SLO_FAILED};
-use crate::plan::{browser_params, ExecOpts};
+use crate::plan::{browser_params, exec_opts};
 use crate::registry;
-use crate::session;
+use perf_ml::drive::ExecOpts;
 
 /// `browser` from the command line.
 pub fn run(a: &BrowserArgs) -> Result<u8, Fail> {
     let scenario = registry::find(&a.scenario).map_err(|e| usage(anyhow!(e)))?;
-    let mut opts = ExecOpts::from_common(&a.common);
+    let mut opts = exec_opts(&a.common);
     opts.browser = browser_params(&a.common, 1);
     let done = execute(&scenario, a.iterations as u64, &opts)?;
     Ok(done.exit_code())
@@ -62,7 +62,9 @@ pub fn execute(
             "--browser-users: must be at least 1 for browser checks"
         )));
     }
-    let mut session = session::open(scenario, &[], 0, Duration::ZERO, opts)?;
+    let mut session = opts
+        .open(scenario, &[], 0, Duration::ZERO)
+        .map_err(fail::drive)?;
     let on_step: OnStep = Arc::new(|r: &CheckRecord| eprintln!("{}", step_line(r)));
     let records = session
         .run_browser_only(iterations, on_step)

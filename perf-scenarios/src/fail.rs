@@ -2,7 +2,9 @@
 //! input), and how a session's errors map to the option that caused them.
 
 use anyhow::anyhow;
-use perf_core::session::SessionError;
+use perf_core::session::{Executed, SessionError};
+use perf_ml::drive::DriveError;
+use perf_ml::search::SearchError;
 
 /// A failure with its exit code.
 #[derive(Debug)]
@@ -43,5 +45,32 @@ pub fn session(e: SessionError) -> Fail {
         }
         other if other.is_usage() => usage(other),
         other => runtime(other),
+    }
+}
+
+/// A library error from driving load, named by the option it came from.
+pub fn drive(e: DriveError) -> Fail {
+    match e {
+        DriveError::Site(e) => usage(e.with_option_prefix("site-")),
+        DriveError::PidWithEmbedded => usage(anyhow!("--target-pid: {e}")),
+        DriveError::Session(e) => session(e),
+        DriveError::Search(SearchError::Invalid { name, .. }) => usage(anyhow!("--{name}: {e}")),
+        DriveError::Probe { error, cause } => Fail {
+            code: cause.map_or(1, |f| session(*f).code),
+            error: error.into(),
+        },
+        DriveError::NoBreakingPoint { lo, hi, .. } => usage(anyhow!("--range {lo}..{hi}: {e}")),
+        other if other.is_usage() => usage(other),
+        other => runtime(other),
+    }
+}
+
+/// The exit code of a run or sweep: 130/143 when interrupted; when `slo_decides` (a
+/// single run), 99 when an SLO failed; else 0.
+pub fn exit_code(done: &Executed, slo_decides: bool) -> u8 {
+    match done.interrupted {
+        Some(sig) => perf_core::engine::signals::exit_code(sig),
+        None if slo_decides && done.slo_failed() => SLO_FAILED,
+        None => 0,
     }
 }

@@ -11,15 +11,15 @@ use anyhow::anyhow;
 use clap::{Args, Command, FromArgMatches};
 use dummy_site::SiteParams;
 use perf_core::engine::{self, EngineError};
-use perf_ml::gate::interleave::{order, Side};
+use perf_core::session::Plan;
+use perf_ml::drive::gate::{collect, Collected};
+use perf_ml::drive::{ExecOpts, TargetChoice};
 use perf_ml::gate::Gate;
 
 use crate::cli::GateArgs;
-use crate::gate_shared::{finish, gate_fail, run_once, Once};
-use perf_core::session::Plan;
-
-use crate::fail::{runtime, usage, Fail};
-use crate::plan::{ExecOpts, TargetChoice};
+use crate::fail::{self, runtime, usage, Fail};
+use crate::gate_shared::{finish, gate_fail};
+use crate::plan::exec_opts;
 
 /// The reference's site options, parsed as `dummy-site` parses its own command line.
 pub(crate) fn reference_site(options: &str) -> Result<SiteParams, String> {
@@ -65,19 +65,12 @@ fn reference_opts(a: &GateArgs, candidate: &ExecOpts) -> Result<(ExecOpts, Strin
         }
         (None, None) => unreachable!("clap requires --baseline or a reference"),
     };
-    Ok((
-        ExecOpts {
-            target,
-            target_pid: None,
-            ..candidate.clone()
-        },
-        label,
-    ))
+    Ok((candidate.with_target(target), label))
 }
 
 /// `gate` with a reference target instead of a baseline file.
 pub fn gate(a: &GateArgs, gate: &Gate, plan: &Plan) -> Result<u8, Fail> {
-    let candidate = ExecOpts::from_common(&a.common);
+    let candidate = exec_opts(&a.common);
     let (reference, label) = reference_opts(a, &candidate)?;
     match &candidate.target {
         TargetChoice::Host(h) => reachable(h, "--host")?,
@@ -89,26 +82,19 @@ pub fn gate(a: &GateArgs, gate: &Gate, plan: &Plan) -> Result<u8, Fail> {
     let k = a.repeat as usize;
     gate.detectable(k, k, gate.primary_comparisons(plan.points.len(), 1))
         .map_err(gate_fail)?;
-    let (mut runs_a, mut runs_b, mut last) = (Vec::new(), Vec::new(), None);
-    for (i, side) in order(k).enumerate() {
-        let (opts, runs, name) = match side {
-            Side::Reference => (&reference, &mut runs_a, "A (reference)"),
-            Side::Candidate => (&candidate, &mut runs_b, "B (judged)"),
+    let (runs_a, runs_b, dir) =
+        match collect(plan, &candidate, Some(&reference), k).map_err(fail::drive)? {
+            Collected::Done {
+                reference,
+                candidate,
+                dir,
+            } => (reference, candidate, dir),
+            Collected::Interrupted(sig) => return Ok(engine::signals::exit_code(sig)),
         };
-        println!("gate run {} of {}: {name}", i + 1, 2 * k);
-        match run_once(plan, opts)? {
-            Once::Done(sample, dir) => {
-                runs.push(*sample);
-                last = Some(dir);
-            }
-            Once::Interrupted(code) => return Ok(code),
-        }
-    }
     let mut report = gate.compare(&runs_a, &runs_b).map_err(gate_fail)?;
     report.notes.push(format!(
         "A/B on this machine: {k} runs of the reference and {k} of the judged target, interleaved A B, B A, …"
     ));
-    let dir = last.expect("at least six runs");
     finish(&report, &dir, &format!("reference {label}"))
 }
 

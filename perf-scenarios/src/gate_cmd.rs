@@ -4,20 +4,17 @@
 //! print the table, and exit 0 (pass), 99 (regression) or 2 (a baseline or run that
 //! cannot be compared, refused before any load where that can be known).
 
-use anyhow::{anyhow, Context};
-use perf_core::engine;
+use anyhow::anyhow;
+use perf_ml::drive::gate::{collect, Collected};
 use perf_ml::gate::{
     config_of, environment_differences, Baseline, Gate, GateError, GateParams, RunSample,
 };
 
 use crate::cli::{CompareArgs, GateArgs, GateStats};
-use crate::fail::{usage, Fail};
-use crate::gate_shared::{
-    check_writable, finish, gate_fail, gate_plan, refuse_environment, run_once, target_of,
-    write_json, Once,
-};
+use crate::fail::{self, usage, Fail};
+use crate::gate_shared::{check_writable, finish, gate_fail, gate_plan, refuse_environment};
 use crate::gate_table::conclude;
-use crate::plan::ExecOpts;
+use crate::plan::exec_opts;
 
 fn checked(s: &GateStats) -> Result<Gate, Fail> {
     GateParams {
@@ -47,8 +44,8 @@ pub fn gate(a: &GateArgs) -> Result<u8, Fail> {
     } else {
         Some(Baseline::load(file).map_err(gate_fail)?)
     };
-    let opts = ExecOpts::from_common(&a.common);
-    let (target, in_process) = target_of(&opts);
+    let opts = exec_opts(&a.common);
+    let (environment, target) = opts.described();
     // What can be known before any load: the baseline has enough runs of this plan, taken
     // in this environment; or a new baseline can be written.
     match &baseline {
@@ -66,7 +63,7 @@ pub fn gate(a: &GateArgs) -> Result<u8, Fail> {
                     GateError::Underpowered { .. } => gate_fail(e),
                     other => refuse(other.to_string()),
                 })?;
-            let differences = b.differences(&engine::environment(in_process), &target);
+            let differences = b.differences(&environment, &target);
             refuse_environment(file, &b.created_at, differences, a.allow_env_change)?;
         }
         None => {
@@ -77,19 +74,10 @@ pub fn gate(a: &GateArgs) -> Result<u8, Fail> {
                 .map_err(gate_fail)?;
         }
     }
-    let mut runs = Vec::new();
-    let mut last = None;
-    for k in 0..a.repeat {
-        println!("gate run {} of {}", k + 1, a.repeat);
-        match run_once(&plan, &opts)? {
-            Once::Done(sample, dir) => {
-                runs.push(*sample);
-                last = Some(dir);
-            }
-            Once::Interrupted(code) => return Ok(code),
-        }
-    }
-    let dir = last.expect("at least three runs");
+    let (runs, dir) = match collect(&plan, &opts, None, a.repeat as usize).map_err(fail::drive)? {
+        Collected::Done { candidate, dir, .. } => (candidate, dir),
+        Collected::Interrupted(sig) => return Ok(perf_core::engine::signals::exit_code(sig)),
+    };
     let Some(baseline) = baseline else {
         Baseline::new(runs, target).save(file).map_err(gate_fail)?;
         println!("baseline written: {}", file.display());
@@ -113,7 +101,9 @@ pub fn compare(a: &CompareArgs) -> Result<u8, Fail> {
     }
     let report = gate.compare(&ra, &rb).map_err(gate_fail)?;
     if let Some(path) = &a.json {
-        write_json(path, &report).context("--json").map_err(usage)?;
+        report
+            .save(path)
+            .map_err(|e| usage(anyhow::Error::new(e).context("--json")))?;
     }
     let reference =
         a.a.iter()

@@ -19,7 +19,6 @@ mod plugins;
 mod registry;
 mod report_cmd;
 mod search;
-mod session;
 mod site_args;
 mod values;
 
@@ -29,7 +28,6 @@ use clap::Parser;
 
 use cli::{Cli, Cmd};
 use fail::Fail;
-use plan::ExecOpts;
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
@@ -59,13 +57,17 @@ fn run(cli: Cli) -> Result<u8, Fail> {
         }
         Some(Cmd::Run(a)) => {
             let plan = plan::plan_run(&a)?;
-            let done = session::execute(&plan, &ExecOpts::from_common(&a.common))?;
-            Ok(session::exit_code(&done, true))
+            let done = plan::exec_opts(&a.common)
+                .execute(&plan)
+                .map_err(fail::drive)?;
+            Ok(fail::exit_code(&done, true))
         }
         Some(Cmd::Sweep(a)) => {
             let plan = plan::plan_sweep(&a)?;
-            let done = session::execute(&plan, &ExecOpts::from_common(&a.common))?;
-            Ok(session::exit_code(&done, false))
+            let done = plan::exec_opts(&a.common)
+                .execute(&plan)
+                .map_err(fail::drive)?;
+            Ok(fail::exit_code(&done, false))
         }
         Some(Cmd::Fit(a)) => models::fit(&a),
         Some(Cmd::Predict(a)) => models::predict(&a),

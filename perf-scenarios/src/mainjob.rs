@@ -1,51 +1,21 @@
-//! The main job (no arguments): the embedded dummy site with a known capacity, a short
-//! sweep of `api` that crosses it, the table, models fitted to it, and a Gaussian-process
-//! search for the breaking point printed next to the capacity formula, a browser check,
-//! and the report (report.html) of it all.
+//! The main job (no arguments): [`perf_ml::drive::mainjob`]'s sweep of `api` (reads
+//! only) across the embedded site's known capacity, its models and the Gaussian-process
+//! search, printed next to the capacity formula; then a browser check and the report
+//! (report.html) of it all.
 
-use std::time::Duration;
+use anyhow::anyhow;
+use perf_core::Params;
+use perf_ml::drive::mainjob::{self, highest_passing, MainJob, Step};
+use perf_ml::drive::ExecOpts;
 
-use dummy_site::SiteParams;
-use perf_core::{parse_slos, LoadModel, LoadPoint, Params};
-
-use perf_ml::search::SearchParams;
-
+use crate::fail::{self, usage, Fail};
+use crate::output::Console;
 use crate::registry;
-use perf_core::session::Plan;
-
-use crate::fail::{usage, Fail};
-use crate::plan::{ExecOpts, TargetChoice};
-use crate::search::SearchPlan;
-use crate::session::execute;
-
-/// Workers of the main job's site.
-pub const WORKERS: usize = 4;
-/// Service time of the main job's site, ms.
-pub const SERVICE_MS: f64 = 10.0;
-/// The SLO of the sweep.
-pub const SLO: &str = "p95<100ms,error-rate<1%";
-/// The SLO of the search: with a 16-request queue the knee is sharp, and p95 below three
-/// service times breaks where the arrival rate passes the capacity (the queue starts to
-/// fill), so the breaking point is the capacity formula's.
-pub const SEARCH_SLO: &str = "p95<30ms,error-rate<1%";
-/// Rates of the sweep, as fractions of the site's capacity.
-pub const LOAD_FRACTIONS: [f64; 6] = [0.25, 0.5, 0.75, 1.0, 1.25, 1.5];
-/// The search's range, req/s: two decades a user might try, fixed rather than derived
-/// from the capacity formula, so the search does not start on the answer (its first
-/// point, the geometric middle, is 200).
-pub const SEARCH_RANGE: (f64, f64) = (20.0, 2000.0);
 
 /// Runs the main job.
 pub fn run() -> Result<u8, Fail> {
-    let site = SiteParams {
-        workers: WORKERS,
-        service_time_ms: SERVICE_MS,
-        queue: 16,
-        queue_timeout_ms: 500,
-        ..SiteParams::default()
-    };
-    let capacity = dummy_site::capacity_rps(WORKERS, SERVICE_MS, 1.0);
-    let scenario = registry::find("api").map_err(|e| usage(anyhow::anyhow!(e)))?;
+    let capacity = mainjob::capacity();
+    let scenario = registry::find("api").map_err(|e| usage(anyhow!(e)))?;
     // Reads only: every request costs 1, so the site's capacity is the formula's.
     let params = Params::resolve(
         "api",
@@ -53,70 +23,31 @@ pub fn run() -> Result<u8, Fail> {
         &[("write_ratio".into(), "0".into())],
     )
     .map_err(usage)?;
-    let points = sweep_points(capacity, &params);
+    let fractions = mainjob::LOAD_FRACTIONS;
     println!(
-        "main job: dummy site with {WORKERS} workers × {SERVICE_MS} ms service time → capacity {capacity:.0} req/s \
+        "main job: dummy site with {} workers × {} ms service time → capacity {capacity:.0} req/s \
          (workers × 1000 / service time); sweeping `api` (reads only) from {:.0} to {:.0} req/s",
-        capacity * LOAD_FRACTIONS[0],
-        capacity * LOAD_FRACTIONS[LOAD_FRACTIONS.len() - 1]
+        mainjob::WORKERS,
+        mainjob::SERVICE_MS,
+        capacity * fractions[0],
+        capacity * fractions[fractions.len() - 1]
     );
-    let slos = parse_slos(SLO).expect("valid SLO");
-    let plan = Plan {
-        scenario: scenario.clone(),
-        points,
-        slos,
-        stop_on_error_rate: None,
-    };
-    let opts = ExecOpts {
-        target: TargetChoice::Embedded(site),
-        out: "results".into(),
-        timeout: Duration::from_secs(10),
-        grace: Duration::from_secs(5),
-        seed: 1,
-        target_pid: None,
-        goose_report: false,
-        browser: None,
-    };
-    let done = execute(&plan, &opts)?;
-    if let Some(sig) = done.interrupted {
-        return Ok(perf_core::engine::signals::exit_code(sig));
-    }
-    let last_ok = done
-        .outcomes
-        .iter()
-        .filter(|o| o.detail.row.slo_pass)
-        .filter_map(|o| o.detail.row.target_rps)
-        .fold(None, |a: Option<f64>, r| Some(a.map_or(r, |a| a.max(r))));
-    match last_ok {
-        Some(r) => println!("highest rate meeting the SLO: {r:.0} req/s (site capacity by formula: {capacity:.0} req/s)"),
-        None => println!("no rate met the SLO (site capacity by formula: {capacity:.0} req/s)"),
-    }
-    println!("results written to {}", done.dir.display());
-    match perf_ml::fit::fit_and_save(
-        std::slice::from_ref(&done.dir),
-        Some("api"),
-        std::path::Path::new("models"),
-        1,
-    ) {
-        Ok(report) => print!("{}", report.summary()),
-        Err(e) => println!("models not fitted: {e}"),
-    }
-
-    println!(
-        "\nbreaking-point search: Gaussian process over {:.0} .. {:.0} req/s, SLO {SEARCH_SLO}",
-        SEARCH_RANGE.0, SEARCH_RANGE.1
-    );
-    let search = SearchPlan {
+    let job = MainJob {
         scenario,
         params,
-        slos: parse_slos(SEARCH_SLO).expect("valid SLO"),
-        duration: Duration::from_secs(4),
-        max_users: None,
-        search: SearchParams::new(SEARCH_RANGE.0, SEARCH_RANGE.1)
-            .check()
-            .expect("valid search"),
+        models: "models".into(),
     };
-    let (report, interrupted, search_dir) = crate::search::execute(&search, &opts)?;
+    let opts = ExecOpts {
+        observer: Console::boxed,
+        ..mainjob::opts("results".into())
+    };
+    let done = job
+        .run(&opts, &mut |step| print_step(step, capacity))
+        .map_err(fail::drive)?;
+    let Some(search) = done.search else {
+        return Ok(fail::exit_code(&done.sweep, false));
+    };
+    let report = &search.report;
     if let Some(e) = report.estimate {
         println!(
             "found {e:.0} req/s in {} runs; the site's capacity by formula is {capacity:.0} req/s ({:+.1}%)",
@@ -124,32 +55,38 @@ pub fn run() -> Result<u8, Fail> {
             100.0 * (e / capacity - 1.0)
         );
     }
-    if interrupted.is_some() {
-        return Ok(crate::search::exit_code(&report, interrupted));
+    if search.interrupted.is_some() {
+        return Ok(crate::search::exit_code(report, search.interrupted));
     }
     browser_check(opts)?;
     println!("\nreport: the sweep, its models and the search");
-    let page = write_report(&done.dir, &search_dir)?;
+    let page = write_report(&done.sweep.dir, &search.dir)?;
     println!("report written to {}", page.display());
-    Ok(crate::search::exit_code(&report, None))
+    Ok(crate::search::exit_code(report, None))
 }
 
-/// The sweep: open-model points at [`LOAD_FRACTIONS`] of the capacity, 4 s each.
-fn sweep_points(capacity: f64, params: &Params) -> Vec<LoadPoint> {
-    LOAD_FRACTIONS
-        .iter()
-        .map(|f| {
-            let rate = (capacity * f).round();
-            LoadPoint {
-                model: LoadModel::Open {
-                    rate,
-                    max_users: LoadModel::default_max_users(rate),
-                },
-                duration: Duration::from_secs(4),
-                params: params.clone(),
+/// Prints a step of the pipeline as it ends.
+fn print_step(step: Step<'_>, capacity: f64) {
+    match step {
+        Step::Swept(sweep) => {
+            match highest_passing(sweep) {
+                Some(r) => println!("highest rate meeting the SLO: {r:.0} req/s (site capacity by formula: {capacity:.0} req/s)"),
+                None => println!("no rate met the SLO (site capacity by formula: {capacity:.0} req/s)"),
             }
-        })
-        .collect()
+            println!("results written to {}", sweep.dir.display());
+        }
+        Step::Fitted(Ok(report)) => print!("{}", report.summary()),
+        Step::Fitted(Err(e)) => println!("models not fitted: {e}"),
+        Step::Searching(plan) => {
+            let p = plan.search.params();
+            println!(
+                "\nbreaking-point search: Gaussian process over {:.0} .. {:.0} req/s, SLO {}",
+                p.lo,
+                p.hi,
+                mainjob::SEARCH_SLO
+            );
+        }
+    }
 }
 
 /// The report of the sweep in `dir`, with the models and the search in `search_dir`.
@@ -157,7 +94,7 @@ fn write_report(
     dir: &std::path::Path,
     search_dir: &std::path::Path,
 ) -> Result<std::path::PathBuf, Fail> {
-    let plugins = crate::plugins::all(&[]).map_err(|e| usage(anyhow::anyhow!(e)))?;
+    let plugins = crate::plugins::all(&[]).map_err(|e| usage(anyhow!(e)))?;
     crate::report_cmd::write(
         &perf_ml::report::ReportParams {
             dir: dir.to_path_buf(),
@@ -184,7 +121,7 @@ fn browser_check(mut opts: ExecOpts) -> Result<(), Fail> {
     }
     println!("\nbrowser check: the checkout flow in headless Chromium, twice");
     opts.browser = Some(perf_core::browser::BrowserParams::default());
-    let scenario = registry::find("checkout").map_err(|e| usage(anyhow::anyhow!(e)))?;
+    let scenario = registry::find("checkout").map_err(|e| usage(anyhow!(e)))?;
     let run = crate::browser_cmd::execute(&scenario, 2, &opts)?;
     let pages = run.records.iter().filter(|r| r.timing.is_some()).count();
     let failed = run.records.iter().filter(|r| !r.ok).count();

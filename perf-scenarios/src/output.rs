@@ -31,6 +31,11 @@ fn load_label(p: &LoadPoint) -> String {
 }
 
 impl Console {
+    /// A console as a session's observer.
+    pub fn boxed() -> Box<dyn perf_core::session::Observer> {
+        Box::new(Self::default())
+    }
+
     fn line(&self, msg: &str) {
         match &self.bar {
             Some(b) => b.println(msg),

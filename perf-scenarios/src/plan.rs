@@ -1,78 +1,37 @@
 //! `run` and `sweep` arguments into a plan of load points, and the options every command
-//! that runs load shares ([`ExecOpts`]: the target, the results folder, timeouts, seed,
-//! browser users).
-
-use std::path::PathBuf;
-use std::time::Duration;
+//! that runs load shares (perf-ml's [`ExecOpts`]: the target, the results folder,
+//! timeouts, seed, browser users).
 
 use anyhow::anyhow;
-use dummy_site::SiteParams;
 use perf_core::params::{grid, split_assignment};
 use perf_core::scenario::ScenarioSpec;
-use perf_core::session::{Plan, SessionParams};
+use perf_core::session::Plan;
 use perf_core::{parse_slos, LoadModel, LoadPoint, Params, Slo};
+use perf_ml::drive::{ExecOpts, TargetChoice};
 
 use crate::cli::{CommonArgs, RunArgs, SweepArgs};
 use crate::fail::{usage, Fail};
+use crate::output::Console;
 use crate::registry;
 
-/// Where the target is.
-#[derive(Debug, Clone)]
-pub enum TargetChoice {
-    /// Any server.
-    Host(String),
-    /// The dummy site, started in-process.
-    Embedded(SiteParams),
-}
-
-/// How to run a plan.
-#[derive(Debug, Clone)]
-pub struct ExecOpts {
-    /// Target.
-    pub target: TargetChoice,
-    /// Results parent folder.
-    pub out: PathBuf,
-    /// Per-request timeout.
-    pub timeout: Duration,
-    /// Grace period for requests in flight at the end of a point.
-    pub grace: Duration,
-    /// Scenario seed.
-    pub seed: u64,
-    /// Local target's pid.
-    pub target_pid: Option<u32>,
-    /// Write Goose's HTML report per point.
-    pub goose_report: bool,
-    /// Browser users during each point.
-    pub browser: Option<perf_core::browser::BrowserParams>,
-}
-
-impl ExecOpts {
-    /// The session's options for `scenario` judged on `slos`.
-    pub fn session_params(&self, scenario: &ScenarioSpec, slos: &[Slo]) -> SessionParams {
-        SessionParams {
-            timeout: self.timeout,
-            grace: self.grace,
-            seed: self.seed,
-            goose_report: self.goose_report,
-            browser: self.browser.clone(),
-            ..SessionParams::new(scenario.clone(), slos.to_vec(), self.out.clone())
-        }
-    }
-
-    pub(crate) fn from_common(c: &CommonArgs) -> Self {
-        Self {
-            target: match &c.host {
-                Some(h) => TargetChoice::Host(h.trim_end_matches('/').to_string()),
-                None => TargetChoice::Embedded(c.site.0.clone()),
-            },
-            out: c.out.clone(),
-            timeout: c.timeout,
-            grace: c.grace,
-            seed: c.seed,
-            target_pid: c.target_pid,
-            goose_report: c.goose_report,
-            browser: browser_params(c, 0),
-        }
+/// The options every command that runs load shares, from the command line: the
+/// target (`--host`, or the embedded site with its `--site-*` options), the results
+/// folder, timeouts, seed, browser users (none unless `--browser-users`), the console as
+/// the observer.
+pub(crate) fn exec_opts(c: &CommonArgs) -> ExecOpts {
+    let target = match &c.host {
+        Some(h) => TargetChoice::Host(h.trim_end_matches('/').to_string()),
+        None => TargetChoice::Embedded(c.site.0.clone()),
+    };
+    ExecOpts {
+        timeout: c.timeout,
+        grace: c.grace,
+        seed: c.seed,
+        target_pid: c.target_pid,
+        goose_report: c.goose_report,
+        browser: browser_params(c, 0),
+        observer: Console::boxed,
+        ..ExecOpts::new(target, c.out.clone())
     }
 }
 

@@ -156,15 +156,22 @@ pub struct SessionParams {
 }
 
 impl SessionParams {
+    /// Per-request timeout unless given.
+    pub const TIMEOUT: Duration = Duration::from_secs(30);
+    /// Grace period unless given.
+    pub const GRACE: Duration = Duration::from_secs(5);
+    /// Seed unless given.
+    pub const SEED: u64 = 42;
+
     /// The defaults of the command line: 30-s timeout, 5-s grace, seed 42, no browsers.
     pub fn new(scenario: ScenarioSpec, slos: Vec<Slo>, out: PathBuf) -> Self {
         Self {
             scenario,
             slos,
             out,
-            timeout: Duration::from_secs(30),
-            grace: Duration::from_secs(5),
-            seed: 42,
+            timeout: Self::TIMEOUT,
+            grace: Self::GRACE,
+            seed: Self::SEED,
             goose_report: false,
             browser: None,
             planned_points: 0,

@@ -26,6 +26,12 @@ impl GateReport {
     pub fn write(&self, dir: &Path) -> Result<PathBuf, GateError> {
         write(self, dir)
     }
+
+    /// Writes the report as JSON to `path` (anywhere: `compare --json`), creating its
+    /// folder, whole or not at all.
+    pub fn save(&self, path: &Path) -> Result<(), GateError> {
+        super::baseline::save(self, path)
+    }
 }
 
 impl CapacityGateFile {
