@@ -1,6 +1,7 @@
 //! Training data: the points of one scenario read from results directories through
 //! perf-core's reader. Partial points and points where the generator was the bottleneck
-//! are left out (they are not evidence about the target).
+//! are left out (they are not evidence about the target). [`LoadInterval`], an interval
+//! of loads that the models' answers carry.
 
 use std::path::PathBuf;
 
@@ -208,4 +209,15 @@ pub fn levels(points: &[Point]) -> Vec<f64> {
     v.sort_by(f64::total_cmp);
     v.dedup_by(|a, b| (*a - *b).abs() <= 1e-9 * b.abs().max(1.0));
     v
+}
+
+/// An interval of loads; an open end (`None`) lies beyond the range searched.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct LoadInterval {
+    /// Confidence level (0.9 = 90%).
+    pub level: f64,
+    /// Lower end; `None`: below the range searched.
+    pub lo: Option<f64>,
+    /// Upper end; `None`: above the range searched.
+    pub hi: Option<f64>,
 }

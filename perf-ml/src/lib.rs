@@ -15,6 +15,9 @@
 //!   their checks, `gate.json`, the A/B run order [`gate::interleave`]), the breaking-point
 //!   gate ([`gate::capacity`]) and the benchmark gate over criterion's estimates
 //!   ([`gate::criterion`]).
+//! - [`stats`]: the statistical tests and intervals the gate and the models share
+//!   (Mann–Whitney, Fisher, Wilson, Holm, bootstrap); it imports nothing else of the
+//!   crate.
 //! - [`analyze`]: anomalies, drift, capacity planning, bottlenecks, insights;
 //!   [`report`]: all of them for one results directory as `report.json` and a
 //!   self-contained `report.html` ([`report::ReportParams`] → [`report::Report`]).
@@ -45,9 +48,9 @@ pub mod gate;
 pub mod latency;
 pub mod model_file;
 mod nm;
-pub mod queue_curve;
 pub mod report;
 pub mod search;
+pub mod stats;
 pub mod usl;
 
 pub use error::MlError;

@@ -17,7 +17,7 @@
 use benches::families::{draw, trials_arg, FAMILIES, RANGE};
 use perf_ml::gate::capacity::{CapacityVerdict, Searched};
 use perf_ml::gate::capacity_search::{baseline_search, gate_search, verdict};
-use perf_ml::gate::stats::wilson;
+use perf_ml::stats::wilson;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 

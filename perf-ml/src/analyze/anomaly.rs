@@ -15,7 +15,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::gate::stats::median;
+use crate::stats::median;
 
 /// How serious an anomaly is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]

@@ -37,10 +37,10 @@ mod profile;
 use serde::{Deserialize, Serialize};
 
 use crate::cv::splits;
+pub use crate::data::LoadInterval;
 use crate::data::Point;
 use crate::MlError;
 use family::{dispersion, log_lik, softplus, totals, Family, Scale};
-pub use profile::LoadInterval;
 
 /// A fitted failure curve.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

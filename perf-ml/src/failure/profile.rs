@@ -3,24 +3,12 @@
 //! log-likelihood, φ the Pearson dispersion (a quasi-likelihood widening when points
 //! scatter more than binomial noise).
 
-use serde::{Deserialize, Serialize};
 use statrs::distribution::{ChiSquared, ContinuousCDF};
 
 use super::family::{log_lik, Family, Scale};
 use super::FailureFit;
-use crate::data::Point;
+use crate::data::{LoadInterval, Point};
 use crate::nm::minimize;
-
-/// An interval of loads; an open end (`None`) lies beyond the range searched.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct LoadInterval {
-    /// Confidence level (0.9 = 90%).
-    pub level: f64,
-    /// Lower end; `None`: below the range searched.
-    pub lo: Option<f64>,
-    /// Upper end; `None`: above the range searched.
-    pub hi: Option<f64>,
-}
 
 struct Profile<'a> {
     family: Family,
@@ -127,7 +115,7 @@ impl FailureFit {
                 super::FailureModel::Constant { p: 0.0, upper } => (0.0, upper),
                 super::FailureModel::Constant { p, .. } => {
                     let n: u64 = self.data.iter().map(|c| c.requests).sum();
-                    crate::gate::stats::wilson(p, n as f64, level)
+                    crate::stats::wilson(p, n as f64, level)
                 }
                 _ => unreachable!("only a constant has no family"),
             };

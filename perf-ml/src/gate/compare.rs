@@ -1,14 +1,14 @@
 //! The comparison: per point, endpoint and metric, a verdict from the tests in
-//! [`super::stats`] on the values of whole runs, with Holm's adjustment across the
+//! [`crate::stats`] on the values of whole runs, with Holm's adjustment across the
 //! comparisons that decide the gate.
 
 use serde::Serialize;
 
-use super::stats::{
+use super::{EndpointSample, Gate, GateError, Primary, RunSample};
+use crate::stats::{
     bootstrap_change, fisher_mid_p_greater, holm, mann_whitney_exact_greater, median,
     newcombe_difference,
 };
-use super::{EndpointSample, Gate, GateError, Primary, RunSample};
 
 /// What a comparison concluded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

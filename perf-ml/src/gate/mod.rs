@@ -58,7 +58,6 @@ pub mod criterion;
 mod file;
 pub mod interleave;
 mod sample;
-pub mod stats;
 
 pub use baseline::{environment_differences, Baseline, CapacityBaseline, BASELINE_SCHEMA};
 pub use compare::{Finding, GateReport, Verdict};

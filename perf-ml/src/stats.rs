@@ -1,4 +1,5 @@
-//! The tests behind the gate: Mann–Whitney U (exact for the few runs a gate compares),
+//! Statistics shared by the models and the gate (nothing here imports the rest of the
+//! crate): the tests behind the gate — Mann–Whitney U (exact for the few runs a gate compares),
 //! a seeded percentile bootstrap of the relative change in the median, Fisher's exact
 //! test (mid-p) for failure counts with Newcombe's interval of the difference, and
 //! Holm's step-down adjustment across a family of comparisons.

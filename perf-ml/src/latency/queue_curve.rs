@@ -15,9 +15,9 @@
 use serde::{Deserialize, Serialize};
 use statrs::distribution::{ContinuousCDF, FisherSnedecor};
 
+use super::{Fit, Predict};
+use crate::data::LoadInterval;
 use crate::data::{levels, Point};
-use crate::failure::LoadInterval;
-use crate::latency::{Fit, Predict};
 use crate::nm::minimize;
 use crate::MlError;
 

@@ -2,7 +2,7 @@
 //! (load and scenario parameters → p50, p95, p99 in µs), as linfa does, so candidates
 //! are swappable and compared by the same cross-validation.
 //!
-//! - [`QueueCurveParams`] → [`QueueCurve`] (module [`crate::queue_curve`]):
+//! - [`QueueCurveParams`] → [`QueueCurve`] (module [`queue_curve`]):
 //!   `latency = a + b / (1 − X / c)` over goodput X on the points where the target kept
 //!   up, one capacity c shared by the three percentiles, identified by an F-test and
 //!   given a profile interval. Physically grounded: it extrapolates towards c.
@@ -38,7 +38,9 @@ pub trait Predict {
     }
 }
 
-pub use crate::queue_curve::{QueueCurve, QueueCurveParams};
+pub mod queue_curve;
+
+pub use queue_curve::{QueueCurve, QueueCurveParams};
 
 fn features(load: f64, params: &[f64], degree2: bool) -> Vec<f64> {
     let mut f = vec![load];
@@ -235,7 +237,7 @@ mod tests {
 
     #[test]
     fn smartcore_candidates_fit_and_predict() {
-        let pts = crate::queue_curve::tests::synthetic(500.0, 0.02, 1);
+        let pts = queue_curve::tests::synthetic(500.0, 0.02, 1);
         let r = RidgeParams::default().fit(&pts).unwrap();
         let f = ForestParams::default().fit(&pts).unwrap();
         for m in [&r as &dyn Predict, &f] {
