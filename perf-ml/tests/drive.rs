@@ -1,6 +1,7 @@
 //! `perf_ml::drive` against the real dummy site in this process, without the command
 //! line: the A/B gate's interleaved runs, a search over real points and its
-//! `search.json`, and bad settings refused before any load.
+//! `search.json`, and bad settings refused before any load. The tests run in parallel;
+//! the engine runs one point at a time per process.
 
 use std::time::Duration;
 
@@ -12,15 +13,6 @@ use perf_ml::drive::gate::{collect, profile_plan, Collected};
 use perf_ml::drive::search::{self, SearchPlan};
 use perf_ml::drive::{DriveError, ExecOpts, TargetChoice};
 use perf_ml::search::{SearchParams, Strategy};
-
-/// Goose keeps process-wide state: one attack at a time.
-static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
-
-fn one_at_a_time() -> std::sync::MutexGuard<'static, ()> {
-    ONE_AT_A_TIME
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-}
 
 async fn items(user: &mut GooseUser) -> TransactionResult {
     http::get(user, "/api/items?size=5").await?;
@@ -45,7 +37,6 @@ fn site(workers: usize, service_ms: f64, extra_ms: f64) -> TargetChoice {
 
 #[test]
 fn an_ab_gate_interleaves_the_sides_and_the_slower_reference_shows() {
-    let _one = one_at_a_time();
     let out = tempfile::tempdir().unwrap();
     let candidate = ExecOpts::new(site(4, 2.0, 0.0), out.path().into());
     let reference = candidate.with_target(site(4, 2.0, 5.0));
@@ -83,7 +74,6 @@ fn an_ab_gate_interleaves_the_sides_and_the_slower_reference_shows() {
 
 #[test]
 fn a_search_runs_real_points_and_writes_its_file() {
-    let _one = one_at_a_time();
     let out = tempfile::tempdir().unwrap();
     // 2 workers × 10 ms: 200 req/s; the range does not centre on it.
     let opts = ExecOpts::new(site(2, 10.0, 0.0), out.path().into());

@@ -409,11 +409,16 @@ fn goose_config(
     c
 }
 
-/// Runs one load point. Call from a Tokio runtime; one point at a time per process.
+/// Runs one load point. Call from a Tokio runtime; points run one at a time per process
+/// (a second call waits until the first has ended).
 ///
 /// Long on purpose: the order in which the recorder, pacer, sampler, browser users and
 /// Goose start and stop is the point's timing contract, and it reads best top to bottom.
 pub async fn run_point(spec: &PointSpec) -> Result<PointOutcome, EngineError> {
+    // Goose's state and the point's context are process-wide: a second point started
+    // meanwhile (another session, another test) waits for this one to end.
+    static ONE_POINT: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+    let _one = ONE_POINT.lock().await;
     signals::install().map_err(EngineError::Signals)?;
     warnings::install();
     let started_at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
