@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, on a fresh machine: installs what the tests need when it is
-# missing, then checks formatting, lints and unused dependencies, runs every test, runs
-# the load gate against the committed baseline, and compiles the benches.
+# missing, then checks formatting, lints, unused dependencies and import circles, runs
+# every test, runs the load gate against the committed baseline, and compiles the
+# benches.
 #
 #   bash scripts/test.sh
 set -euo pipefail
@@ -27,6 +28,8 @@ step "lints"
 cargo clippy --workspace --all-targets --release -- -D warnings
 step "unused dependencies"
 bash scripts/unused-deps.sh
+step "import circles between modules"
+bash scripts/module-cycles.sh
 step "tests (release: the load tests measure real throughput)"
 cargo test --workspace --release
 step "load gate: api against the committed baseline (embedded dummy site, 5 runs, ~55 s)"
