@@ -116,23 +116,25 @@ pub struct ReportArgs {
 /// The gate's statistics.
 #[derive(Debug, Args)]
 pub struct GateStats {
-    /// A latency change fails only when larger than this (relative): 10% or 0.1.
-    #[arg(long, value_parser = values::tolerance, default_value = "10%", allow_hyphen_values = true)]
-    pub threshold: f64,
+    /// A latency change fails only when larger than this (relative): 10% or 0.1
+    /// [default: 10%]. Not with --breaking-point (its threshold is --capacity-threshold).
+    #[arg(long, value_parser = values::tolerance, allow_hyphen_values = true)]
+    pub threshold: Option<f64>,
     /// Family-wise significance level of the primary comparisons (Holm's adjustment
     /// over exact Mann-Whitney U on run values and Fisher's exact test on failures).
     #[arg(long, default_value_t = 0.05)]
     pub alpha: f64,
-    /// Smallest rise in error rate that fails: 0.5% or 0.005.
-    #[arg(long, value_parser = values::tolerance, default_value = "0.5%", allow_hyphen_values = true)]
-    pub min_error_rise: f64,
+    /// Smallest rise in error rate that fails: 0.5% or 0.005 [default: 0.5%].
+    #[arg(long, value_parser = values::tolerance, allow_hyphen_values = true)]
+    pub min_error_rise: Option<f64>,
     /// Which comparisons decide the gate: `aggregate` (p50, p95 and error rate of ALL at
-    /// each point; the per-endpoint rows are reported as secondary) or `all`.
-    #[arg(long, value_parser = values::primary, default_value = "aggregate")]
-    pub primary: perf_ml::gate::Primary,
-    /// Seed of the bootstrap intervals.
-    #[arg(long, default_value_t = 1)]
-    pub bootstrap_seed: u64,
+    /// each point; the per-endpoint rows are reported as secondary) or `all`
+    /// [default: aggregate].
+    #[arg(long, value_parser = values::primary)]
+    pub primary: Option<perf_ml::gate::Primary>,
+    /// Seed of the bootstrap intervals [default: 1].
+    #[arg(long)]
+    pub bootstrap_seed: Option<u64>,
 }
 
 /// `gate`.

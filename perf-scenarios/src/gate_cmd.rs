@@ -17,20 +17,44 @@ use crate::gate_table::conclude;
 use crate::plan::exec_opts;
 
 fn checked(s: &GateStats) -> Result<Gate, Fail> {
+    let d = GateParams::default();
     GateParams {
-        threshold: s.threshold,
+        threshold: s.threshold.unwrap_or(d.threshold),
         alpha: s.alpha,
-        min_error_rise: s.min_error_rise,
-        primary: s.primary,
-        seed: s.bootstrap_seed,
-        ..GateParams::default()
+        min_error_rise: s.min_error_rise.unwrap_or(d.min_error_rise),
+        primary: s.primary.unwrap_or(d.primary),
+        seed: s.bootstrap_seed.unwrap_or(d.seed),
+        ..d
     }
     .check()
     .map_err(usage)
 }
 
+/// The latency gate's settings that the breaking-point gate has no use for, if one was
+/// given: a setting that would be silently ignored is refused instead.
+fn unused_with_breaking_point(s: &GateStats) -> Option<&'static str> {
+    [
+        (
+            s.threshold.is_some(),
+            "--threshold (the breaking point's is --capacity-threshold)",
+        ),
+        (s.min_error_rise.is_some(), "--min-error-rise"),
+        (s.primary.is_some(), "--primary"),
+        (s.bootstrap_seed.is_some(), "--bootstrap-seed"),
+    ]
+    .into_iter()
+    .find_map(|(given, name)| given.then_some(name))
+}
+
 /// `gate`.
 pub fn gate(a: &GateArgs) -> Result<u8, Fail> {
+    if a.breaking_point {
+        if let Some(name) = unused_with_breaking_point(&a.stats) {
+            return Err(usage(anyhow!(
+                "{name}: a setting of the latency gate, not used with --breaking-point"
+            )));
+        }
+    }
     let gate = checked(&a.stats)?;
     let Some(file) = &a.baseline else {
         return crate::gate_ab::gate(a, &gate, &gate_plan(a)?);

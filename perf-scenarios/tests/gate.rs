@@ -368,6 +368,15 @@ fn the_breaking_point_gate_catches_a_capacity_drop() {
         &bp(&["--capacity-threshold", "150%"]),
         "--capacity-threshold: 1.5 must be above 0% and below 100%",
     );
+    // The latency gate's settings are refused, not silently ignored.
+    expect_usage(
+        &bp(&["--threshold", "5%"]),
+        "--threshold (the breaking point's is --capacity-threshold): a setting of the latency gate, not used with --breaking-point",
+    );
+    expect_usage(
+        &bp(&["--primary", "all"]),
+        "--primary: a setting of the latency gate, not used with --breaking-point",
+    );
     let mut v = saved.clone();
     v["capacity"]["interval"] = serde_json::json!([1.0, 2.0]);
     std::fs::write(&base, v.to_string()).unwrap();
