@@ -3,7 +3,7 @@
 
 use anyhow::anyhow;
 use perf_core::session::{Executed, SessionError};
-use perf_ml::drive::DriveError;
+use perf_ml::drive::{DriveError, ProbeFailed};
 use perf_ml::search::SearchError;
 
 /// A failure with its exit code.
@@ -55,10 +55,13 @@ pub fn drive(e: DriveError) -> Fail {
         DriveError::PidWithEmbedded => usage(anyhow!("--target-pid: {e}")),
         DriveError::Session(e) => session(e),
         DriveError::Search(SearchError::Invalid { name, .. }) => usage(anyhow!("--{name}: {e}")),
-        DriveError::Probe { error, cause } => Fail {
-            code: cause.map_or(1, |f| session(*f).code),
-            error: error.into(),
-        },
+        DriveError::Probe(p) => {
+            let ProbeFailed { error, cause } = *p;
+            Fail {
+                code: cause.map_or(1, |f| session(f).code),
+                error: error.into(),
+            }
+        }
         DriveError::NoBreakingPoint { lo, hi, .. } => usage(anyhow!("--range {lo}..{hi}: {e}")),
         other if other.is_usage() => usage(other),
         other => runtime(other),

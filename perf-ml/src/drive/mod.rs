@@ -69,15 +69,9 @@ pub enum DriveError {
     /// The search's settings are invalid.
     #[error(transparent)]
     Search(SearchError),
-    /// A point of the search failed; `cause` is the session's error when it had one
-    /// (none when a signal stopped the point).
-    #[error("{error}")]
-    Probe {
-        /// The search's error.
-        error: SearchError,
-        /// The session's.
-        cause: Option<Box<SessionError>>,
-    },
+    /// A point of the search failed.
+    #[error(transparent)]
+    Probe(Box<ProbeFailed>),
     /// `search.json` cannot be written.
     #[error(transparent)]
     SearchFile(#[from] SearchFileError),
@@ -128,10 +122,60 @@ impl DriveError {
             Self::Session(e) => e.is_usage(),
             Self::Gate(e) => !matches!(e, GateError::Write { .. }),
             Self::SiteStart(_)
-            | Self::Probe { .. }
+            | Self::Probe(_)
             | Self::SearchFile(_)
             | Self::BaselineTooWide { .. }
             | Self::CannotJudge { .. } => false,
         }
+    }
+}
+
+/// A point of the search failed: the search's error (which reads as the point's, with
+/// its causes), and the session's error behind it when there was one (none when a signal
+/// stopped the point).
+#[derive(Debug)]
+pub struct ProbeFailed {
+    /// The search's error.
+    pub error: SearchError,
+    /// The session's.
+    pub cause: Option<SessionError>,
+}
+
+impl std::fmt::Display for ProbeFailed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.error.fmt(f)
+    }
+}
+
+impl std::error::Error for ProbeFailed {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        std::error::Error::source(&self.error)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_failed_point_reads_as_the_point_with_its_cause() {
+        let e = DriveError::Probe(Box::new(ProbeFailed {
+            error: SearchError::Probe {
+                rate: 120.0,
+                source: "connection refused".into(),
+            },
+            cause: None,
+        }));
+        let mut chain = vec![e.to_string()];
+        let mut next = std::error::Error::source(&e);
+        while let Some(s) = next {
+            chain.push(s.to_string());
+            next = s.source();
+        }
+        assert_eq!(
+            chain,
+            ["load point at 120.0 req/s failed", "connection refused"]
+        );
+        assert!(!e.is_usage());
     }
 }

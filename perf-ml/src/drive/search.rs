@@ -10,7 +10,7 @@ use perf_core::scenario::ScenarioSpec;
 use perf_core::session::EngineProbe;
 use perf_core::{Params, Slo};
 
-use super::{DriveError, ExecOpts};
+use super::{DriveError, ExecOpts, ProbeFailed};
 use crate::search::{file, Search, SearchError, SearchReport};
 
 /// Everything a search needs, checked.
@@ -72,9 +72,9 @@ pub fn run(plan: &SearchPlan, opts: &ExecOpts) -> Result<SearchRun, DriveError> 
             let cause = if done.interrupted.is_some() {
                 None
             } else {
-                failure.map(Box::new)
+                failure
             };
-            return Err(DriveError::Probe { error, cause });
+            return Err(DriveError::Probe(Box::new(ProbeFailed { error, cause })));
         }
         Err(e) => return Err(DriveError::Search(e)),
     };
