@@ -102,6 +102,15 @@ impl LoadModel {
         ((rate * 2.0).ceil() as usize).clamp(10, 5000)
     }
 
+    /// An open model at `rate` with at most `max_users` users, or
+    /// [`LoadModel::default_max_users`] for the rate.
+    pub fn open(rate: f64, max_users: Option<usize>) -> Self {
+        Self::Open {
+            rate,
+            max_users: max_users.unwrap_or_else(|| Self::default_max_users(rate)),
+        }
+    }
+
     /// A short label: `400 req/s` or `50 users`.
     pub fn label(&self) -> String {
         match self {
@@ -172,5 +181,23 @@ mod tests {
         assert_eq!(LoadModel::default_max_users(1.0), 10);
         assert_eq!(LoadModel::default_max_users(400.0), 800);
         assert_eq!(LoadModel::default_max_users(1e9), 5000);
+        let (cap, default) = (
+            LoadModel::open(400.0, Some(7)),
+            LoadModel::open(400.0, None),
+        );
+        assert_eq!(
+            cap,
+            LoadModel::Open {
+                rate: 400.0,
+                max_users: 7
+            }
+        );
+        assert_eq!(
+            default,
+            LoadModel::Open {
+                rate: 400.0,
+                max_users: 800
+            }
+        );
     }
 }

@@ -70,13 +70,7 @@ pub(crate) fn slos(spec: &ScenarioSpec, given: &Option<String>) -> Result<Vec<Sl
 }
 
 pub(crate) fn open(spec: &ScenarioSpec, rate: Option<f64>, c: &CommonArgs) -> LoadModel {
-    let rate = rate.unwrap_or(spec.default_rate);
-    LoadModel::Open {
-        rate,
-        max_users: c
-            .max_users
-            .unwrap_or_else(|| LoadModel::default_max_users(rate)),
-    }
+    LoadModel::open(rate.unwrap_or(spec.default_rate), c.max_users)
 }
 
 fn closed(users: usize, c: &CommonArgs) -> LoadModel {

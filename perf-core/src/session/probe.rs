@@ -59,12 +59,7 @@ impl LoadProbe for EngineProbe<'_> {
             return Err(PointFailed(format!("interrupted by signal {sig}")));
         }
         let point = LoadPoint {
-            model: LoadModel::Open {
-                rate,
-                max_users: self
-                    .max_users
-                    .unwrap_or_else(|| LoadModel::default_max_users(rate)),
-            },
+            model: LoadModel::open(rate, self.max_users),
             duration: self.duration,
             params: self.params.clone(),
         };

@@ -31,10 +31,7 @@ pub fn profile_plan(
         .rates
         .iter()
         .map(|&rate| LoadPoint {
-            model: LoadModel::Open {
-                rate,
-                max_users: max_users.unwrap_or_else(|| LoadModel::default_max_users(rate)),
-            },
+            model: LoadModel::open(rate, max_users),
             duration,
             params: params.clone(),
         })
@@ -93,16 +90,9 @@ pub fn collect(
         runs.push(RunSample::from_dir(&done.dir)?);
         last = Some(done.dir);
     }
-    match last {
-        Some(dir) => Ok(Collected::Done {
-            reference: runs_a,
-            candidate: runs_b,
-            dir,
-        }),
-        None => Ok(Collected::Done {
-            reference: runs_a,
-            candidate: runs_b,
-            dir: candidate.out.clone(),
-        }),
-    }
+    Ok(Collected::Done {
+        reference: runs_a,
+        candidate: runs_b,
+        dir: last.unwrap_or_else(|| candidate.out.clone()),
+    })
 }

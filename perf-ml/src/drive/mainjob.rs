@@ -96,10 +96,7 @@ impl MainJob {
             .map(|f| {
                 let rate = (capacity() * f).round();
                 LoadPoint {
-                    model: LoadModel::Open {
-                        rate,
-                        max_users: LoadModel::default_max_users(rate),
-                    },
+                    model: LoadModel::open(rate, None),
                     duration: SWEEP_POINT,
                     params: self.params.clone(),
                 }
@@ -151,8 +148,9 @@ impl MainJob {
             1,
         );
         on(Step::Fitted(&fit));
-        on(Step::Searching(&self.search_plan()));
-        let search = search::run(&self.search_plan(), opts)?;
+        let plan = self.search_plan();
+        on(Step::Searching(&plan));
+        let search = search::run(&plan, opts)?;
         Ok(MainJobRun {
             sweep,
             fit: Some(fit),
