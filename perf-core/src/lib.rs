@@ -3,8 +3,10 @@
 //! - [`slo`]: [`Slo`] and [`parse_slos`], the SLO grammar (Goose's threshold grammar),
 //!   and [`SloVerdict`] with its margin for the ML plugin.
 //! - [`params`]: [`ParamSpec`] (what a scenario declares) → [`Params`] (validated values).
-//! - [`load`]: [`LoadModel`] (open arrival-rate or closed users) and [`LoadPoint`].
-//! - [`record`]: the per-endpoint µs histograms and the per-second timeline.
+//! - [`load`]: [`LoadModel`] (open arrival-rate or closed users) and [`LoadPoint`];
+//!   [`segment`]: one test split over several generator processes.
+//! - [`record`]: the per-endpoint µs histograms and the per-second timeline;
+//!   [`hdr`]: the same histograms as stored (HdrHistogram V2), which merge exactly.
 //! - [`probe`]: [`probe::LoadProbe`], the seam the breaking-point search drives.
 //! - [`measured`]: a point's merged histograms as the SLOs judge them.
 //! - [`summary`], [`results`]: the result directory's types, writer and reader;
@@ -30,6 +32,7 @@
 //! ```
 
 pub mod atomic;
+pub mod hdr;
 pub mod load;
 pub mod measured;
 pub mod noise;
@@ -37,6 +40,7 @@ pub mod params;
 pub mod probe;
 pub mod record;
 pub mod results;
+pub mod segment;
 pub mod slo;
 pub mod summary;
 

@@ -19,6 +19,7 @@ use std::time::Instant;
 
 use hdrhistogram::Histogram;
 
+use crate::hdr::{self, HdrError, SecondHistograms, StoredAcc};
 use crate::summary::{Bucket, EndpointSummary, TimelineRow};
 
 /// Each bucket of [`EndpointSummary::latency_buckets`] is this much wider than the one
@@ -92,7 +93,41 @@ impl Acc {
             .record(clamped);
     }
 
-    fn merge(&mut self, other: &Acc) {
+    /// As stored in `histograms/<n>.json`, under `endpoint`.
+    pub fn to_stored(&self, endpoint: &str) -> StoredAcc {
+        StoredAcc {
+            endpoint: endpoint.to_string(),
+            ok: hdr::encode(&self.hist),
+            fail: self.fail_hist.as_ref().map(hdr::encode),
+            failures: self.failures,
+            unfinished: self.unfinished,
+            after_window: self.after_window,
+            max_us: self.max_us,
+            fail_max_us: self.fail_max_us,
+        }
+    }
+
+    /// Back from [`Acc::to_stored`]: the same histograms and counts, ready to merge.
+    pub fn from_stored(s: &StoredAcc) -> Result<Self, HdrError> {
+        let hist = hdr::decode_for(&s.endpoint, &s.ok)?;
+        let fail_hist = match &s.fail {
+            Some(f) => Some(hdr::decode_for(&s.endpoint, f)?),
+            None => None,
+        };
+        Ok(Self {
+            sigfig: hist.sigfig(),
+            hist,
+            fail_hist,
+            failures: s.failures,
+            max_us: s.max_us,
+            fail_max_us: s.fail_max_us,
+            unfinished: s.unfinished,
+            after_window: s.after_window,
+        })
+    }
+
+    /// Adds `other`'s requests to these: histograms merged exactly, counts summed.
+    pub fn merge(&mut self, other: &Acc) {
         let _ = self.hist.add(&other.hist);
         if let Some(f) = &other.fail_hist {
             match &mut self.fail_hist {
@@ -256,7 +291,9 @@ pub struct Recorder {
     shards: Mutex<Vec<Arc<Mutex<Shard>>>>,
     window: OnceLock<(Instant, Instant)>,
     timeline: Mutex<Vec<TimelineRow>>,
+    second_hists: Mutex<Vec<SecondHistograms>>,
     seconds: AtomicU64,
+    first_sent: OnceLock<Instant>,
 }
 
 impl Default for Recorder {
@@ -277,7 +314,9 @@ impl Recorder {
             shards: Mutex::new(Vec::new()),
             window: OnceLock::new(),
             timeline: Mutex::new(Vec::new()),
+            second_hists: Mutex::new(Vec::new()),
             seconds: AtomicU64::new(0),
+            first_sent: OnceLock::new(),
         }
     }
 
@@ -304,12 +343,21 @@ impl Recorder {
 
     /// A counted request of `endpoint` sent now: it will be recorded however it ends.
     pub fn begin(self: &Arc<Self>, endpoint: String) -> InFlight {
+        let started = Instant::now();
+        if self.first_sent.get().is_none() {
+            let _ = self.first_sent.set(started);
+        }
         InFlight {
             rec: self.clone(),
             endpoint,
-            started: Instant::now(),
+            started,
             ended: false,
         }
+    }
+
+    /// When the first counted request was sent.
+    pub fn first_sent(&self) -> Option<Instant> {
+        self.first_sent.get().copied()
     }
 
     fn store(&self, endpoint: &str, us: u64, end: End, late: bool) {
@@ -341,18 +389,19 @@ impl Recorder {
             }
         }
         let sec = self.seconds.fetch_add(1, Ordering::Relaxed);
-        let mut all = Acc::new(2);
-        let mut rows: Vec<TimelineRow> = merged
-            .iter()
-            .map(|(name, acc)| {
-                if !is_browser(name) {
-                    all.merge(acc);
-                }
-                TimelineRow::from_summary(sec, &acc.summary(name, 1.0))
-            })
-            .collect();
-        rows.push(TimelineRow::from_summary(sec, &all.summary(ALL, 1.0)));
-        lock(&self.timeline).extend(rows);
+        lock(&self.timeline).extend(timeline_rows(sec, &merged));
+        // Encoded now (a few hundred bytes each), so that a long point keeps its seconds
+        // in little memory.
+        let stored = merged.iter().map(|(n, a)| a.to_stored(n)).collect();
+        lock(&self.second_hists).push(SecondHistograms {
+            second: sec,
+            endpoints: stored,
+        });
+    }
+
+    /// Each harvested second's histograms per endpoint, as stored.
+    pub fn second_histograms(&self) -> Vec<SecondHistograms> {
+        lock(&self.second_hists).clone()
     }
 
     /// Merged histograms of the whole window, per endpoint.
@@ -415,6 +464,23 @@ impl Drop for InFlight {
     }
 }
 
+/// The timeline rows of second `sec` from that second's histograms per endpoint: one
+/// per endpoint, then [`ALL`] (the protocol endpoints merged).
+pub fn timeline_rows(sec: u64, seconds: &BTreeMap<String, Acc>) -> Vec<TimelineRow> {
+    let mut all = Acc::new(2);
+    let mut rows: Vec<TimelineRow> = seconds
+        .iter()
+        .map(|(name, acc)| {
+            if !is_browser(name) {
+                all.merge(acc);
+            }
+            TimelineRow::from_summary(sec, &acc.summary(name, 1.0))
+        })
+        .collect();
+    rows.push(TimelineRow::from_summary(sec, &all.summary(ALL, 1.0)));
+    rows
+}
+
 /// Endpoint names of browser checks: `PAGE <step>` (page load) and `CHECK <step>` (a
 /// failed action).
 pub fn is_browser(name: &str) -> bool {
@@ -461,6 +527,58 @@ mod tests {
             Acc::new(3).point_summary("GET /x", 1.0).share_within(1.0),
             None
         );
+    }
+
+    #[test]
+    fn segments_merged_from_their_stored_histograms_give_the_percentiles_of_all_requests() {
+        // A skewed mix (log-normal-like through a fixed LCG) split over 4 segments in
+        // a ragged way; each segment's Acc goes through the stored form and back.
+        let mut whole = Acc::new(3);
+        let mut parts: Vec<Acc> = (0..4).map(|_| Acc::new(3)).collect();
+        let mut x: u64 = 12345;
+        for i in 0..40_000u64 {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let u = (x >> 11) as f64 / (1u64 << 53) as f64;
+            let us = (200.0 * (8.0 * u).exp()) as u64;
+            let end = match i % 97 {
+                0 => End::Failed,
+                1 if i % 3 == 0 => End::Unfinished,
+                _ => End::Ok,
+            };
+            whole.record(us, end);
+            parts[((x >> 7) % 4) as usize].record(us, end);
+        }
+        let mut merged = Acc::new(3);
+        for p in &parts {
+            let back = Acc::from_stored(&p.to_stored("GET /x")).unwrap();
+            assert_eq!(back.hist, p.hist);
+            merged.merge(&back);
+        }
+        assert_eq!(
+            merged.hist, whole.hist,
+            "the merged histogram is the whole one"
+        );
+        assert_eq!(merged.fail_hist, whole.fail_hist);
+        let (m, w) = (
+            merged.summary("GET /x", 10.0),
+            whole.summary("GET /x", 10.0),
+        );
+        assert_eq!(m, w, "every field of the summary, percentiles included");
+        for q in [0.5, 0.9, 0.95, 0.99, 0.999] {
+            assert_eq!(
+                merged.hist.value_at_quantile(q),
+                whole.hist.value_at_quantile(q)
+            );
+        }
+        // Averaging the segments' p99 instead would not give the whole test's p99.
+        let avg_p99 = parts
+            .iter()
+            .map(|p| p.hist.value_at_quantile(0.99) as f64)
+            .sum::<f64>()
+            / 4.0;
+        assert_ne!(avg_p99 as u64, whole.hist.value_at_quantile(0.99));
     }
 
     #[test]
@@ -524,5 +642,13 @@ mod tests {
             50_001,
             "the whole-point histograms keep everything"
         );
+        let secs = r.second_histograms();
+        assert_eq!(secs.len(), 2);
+        let a0 = Acc::from_stored(&secs[0].endpoints[0]).unwrap();
+        assert_eq!(
+            (secs[0].endpoints[0].endpoint.as_str(), a0.count()),
+            ("GET /a", 50_000)
+        );
+        assert_eq!(secs[0].endpoints[1].failures, 1);
     }
 }

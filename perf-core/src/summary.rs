@@ -157,6 +157,10 @@ pub struct ResourceSample {
     /// delay, which every request's measured latency also carries.
     #[serde(default)]
     pub gen_lag_ms: Option<f64>,
+    /// In a merged test, the segment whose generator took the sample (each segment's
+    /// generator is a process, or a machine, of its own).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub segment: Option<u32>,
 }
 
 /// The `runs.csv` row of one load point (contract columns, then parameters).
@@ -266,6 +270,17 @@ pub struct PointDetail {
     pub started_at: String,
     /// How the point ended: `completed`, `interrupted by SIGINT`, ...
     pub ended: String,
+    /// The execution segment this process ran (absent for the whole test): its row is
+    /// its share, `config` the whole test's point.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub segment: Option<crate::segment::Segment>,
+    /// When the point's first counted request was sent (RFC 3339, µs): segments started
+    /// together send theirs within milliseconds of each other.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_request_at: Option<String>,
+    /// Of a merged test (`perf-scenarios merge`): how many segments it was merged from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub merged_segments: Option<u32>,
 }
 
 /// The environment a point ran in.

@@ -52,6 +52,8 @@ fn point_with_grace(
         target: Target::InProcess,
         browser: None,
         goose_report_dir: None,
+        segment: Default::default(),
+        start_at: None,
     };
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -17,6 +17,7 @@ use perf_ml::drive::ExecOpts;
 
 /// `browser` from the command line.
 pub fn run(a: &BrowserArgs) -> Result<u8, Fail> {
+    crate::plan::no_segments(&a.common, "browser")?;
     let scenario = registry::find(&a.scenario).map_err(|e| usage(anyhow!(e)))?;
     let mut opts = exec_opts(&a.common);
     opts.browser = browser_params(&a.common, 1);

@@ -22,6 +22,8 @@ const EXAMPLES: &str = "Examples:
   perf-scenarios gate api --reference-site \"\" --site-service-time-ms 6 --threshold 5%
   perf-scenarios gate api --breaking-point --baseline bp.json --save-baseline --range 50..5000
   perf-scenarios compare results/A results/B
+  perf-scenarios run api --rate 4000 --segment 0/4 --start-at 2026-11-29T20:00:00Z --host http://10.0.0.5:8080
+  perf-scenarios merge results/seg0/* results/seg1/* results/seg2/* results/seg3/* --out results/merged
   perf-scenarios bench-gate --baseline main
   perf-scenarios report results/20261123-101500-api --growth 5%/week --current 300rps
 
@@ -74,9 +76,24 @@ pub enum Cmd {
     /// slowdown beyond the threshold.
     #[command(allow_negative_numbers = true)]
     BenchGate(BenchGateArgs),
+    /// Merge the results directories of one test's execution segments (`run` or `sweep`
+    /// with --segment I/N in each) into the test's: counts summed, latency histograms
+    /// merged, SLOs judged on the merged data.
+    Merge(MergeArgs),
     /// Analyse a results directory (anomalies, drift, capacity, bottlenecks, insights) and
     /// write report.html (self-contained, with charts) and report.json into it.
     Report(ReportArgs),
+}
+
+/// `merge`.
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// The segments' results directories (results/<run-id>), one per segment, any order.
+    #[arg(required = true, value_name = "RESULTS_DIR")]
+    pub dirs: Vec<PathBuf>,
+    /// The merged results directory to write (must not exist, or be empty).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
 }
 
 /// `report`.
@@ -406,6 +423,20 @@ pub struct CommonArgs {
     /// How long a browser step may wait for a page or an element.
     #[arg(long, value_parser = values::positive_duration, default_value = "10s")]
     pub browser_step_timeout: Duration,
+    /// `run` and `sweep`: run execution segment I of N of the test (0/4 to 3/4): every
+    /// N-th start of the open model's schedule, every N-th user of the closed model, a
+    /// seed of its own. `merge` combines the N results directories into the test's.
+    #[arg(long, value_name = "I/N", value_parser = values::segment, conflicts_with = "segments")]
+    pub segment: Option<perf_core::segment::Segment>,
+    /// `run` and `sweep`: run segment $JOB_COMPLETION_INDEX of N (the pod index of a
+    /// Kubernetes Indexed Job; `perf-scenarios k8s` writes such a Job).
+    #[arg(long, value_name = "N")]
+    pub segments: Option<u32>,
+    /// `run` and `sweep`: start the first point's schedule at this RFC 3339 time
+    /// (2026-11-29T20:00:00Z), each later point at a fixed slot after it (duration +
+    /// grace + 5 s), so segments on several machines stay aligned.
+    #[arg(long, value_name = "TIME", value_parser = values::start_at)]
+    pub start_at: Option<perf_core::segment::StartAt>,
     #[command(flatten)]
     pub site: SiteArgs,
 }

@@ -48,6 +48,7 @@ fn unused_with_breaking_point(s: &GateStats) -> Option<&'static str> {
 
 /// `gate`.
 pub fn gate(a: &GateArgs) -> Result<u8, Fail> {
+    crate::plan::no_segments(&a.common, "gate")?;
     if a.breaking_point {
         if let Some(name) = unused_with_breaking_point(&a.stats) {
             return Err(usage(anyhow!(

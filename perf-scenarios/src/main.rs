@@ -12,6 +12,7 @@ mod gate_shared;
 mod gate_table;
 mod list;
 mod mainjob;
+mod merge_cmd;
 mod models;
 mod output;
 mod plan;
@@ -57,14 +58,14 @@ fn run(cli: Cli) -> Result<u8, Fail> {
         }
         Some(Cmd::Run(a)) => {
             let plan = plan::plan_run(&a)?;
-            let done = plan::exec_opts(&a.common)
+            let done = plan::segmented_opts(&a.common, &plan)?
                 .execute(&plan)
                 .map_err(fail::drive)?;
             Ok(fail::exit_code(&done, true))
         }
         Some(Cmd::Sweep(a)) => {
             let plan = plan::plan_sweep(&a)?;
-            let done = plan::exec_opts(&a.common)
+            let done = plan::segmented_opts(&a.common, &plan)?
                 .execute(&plan)
                 .map_err(fail::drive)?;
             Ok(fail::exit_code(&done, false))
@@ -78,5 +79,6 @@ fn run(cli: Cli) -> Result<u8, Fail> {
         Some(Cmd::Compare(a)) => gate_cmd::compare(&a),
         Some(Cmd::BenchGate(a)) => bench_gate::run(&a),
         Some(Cmd::Report(a)) => report_cmd::run(&a),
+        Some(Cmd::Merge(a)) => merge_cmd::run(&a),
     }
 }

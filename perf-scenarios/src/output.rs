@@ -5,7 +5,7 @@ use std::io::IsTerminal;
 
 use indicatif::{ProgressBar, ProgressStyle};
 use perf_core::engine::PointOutcome;
-use perf_core::LoadPoint;
+use perf_core::{LoadPoint, PointDetail};
 
 use perf_core::session::{Observer, Opened};
 
@@ -167,6 +167,11 @@ impl Observer for Console {
 
 /// The summary table: one line per point.
 pub fn table(outcomes: &[PointOutcome]) -> String {
+    points_table(outcomes.iter().map(|o| &o.detail))
+}
+
+/// The summary table of stored points: one line per point.
+pub fn points_table<'a>(details: impl IntoIterator<Item = &'a PointDetail>) -> String {
     let mut rows = vec![[
         "#".to_string(),
         "load".into(),
@@ -179,31 +184,37 @@ pub fn table(outcomes: &[PointOutcome]) -> String {
         "SLO".into(),
         "note".into(),
     ]];
-    for o in outcomes {
-        let r = &o.detail.row;
+    for d in details {
+        let r = &d.row;
         let mut note = Vec::new();
+        let seg = d.segment.map(|s| format!("segment {s}"));
+        let merged = d
+            .merged_segments
+            .map(|n| format!("merged from {n} segments"));
+        note.extend(seg.as_deref());
+        note.extend(merged.as_deref());
         if r.generator_saturated {
             note.push("generator saturated");
         }
         if !r.complete {
             note.push("partial");
         }
-        if o.detail.not_passed.is_some() {
+        if d.not_passed.is_some() {
             note.push("no request finished");
         }
         if r.unfinished > 0 {
             note.push("unfinished requests");
         }
         rows.push([
-            o.detail.index.to_string(),
-            load_label(&o.detail.config),
+            d.index.to_string(),
+            load_label(&d.config),
             format!("{:.1}", r.achieved_rps),
             ms(r.p50_us),
             ms(r.p95_us),
             ms(r.p99_us),
             format!("{:.2}", r.error_rate * 100.0),
             r.dropped_iterations.to_string(),
-            if o.detail.slo.is_empty() && o.detail.not_passed.is_none() {
+            if d.slo.is_empty() && d.not_passed.is_none() {
                 "-".into()
             } else if r.slo_pass {
                 "pass".into()

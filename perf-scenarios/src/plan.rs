@@ -5,6 +5,7 @@
 use anyhow::anyhow;
 use perf_core::params::{grid, split_assignment};
 use perf_core::scenario::ScenarioSpec;
+use perf_core::segment::Segment;
 use perf_core::session::Plan;
 use perf_core::{parse_slos, LoadModel, LoadPoint, Params, Slo};
 use perf_ml::drive::{ExecOpts, TargetChoice};
@@ -48,6 +49,70 @@ pub(crate) fn browser_params(
         step_timeout: c.browser_step_timeout,
         ..perf_core::browser::BrowserParams::default()
     })
+}
+
+/// [`exec_opts`] with the execution segment and common start of `--segment`,
+/// `--segments` (the index from `JOB_COMPLETION_INDEX`, as Kubernetes sets it in an
+/// Indexed Job's pods) and `--start-at`, checked against the plan: a closed model needs
+/// a user per segment, and a start more than a point's length in the past is refused.
+pub(crate) fn segmented_opts(c: &CommonArgs, plan: &Plan) -> Result<ExecOpts, Fail> {
+    let segment = match (c.segment, c.segments) {
+        (Some(s), _) => s,
+        (None, Some(n)) => {
+            let raw = std::env::var("JOB_COMPLETION_INDEX").map_err(|_| {
+                usage(anyhow!(
+                    "--segments {n}: JOB_COMPLETION_INDEX is not set (Kubernetes sets it in an Indexed Job's pods; elsewhere give --segment I/{n})"
+                ))
+            })?;
+            let index = raw.trim().parse::<u32>().map_err(|_| {
+                usage(anyhow!(
+                    "JOB_COMPLETION_INDEX: '{raw}' is not a segment index"
+                ))
+            })?;
+            Segment::new(index, n).map_err(|e| usage(anyhow!("--segments {n}: {e}")))?
+        }
+        (None, None) => Segment::WHOLE,
+    };
+    for p in &plan.points {
+        if let LoadModel::Closed { users, .. } = p.model {
+            if segment.share(users as u64) == 0 {
+                return Err(usage(anyhow!(
+                    "--segment {segment}: the closed model's {users} user(s) leave this segment none; use at most {users} segments"
+                )));
+            }
+        }
+    }
+    if let (Some(at), Some(first)) = (c.start_at, plan.points.first()) {
+        if let Ok(late) = std::time::SystemTime::now().duration_since(at.0) {
+            if late > first.duration {
+                return Err(usage(anyhow!(
+                    "--start-at: the time is {:.0} s in the past, more than a point's {:.0} s",
+                    late.as_secs_f64(),
+                    first.duration.as_secs_f64()
+                )));
+            }
+        }
+    }
+    Ok(ExecOpts {
+        segment,
+        start_at: c.start_at,
+        ..exec_opts(c)
+    })
+}
+
+/// Refuses the segment options on a command that does not run segments.
+pub(crate) fn no_segments(c: &CommonArgs, command: &str) -> Result<(), Fail> {
+    let given = [
+        (c.segment.is_some(), "--segment"),
+        (c.segments.is_some(), "--segments"),
+        (c.start_at.is_some(), "--start-at"),
+    ];
+    match given.iter().find(|(on, _)| *on) {
+        Some((_, flag)) => Err(usage(anyhow!(
+            "{flag}: `{command}` runs in one process; segments are for `run` and `sweep` (merge their results with `perf-scenarios merge`)"
+        ))),
+        None => Ok(()),
+    }
 }
 
 pub(crate) fn overrides(raw: &[String]) -> Result<Vec<(String, String)>, Fail> {

@@ -16,6 +16,7 @@ use crate::{plan, registry};
 
 /// `search` from the command line.
 pub fn run(a: &SearchArgs) -> Result<u8, Fail> {
+    crate::plan::no_segments(&a.common, "search")?;
     let scenario = registry::find(&a.scenario).map_err(|e| usage(anyhow!(e)))?;
     let fixed = plan::overrides(&a.params)?;
     let params = Params::resolve(scenario.name, &scenario.params, &fixed).map_err(usage)?;

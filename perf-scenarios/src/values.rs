@@ -12,6 +12,17 @@ pub struct Rates(pub Vec<f64>);
 #[derive(Debug, Clone)]
 pub struct Counts(pub Vec<usize>);
 
+/// Parses an execution segment, `I/N`.
+pub fn segment(s: &str) -> Result<perf_core::segment::Segment, String> {
+    s.parse()
+        .map_err(|e: perf_core::segment::SegmentError| e.to_string())
+}
+
+/// Parses an RFC 3339 start time.
+pub fn start_at(s: &str) -> Result<perf_core::segment::StartAt, String> {
+    perf_core::segment::StartAt::parse(s).map_err(|e| e.to_string())
+}
+
 /// Parses `LOW..HIGH` in requests per second.
 pub fn range(s: &str) -> Result<(f64, f64), String> {
     let (lo, hi) = s

@@ -74,6 +74,16 @@ pub enum EngineError {
     /// Signal handlers could not be installed.
     #[error("{0}")]
     Signals(String),
+    /// A segment of a closed-model test that would run no user.
+    #[error(
+        "segment {segment} of {users} user(s) has no user of its own: use at most {users} segments"
+    )]
+    EmptySegment {
+        /// The segment.
+        segment: crate::segment::Segment,
+        /// The whole test's users.
+        users: usize,
+    },
 }
 
 impl From<GooseError> for EngineError {
@@ -110,6 +120,11 @@ pub struct PointSpec {
     pub goose_report_dir: Option<PathBuf>,
     /// Browser users running the scenario's browser steps during the point.
     pub browser: Option<BrowserLoad>,
+    /// This process's share of the test ([`crate::segment`]); the whole test by default.
+    pub segment: crate::segment::Segment,
+    /// When the point's schedule starts, on the wall clock (segments that start
+    /// together); without it, as soon as the users are up.
+    pub start_at: Option<std::time::SystemTime>,
 }
 
 /// Browser users during a point: their sessions and the steps they run.
@@ -128,6 +143,8 @@ pub struct PointOutcome {
     pub detail: PointDetail,
     /// Its per-second timeline.
     pub timeline: Vec<TimelineRow>,
+    /// The histograms the point's summaries and timeline were cut from, as stored.
+    pub histograms: crate::hdr::PointHistograms,
     /// The signal that interrupted it, if any.
     pub interrupted: Option<i32>,
     /// Every browser step run during the point.
@@ -205,6 +222,18 @@ struct Start {
 }
 
 impl Start {
+    /// Fixed at `begin` (a common start time) when given.
+    fn new(lead: Duration, begin: Option<Instant>) -> Self {
+        let first = OnceLock::new();
+        if let Some(b) = begin {
+            let _ = first.set(b);
+        }
+        Self { first, lead }
+    }
+    /// The first transaction's time, when fixed in advance.
+    fn begin(&self) -> Option<Instant> {
+        self.first.get().copied()
+    }
     fn mark(&self) -> Instant {
         *self.first.get_or_init(Instant::now) + self.lead
     }
@@ -363,6 +392,9 @@ fn wrap(
                         }
                     },
                     None => {
+                        if let Some(b) = start.begin().filter(|b| *b > Instant::now()) {
+                            tokio::time::sleep_until(b.into()).await;
+                        }
                         let from = start.mark();
                         let now = Instant::now();
                         if now >= from && now < from + duration {
@@ -431,25 +463,38 @@ pub async fn run_point(spec: &PointSpec) -> Result<PointOutcome, EngineError> {
     let ctx = RunCtx::install(
         recorder.clone(),
         params.clone(),
-        spec.seed ^ spec.index as u64,
+        spec.segment.seed(spec.seed) ^ spec.index as u64,
     );
+    let seg = spec.segment;
+    // The common start as an instant, and how long until it (Goose's run time bound).
+    let begin = spec.start_at.map(|t| {
+        let now = (Instant::now(), std::time::SystemTime::now());
+        match t.duration_since(now.1) {
+            Ok(ahead) => now.0 + ahead,
+            Err(late) => now.0.checked_sub(late.duration()).unwrap_or(now.0),
+        }
+    });
+    let wait_secs = begin.map_or(0, |b| {
+        b.saturating_duration_since(Instant::now()).as_secs() + 1
+    });
     let mut scenario = (spec.scenario.build)(params).map_err(|e| EngineError::Build {
         scenario: spec.scenario.name.to_string(),
         reason: e.to_string(),
     })?;
     let (users, pacer, start, run_secs) = match model {
         LoadModel::Open { rate, max_users } => {
-            let lead = Duration::from_millis(300 + *max_users as u64 / 4);
-            let pacer = Arc::new(Pacer::new(*rate, *duration, *max_users, lead));
+            let users = (seg.share(*max_users as u64) as usize).max(1);
+            let lead = Duration::from_millis(300 + users as u64 / 4);
+            let mut pacer = Pacer::new(*rate, *duration, users, lead).segment(seg);
+            if let Some(b) = begin {
+                pacer = pacer.starting_at(b);
+            }
             let secs = (duration.as_secs_f64() + lead.as_secs_f64() + 1.0).ceil() as u64;
             (
-                *max_users,
-                Some(pacer),
-                Arc::new(Start {
-                    first: OnceLock::new(),
-                    lead,
-                }),
-                secs,
+                users,
+                Some(Arc::new(pacer)),
+                Arc::new(Start::new(lead, None)),
+                secs + wait_secs,
             )
         }
         LoadModel::Closed {
@@ -460,15 +505,19 @@ pub async fn run_point(spec: &PointSpec) -> Result<PointOutcome, EngineError> {
             if !think.is_zero() {
                 scenario = scenario.set_wait_time(*think, *think)?;
             }
+            let mine = seg.share(*users as u64) as usize;
+            if mine == 0 {
+                return Err(EngineError::EmptySegment {
+                    segment: seg,
+                    users: *users,
+                });
+            }
             let secs = (duration.as_secs_f64() + 1.0).ceil() as u64;
             (
-                *users,
+                mine,
                 None,
-                Arc::new(Start {
-                    first: OnceLock::new(),
-                    lead: *ramp_up,
-                }),
-                secs,
+                Arc::new(Start::new(*ramp_up, begin)),
+                secs + wait_secs,
             )
         }
     };
@@ -730,7 +779,12 @@ fn summarize(
             .as_secs_f64(),
         None => 0.0,
     };
-    let measured = Measured::new(rec.merged(), secs.max(1e-9));
+    let merged = rec.merged();
+    let histograms = crate::hdr::PointHistograms::new(
+        merged.iter().map(|(n, a)| a.to_stored(n)).collect(),
+        rec.second_histograms(),
+    );
+    let measured = Measured::new(merged, secs.max(1e-9));
     let (endpoints, all) = measured.summaries();
     let verdicts: Vec<_> = spec.slos.iter().map(|s| s.evaluate(&measured)).collect();
     let slo_pass = verdicts.iter().all(|v| v.pass);
@@ -782,9 +836,13 @@ fn summarize(
             "{busy_drops} of {scheduled} starts found every user busy while the target met its SLOs: raise --max-users"
         ));
     }
+    // A segment's row is its share: the starts it offered, the users it ran.
+    let seg = spec.segment;
     let (users, target_rps) = match model {
-        LoadModel::Open { rate, max_users } => (*max_users as u64, Some(*rate)),
-        LoadModel::Closed { users, .. } => (*users as u64, None),
+        LoadModel::Open { rate, max_users } => {
+            (seg.share(*max_users as u64).max(1), Some(seg.rate(*rate)))
+        }
+        LoadModel::Closed { users, .. } => (seg.share(*users as u64), None),
     };
     let row = PointRow {
         run_id: spec.run_id.clone(),
@@ -846,10 +904,18 @@ fn summarize(
         environment: environment(spec.target),
         started_at,
         ended,
+        segment: (!seg.is_whole()).then_some(seg),
+        first_request_at: rec.first_sent().map(|t| {
+            let back = Instant::now().saturating_duration_since(t);
+            let wall = chrono::Utc::now() - chrono::Duration::from_std(back).unwrap_or_default();
+            wall.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+        }),
+        merged_segments: None,
     };
     PointOutcome {
         detail,
         timeline: rec.timeline(),
+        histograms,
         interrupted,
         browser: Vec::new(),
     }

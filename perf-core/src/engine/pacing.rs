@@ -2,6 +2,10 @@
 //! due at `t0 + i / rate`. A user that finishes takes the next due start and sleeps until
 //! it; a start already later than [`SLACK`] when a user reaches it is dropped and counted,
 //! so a slow target can't slow the arrivals down (a closed model's flaw).
+//!
+//! An execution segment ([`crate::segment::Segment`] `I/N`) runs the starts `i` of the
+//! whole test's schedule with `i mod N = I`, at their times in that schedule; a common
+//! start time ([`Pacer::starting_at`]) lines the segments' schedules up.
 
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::OnceLock;
@@ -23,6 +27,8 @@ pub enum Next {
 #[derive(Debug)]
 pub struct Pacer {
     interval: f64,
+    offset: u64,
+    step: u64,
     duration: Duration,
     lead: Duration,
     t0: OnceLock<Instant>,
@@ -39,6 +45,8 @@ impl Pacer {
     pub fn new(rate: f64, duration: Duration, max_users: usize, lead: Duration) -> Self {
         Self {
             interval: 1.0 / rate,
+            offset: 0,
+            step: 1,
             duration,
             lead,
             t0: OnceLock::new(),
@@ -48,6 +56,27 @@ impl Pacer {
             dropped_busy: AtomicU64::new(0),
             dropped_lag: AtomicU64::new(0),
         }
+    }
+
+    /// Only this segment's starts of the schedule (`rate` being the whole test's).
+    pub fn segment(mut self, s: crate::segment::Segment) -> Self {
+        self.offset = s.index as u64;
+        self.step = s.count as u64;
+        self
+    }
+
+    /// The schedule starts at `t0` instead of `lead` after the first user asks.
+    pub fn starting_at(self, t0: Instant) -> Self {
+        let _ = self.t0.set(t0);
+        self
+    }
+
+    fn share(&self, whole: u64) -> u64 {
+        crate::segment::Segment {
+            index: self.offset as u32,
+            count: self.step as u32,
+        }
+        .share(whole)
     }
 
     /// When the schedule starts (fixed by the first call).
@@ -60,9 +89,14 @@ impl Pacer {
         self.t0.get().copied()
     }
 
-    /// Starts scheduled within the duration.
-    pub fn scheduled(&self) -> u64 {
+    /// Starts of the whole test scheduled within the duration.
+    fn scheduled_whole(&self) -> u64 {
         (self.duration.as_secs_f64() / self.interval).ceil() as u64
+    }
+
+    /// This segment's starts scheduled within the duration.
+    pub fn scheduled(&self) -> u64 {
+        self.share(self.scheduled_whole())
     }
 
     /// Starts scheduled before `t` (all of them when `t` is after the schedule): the
@@ -72,7 +106,7 @@ impl Pacer {
             None => 0,
             Some(t0) => {
                 let due = (t.saturating_duration_since(t0).as_secs_f64() / self.interval).ceil();
-                (due as u64).min(self.scheduled())
+                self.share((due as u64).min(self.scheduled_whole()))
             }
         }
     }
@@ -97,9 +131,9 @@ impl Pacer {
     /// here; it must call [`Pacer::done`], or [`Pacer::abandon`] if it never runs it.
     pub fn claim(&self) -> Next {
         let t0 = self.t0();
-        let total = self.scheduled();
+        let total = self.scheduled_whole();
         loop {
-            let i = self.next.fetch_add(1, Ordering::AcqRel);
+            let i = self.offset + self.step * self.next.fetch_add(1, Ordering::AcqRel);
             if i >= total {
                 return Next::Done;
             }
@@ -183,6 +217,33 @@ mod tests {
         );
         assert!((36..=46).contains(&ran), "ran {ran}");
         assert!(busy > 140, "busy drops {busy}, lag drops {lag}");
+    }
+
+    #[test]
+    fn segments_take_interleaved_starts_of_one_schedule() {
+        let t0 = Instant::now() + Duration::from_secs(3600);
+        let whole = 10.0;
+        let mut dues = Vec::new();
+        for i in 0..3 {
+            let seg = crate::segment::Segment::new(i, 3).unwrap();
+            let p = Pacer::new(whole, Duration::from_secs(1), 5, Duration::ZERO)
+                .segment(seg)
+                .starting_at(t0);
+            assert_eq!(p.t0(), t0);
+            assert_eq!(p.scheduled(), seg.share(10));
+            while let Next::Run(due) = p.claim() {
+                dues.push(due.duration_since(t0).as_secs_f64());
+                p.done();
+            }
+            assert_eq!(p.unclaimed(p.scheduled()), 0);
+        }
+        dues.sort_by(f64::total_cmp);
+        let want: Vec<f64> = (0..10).map(|i| i as f64 / whole).collect();
+        assert_eq!(dues.len(), 10);
+        assert!(
+            dues.iter().zip(&want).all(|(a, b)| (a - b).abs() < 1e-9),
+            "{dues:?}"
+        );
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -139,6 +139,7 @@ impl Sampler {
             sut_rss_mb: sut_rss,
             machine_cpu_pct: machine_cpu,
             gen_lag_ms: None,
+            segment: None,
         }
     }
 }

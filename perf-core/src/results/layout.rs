@@ -5,6 +5,7 @@
 //! |---|---|---|
 //! | `runs.csv` | [`super::ResultsWriter`] | one row per point, appended last |
 //! | `points/<n>.json` | [`super::ResultsWriter`] | one point's [`crate::PointDetail`] |
+//! | `histograms/<n>.json` | [`super::ResultsWriter`] | its histograms ([`crate::hdr`]) |
 //! | `timeline.csv` | [`super::ResultsWriter`] | per second and endpoint |
 //! | `resources.csv` | [`super::ResultsWriter`] | resource samples each second |
 //! | `browser.csv` | the browser checks | one row per page step |
@@ -27,6 +28,16 @@ pub fn points_dir(dir: &Path) -> PathBuf {
 /// `points/<index>.json`.
 pub fn point_json(dir: &Path, index: usize) -> PathBuf {
     points_dir(dir).join(format!("{index}.json"))
+}
+
+/// The `histograms/` folder.
+pub fn histograms_dir(dir: &Path) -> PathBuf {
+    dir.join("histograms")
+}
+
+/// `histograms/<index>.json`.
+pub fn point_histograms(dir: &Path, index: usize) -> PathBuf {
+    histograms_dir(dir).join(format!("{index}.json"))
 }
 
 /// `timeline.csv`.

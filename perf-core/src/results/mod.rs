@@ -12,8 +12,9 @@ use std::path::{Path, PathBuf};
 use crate::summary::PointDetail;
 
 pub mod layout;
+pub mod merge;
 mod read;
-pub use read::{read_point, read_runs, read_timeline, TimelineEntry};
+pub use read::{read_histograms, read_point, read_runs, read_timeline, TimelineEntry};
 
 /// Columns of `runs.csv` before the scenario's parameter columns.
 pub const RUNS_COLUMNS: [&str; 29] = [
@@ -54,7 +55,7 @@ pub const TIMELINE_COLUMNS: [&str; 9] = [
 ];
 
 /// Columns of `resources.csv`.
-pub const RESOURCES_COLUMNS: [&str; 8] = [
+pub const RESOURCES_COLUMNS: [&str; 9] = [
     "point",
     "t_s",
     "gen_cpu_pct",
@@ -63,6 +64,7 @@ pub const RESOURCES_COLUMNS: [&str; 8] = [
     "sut_rss_mb",
     "machine_cpu_pct",
     "gen_lag_ms",
+    "segment",
 ];
 
 /// Reading or writing result files failed.
@@ -125,6 +127,15 @@ pub enum ResultsError {
     Empty {
         /// The file.
         path: PathBuf,
+    },
+    /// A stored histogram does not decode.
+    #[error("{path}: unreadable histograms")]
+    Histogram {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: crate::hdr::HdrError,
     },
     /// A JSON file does not parse.
     #[error("{path}: invalid JSON")]
@@ -191,6 +202,15 @@ where
     crate::atomic::append(path, &bytes).map_err(w_err(path))
 }
 
+/// Writes a JSON file atomically.
+fn write_json(path: &Path, value: &impl serde::Serialize) -> Result<(), ResultsError> {
+    let body = serde_json::to_vec_pretty(value).map_err(|e| ResultsError::Json {
+        path: path.to_path_buf(),
+        source: e,
+    })?;
+    crate::atomic::write(path, &body).map_err(w_err(path))
+}
+
 impl ResultsWriter {
     /// Creates `<out>/<run_id>/` with headers written; fails if it can't be made.
     pub fn create(
@@ -200,6 +220,7 @@ impl ResultsWriter {
     ) -> Result<Self, ResultsError> {
         let dir = out.join(run_id);
         fs::create_dir_all(layout::points_dir(&dir)).map_err(w_err(&dir))?;
+        fs::create_dir_all(layout::histograms_dir(&dir)).map_err(w_err(&dir))?;
         let header = |name: &str, cols: Vec<String>| -> Result<(), ResultsError> {
             let path = dir.join(name);
             let bytes = csv_bytes(&path, [cols])?;
@@ -219,12 +240,13 @@ impl ResultsWriter {
         &self.dir
     }
 
-    /// Adds a point: its timeline, resources and JSON first, its `runs.csv` row last,
-    /// each file replaced atomically and synced.
+    /// Adds a point: its timeline, resources, histograms and JSON first, its `runs.csv`
+    /// row last, each file replaced atomically and synced.
     pub fn write_point(
         &mut self,
         d: &PointDetail,
         timeline: &[crate::summary::TimelineRow],
+        hists: &crate::hdr::PointHistograms,
     ) -> Result<(), ResultsError> {
         let r = &d.row;
         let tl_path = layout::timeline_csv(&self.dir);
@@ -258,16 +280,13 @@ impl ResultsWriter {
                     opt(s.sut_rss_mb),
                     format!("{:.2}", s.machine_cpu_pct),
                     s.gen_lag_ms.map_or(String::new(), |v| format!("{v:.3}")),
+                    s.segment.map_or(String::new(), |v| v.to_string()),
                 ]
             }),
         )?;
 
-        let json_path = layout::point_json(&self.dir, d.index);
-        let body = serde_json::to_vec_pretty(d).map_err(|e| ResultsError::Json {
-            path: json_path.clone(),
-            source: e,
-        })?;
-        crate::atomic::write(&json_path, &body).map_err(w_err(&json_path))?;
+        write_json(&layout::point_histograms(&self.dir, d.index), hists)?;
+        write_json(&layout::point_json(&self.dir, d.index), d)?;
 
         let mut rec = vec![
             r.run_id.clone(),

@@ -9,6 +9,22 @@ use crate::summary::{PointDetail, PointRow, TimelineRow};
 
 /// Reads one `points/<n>.json`.
 pub fn read_point(path: &Path) -> Result<PointDetail, ResultsError> {
+    read_json(path)
+}
+
+/// Reads a `histograms/<n>.json` ([`crate::hdr::PointHistograms`]), checking its version
+/// (the histograms decode when they are rebuilt, [`crate::record::Acc::from_stored`]).
+pub fn read_histograms(path: &Path) -> Result<crate::hdr::PointHistograms, ResultsError> {
+    let h: crate::hdr::PointHistograms = read_json(path)?;
+    let bad = |e: crate::hdr::HdrError| ResultsError::Histogram {
+        path: path.to_path_buf(),
+        source: e,
+    };
+    h.check_version().map_err(bad)?;
+    Ok(h)
+}
+
+fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, ResultsError> {
     let text = fs::read(path).map_err(|source| ResultsError::Read {
         path: path.to_path_buf(),
         source,

@@ -153,6 +153,11 @@ pub struct SessionParams {
     pub planned_points: usize,
     /// Length of each point: for the observer.
     pub point_duration: Duration,
+    /// This process's share of the test ([`crate::segment`]).
+    pub segment: crate::segment::Segment,
+    /// The wall-clock start of point 0's schedule; point `k` starts at its slot
+    /// ([`crate::segment::StartAt::point`]).
+    pub start_at: Option<crate::segment::StartAt>,
 }
 
 impl SessionParams {
@@ -176,6 +181,8 @@ impl SessionParams {
             browser: None,
             planned_points: 0,
             point_duration: Duration::ZERO,
+            segment: crate::segment::Segment::WHOLE,
+            start_at: None,
         }
     }
 }
@@ -361,13 +368,18 @@ impl Session {
             goose_report_dir: self.params.goose_report.then(|| {
                 crate::results::layout::points_dir(self.writer.dir()).join(format!("goose-{index}"))
             }),
+            segment: self.params.segment,
+            start_at: self
+                .params
+                .start_at
+                .map(|s| s.point(index, point.duration, self.params.grace)),
         };
         let outcome = self
             .rt
             .block_on(engine::run_point(&spec))
             .map_err(SessionError::Engine)?;
         self.writer
-            .write_point(&outcome.detail, &outcome.timeline)
+            .write_point(&outcome.detail, &outcome.timeline, &outcome.histograms)
             .map_err(SessionError::Write)?;
         if self.browsers.is_some() {
             crate::browser::write_csv(self.writer.dir(), index, &outcome.browser)

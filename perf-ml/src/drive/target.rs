@@ -8,6 +8,7 @@ use dummy_site::SiteParams;
 use perf_core::browser::BrowserParams;
 use perf_core::engine::{self, Target};
 use perf_core::scenario::ScenarioSpec;
+use perf_core::segment::{Segment, StartAt};
 use perf_core::session::{
     self, Executed, Observer, Plan, Session, SessionParams, SessionTarget, Silent,
 };
@@ -49,6 +50,10 @@ pub struct ExecOpts {
     /// Makes the observer of each session (the command line's console, or
     /// [`Silent`]).
     pub observer: fn() -> Box<dyn Observer>,
+    /// This process's share of the test (execution segments).
+    pub segment: Segment,
+    /// The common wall-clock start of the first point's schedule.
+    pub start_at: Option<StartAt>,
 }
 
 fn silent() -> Box<dyn Observer> {
@@ -69,6 +74,8 @@ impl ExecOpts {
             goose_report: false,
             browser: None,
             observer: silent,
+            segment: Segment::WHOLE,
+            start_at: None,
         }
     }
 
@@ -89,6 +96,8 @@ impl ExecOpts {
             seed: self.seed,
             goose_report: self.goose_report,
             browser: self.browser.clone(),
+            segment: self.segment,
+            start_at: self.start_at,
             ..SessionParams::new(scenario.clone(), slos.to_vec(), self.out.clone())
         }
     }

@@ -1,0 +1,254 @@
+//! Execution segments end to end: four generator processes started together against one
+//! site, their results merged into one test, and the inputs that cannot work.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+mod common;
+
+use common::{col, csv_rows, fast_site, num, result_dirs, BIN};
+
+const RATE: f64 = 400.0;
+const SEGMENTS: u32 = 4;
+
+fn one_dir(out: &Path) -> PathBuf {
+    let dirs = result_dirs(out);
+    assert_eq!(dirs.len(), 1, "{dirs:?}");
+    dirs[0].clone()
+}
+
+fn detail(dir: &Path) -> serde_json::Value {
+    serde_json::from_slice(&std::fs::read(dir.join("points/0.json")).unwrap()).unwrap()
+}
+
+fn at(v: &serde_json::Value, key: &str) -> chrono::DateTime<chrono::Utc> {
+    v[key]
+        .as_str()
+        .unwrap_or_else(|| panic!("no {key}"))
+        .parse()
+        .unwrap()
+}
+
+/// `merge`'s exit code and its stderr.
+fn merge(dirs: &[&Path], out: &Path) -> (Option<i32>, String) {
+    let o = Command::new(BIN)
+        .arg("merge")
+        .args(dirs)
+        .arg("--out")
+        .arg(out)
+        .output()
+        .unwrap();
+    (
+        o.status.code(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn four_segments_started_together_are_one_test_once_merged() {
+    let _one = common::one_load_at_a_time();
+    let site = fast_site("127.0.0.1:0");
+    let tmp = tempfile::tempdir().unwrap();
+    let start = chrono::Utc::now() + chrono::Duration::seconds(4);
+    let start_at = start.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    let rate = RATE.to_string();
+    let children: Vec<_> = (0..SEGMENTS)
+        .map(|i| {
+            let seg = format!("{i}/{SEGMENTS}");
+            let out = tmp.path().join(format!("s{i}"));
+            let child = Command::new(BIN)
+                .args(["run", "api", "--rate", &rate, "--duration", "3s"])
+                .args([
+                    "--param",
+                    "write_ratio=0",
+                    "--slo",
+                    "p95<500ms,error-rate<1%",
+                ])
+                .args([
+                    "--host",
+                    &site.url(),
+                    "--segment",
+                    &seg,
+                    "--start-at",
+                    &start_at,
+                ])
+                .arg("--out")
+                .arg(&out)
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap();
+            (out, child)
+        })
+        .collect();
+    let mut dirs = Vec::new();
+    for (out, child) in children {
+        let o = child.wait_with_output().unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        dirs.push(one_dir(&out));
+    }
+
+    // Each segment ran its quarter of the schedule, from the common start: the first
+    // request of segment I is start I of the whole schedule, due I / rate after it.
+    let mut aligned = Vec::new();
+    let mut requests = 0.0;
+    for (i, d) in dirs.iter().enumerate() {
+        let (h, rows) = csv_rows(&d.join("runs.csv"));
+        assert_eq!(num(&h, &rows[0], "target_rps"), RATE / SEGMENTS as f64);
+        requests += num(&h, &rows[0], "requests");
+        let v = detail(d);
+        assert_eq!(v["segment"]["index"], i as u64);
+        let due = start + chrono::Duration::microseconds((i as f64 * 1e6 / RATE) as i64);
+        aligned.push(
+            (at(&v, "first_request_at") - due)
+                .num_microseconds()
+                .unwrap(),
+        );
+        assert!(d.join("histograms/0.json").exists());
+    }
+    let spread = aligned.iter().max().unwrap() - aligned.iter().min().unwrap();
+    assert!(
+        spread <= 20_000,
+        "first requests {aligned:?} µs after their due times: spread {spread} µs"
+    );
+
+    let merged = tmp.path().join("merged");
+    let refs: Vec<&Path> = dirs.iter().rev().map(PathBuf::as_path).collect();
+    let (code, err) = merge(&refs, &merged);
+    assert_eq!(code, Some(0), "{err}");
+    let (h, rows) = csv_rows(&merged.join("runs.csv"));
+    let r = &rows[0];
+    assert_eq!(num(&h, r, "target_rps"), RATE);
+    assert_eq!(num(&h, r, "requests"), requests, "every segment's requests");
+    let achieved = num(&h, r, "achieved_rps");
+    assert!(
+        (achieved - RATE).abs() <= 0.02 * RATE,
+        "achieved {achieved} req/s of {RATE}"
+    );
+    assert_eq!(num(&h, r, "error_rate"), 0.0);
+    assert_eq!(col(&h, r, "complete"), "true");
+    assert_eq!(col(&h, r, "slo_pass"), "true");
+    let v = detail(&merged);
+    assert_eq!(v["merged_segments"], SEGMENTS);
+    assert!(v.get("segment").is_none());
+    // The merged p50 lies among the segments' (it is of all their requests).
+    let p50s: Vec<f64> = dirs
+        .iter()
+        .map(|d| {
+            let (h, rows) = csv_rows(&d.join("runs.csv"));
+            num(&h, &rows[0], "p50_us")
+        })
+        .collect();
+    let p50 = num(&h, r, "p50_us");
+    assert!(
+        p50 >= p50s.iter().cloned().fold(f64::MAX, f64::min) * 0.99
+            && p50 <= p50s.iter().cloned().fold(0.0, f64::max) * 1.01,
+        "merged p50 {p50} against the segments' {p50s:?}"
+    );
+    // The timeline's seconds add up; resources are kept per segment.
+    let (th, trows) = csv_rows(&merged.join("timeline.csv"));
+    let all: f64 = trows
+        .iter()
+        .filter(|t| col(&th, t, "endpoint") == "ALL")
+        .map(|t| num(&th, t, "requests"))
+        .sum();
+    assert_eq!(all, requests);
+    let (rh, rrows) = csv_rows(&merged.join("resources.csv"));
+    let segs: std::collections::BTreeSet<String> =
+        rrows.iter().map(|x| col(&rh, x, "segment")).collect();
+    assert_eq!(segs.len(), SEGMENTS as usize, "{segs:?}");
+
+    // The merged directory reads as any other: the report runs on it.
+    let o = Command::new(BIN)
+        .args(["report"])
+        .arg(&merged)
+        .arg("--models")
+        .arg(tmp.path().join("models"))
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+
+    // Directories that are not the segments of one test: one line, exit 2, nothing written.
+    let cases: Vec<(Vec<&Path>, &str)> = vec![
+        (refs[..3].to_vec(), "segment 0/4 of the test is missing"),
+        (vec![refs[0], refs[0], refs[1], refs[2]], "is given twice"),
+        (vec![merged.as_path()], "not an execution segment"),
+    ];
+    for (given, says) in cases {
+        let out = tmp.path().join("bad");
+        let (code, err) = merge(&given, &out);
+        assert_eq!(code, Some(2), "{err}");
+        assert!(
+            err.contains(says) && err.trim().lines().count() == 1,
+            "{err}"
+        );
+        assert!(!out.exists(), "nothing is written");
+    }
+    let (code, err) = merge(&refs, &merged);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("already exists"), "{err}");
+    drop(site);
+    std::thread::sleep(Duration::from_millis(10));
+}
+
+#[test]
+fn segment_options_that_cannot_work_are_refused_before_any_load() {
+    let tmp = tempfile::tempdir().unwrap();
+    let past = (chrono::Utc::now() - chrono::Duration::seconds(60))
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (
+            vec!["run", "api", "--segment", "5/4"],
+            "must be 0 to 3 for 4 segments",
+        ),
+        (vec!["run", "api", "--segment", "0/0"], "at least 1"),
+        (vec!["run", "api", "--segment", "1-4"], "is not I/N"),
+        (
+            vec!["run", "api", "--segments", "4"],
+            "JOB_COMPLETION_INDEX is not set",
+        ),
+        (
+            vec!["run", "api", "--duration", "10s", "--start-at", &past],
+            "in the past, more than a point's 10 s",
+        ),
+        (
+            vec!["run", "api", "--start-at", "noon"],
+            "not an RFC 3339 time",
+        ),
+        (
+            vec!["run", "api", "--users", "2", "--segment", "3/4"],
+            "leave this segment none",
+        ),
+        (
+            vec!["search", "api", "--segment", "0/2"],
+            "`search` runs in one process",
+        ),
+        (
+            vec!["gate", "api", "--baseline", "b.json", "--segment", "0/2"],
+            "`gate` runs in one process",
+        ),
+    ];
+    for (args, says) in cases {
+        let o = Command::new(BIN)
+            .args(&args)
+            .arg("--out")
+            .arg(tmp.path())
+            .env_remove("JOB_COMPLETION_INDEX")
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(says), "{args:?}: {err}");
+        assert!(!err.contains("panicked"), "{err}");
+    }
+    let o = Command::new(BIN)
+        .args(["run", "api", "--segments", "4", "--out"])
+        .arg(tmp.path())
+        .env("JOB_COMPLETION_INDEX", "4")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("must be 0 to 3"));
+    assert!(result_dirs(tmp.path()).is_empty(), "no load ran");
+}
