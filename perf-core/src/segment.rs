@@ -8,7 +8,15 @@
 //! ([`Segment::seed`]), so segments do not repeat each other's draws. With a common
 //! start time ([`StartAt`]) every segment's point `k` starts its schedule at the same
 //! wall-clock instant, and their histograms merge into the whole test's
-//! ([`crate::hdr`]).
+//! ([`crate::hdr`], [`crate::results::merge`]).
+//!
+//! Nothing coordinates the segments: `perf-scenarios k8s` runs them as the pods of a
+//! Kubernetes Indexed Job (`--segments N` reads the pod's `JOB_COMPLETION_INDEX`) with a
+//! common start, and a merge Job combines their results. A sweep's points stay aligned by
+//! their fixed slots ([`StartAt::point`]); a search, whose next point depends on the
+//! last, would run one such Job per point, and a point with a segment missing (its pod
+//! died) cannot be merged, so it is not evidence and is measured again (README, "Beyond
+//! one machine").
 //!
 //! ```
 //! use perf_core::segment::Segment;

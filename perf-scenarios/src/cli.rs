@@ -24,6 +24,7 @@ const EXAMPLES: &str = "Examples:
   perf-scenarios compare results/A results/B
   perf-scenarios run api --rate 4000 --segment 0/4 --start-at 2026-11-29T20:00:00Z --host http://10.0.0.5:8080
   perf-scenarios merge results/seg0/* results/seg1/* results/seg2/* results/seg3/* --out results/merged
+  perf-scenarios k8s api --segments 4 --image registry.example/perf-scenarios:1 -- --rate 4000 --duration 1m --host http://web.shop:8080
   perf-scenarios bench-gate --baseline main
   perf-scenarios report results/20261123-101500-api --growth 5%/week --current 300rps
 
@@ -80,9 +81,62 @@ pub enum Cmd {
     /// with --segment I/N in each) into the test's: counts summed, latency histograms
     /// merged, SLOs judged on the merged data.
     Merge(MergeArgs),
+    /// Print the Kubernetes objects (YAML) that run a test as N execution segments: an
+    /// Indexed Job of generator pods starting together, a merge Job, and a results volume.
+    K8s(K8sArgs),
     /// Analyse a results directory (anomalies, drift, capacity, bottlenecks, insights) and
     /// write report.html (self-contained, with charts) and report.json into it.
     Report(ReportArgs),
+}
+
+/// `k8s`.
+#[derive(Debug, Args)]
+pub struct K8sArgs {
+    /// Scenario name (see `list`).
+    pub scenario: String,
+    /// Generator pods, each running one execution segment (1/N of the load).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub segments: u32,
+    /// The container image with perf-scenarios on its PATH (the repository's Dockerfile
+    /// builds it).
+    #[arg(long)]
+    pub image: String,
+    /// An existing ReadWriteMany PersistentVolumeClaim for the results [default: one
+    /// named <name>-results is created].
+    #[arg(long, value_name = "NAME")]
+    pub results_pvc: Option<String>,
+    /// Namespace of the objects.
+    #[arg(long, default_value = "default")]
+    pub namespace: String,
+    /// Name of the generators' Job, prefix of the others [default: perf-<scenario>].
+    #[arg(long)]
+    pub name: Option<String>,
+    /// The common start of the first point, RFC 3339 [default: --start-in from now].
+    #[arg(long, value_name = "TIME", value_parser = values::start_at)]
+    pub start_at: Option<perf_core::segment::StartAt>,
+    /// Without --start-at: how long after printing the manifest the test starts (time to
+    /// apply it and for the pods to be scheduled and pull the image).
+    #[arg(long, value_parser = values::positive_duration, default_value = "2m")]
+    pub start_in: Duration,
+    /// The run options are `sweep`'s (each pod runs the sweep's share).
+    #[arg(long)]
+    pub sweep: bool,
+    /// Where the pods mount the results volume.
+    #[arg(long, value_name = "PATH", default_value = "/results")]
+    pub mount: String,
+    /// CPU each generator pod requests (a generator needs a core to itself).
+    #[arg(long, default_value = "1")]
+    pub cpu: String,
+    /// Memory each pod requests.
+    #[arg(long, default_value = "512Mi")]
+    pub memory: String,
+    /// Size of the results volume the manifest creates.
+    #[arg(long, default_value = "1Gi")]
+    pub storage: String,
+    /// The options of `run` (or `sweep`) after `--`, as each pod runs them:
+    /// -- --rate 4000 --duration 1m --host http://web.shop:8080
+    #[arg(last = true, value_name = "RUN_OPTIONS")]
+    pub options: Vec<String>,
 }
 
 /// `merge`.

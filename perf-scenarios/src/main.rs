@@ -10,6 +10,7 @@ mod gate_capacity;
 mod gate_cmd;
 mod gate_shared;
 mod gate_table;
+mod k8s;
 mod list;
 mod mainjob;
 mod merge_cmd;
@@ -80,5 +81,6 @@ fn run(cli: Cli) -> Result<u8, Fail> {
         Some(Cmd::BenchGate(a)) => bench_gate::run(&a),
         Some(Cmd::Report(a)) => report_cmd::run(&a),
         Some(Cmd::Merge(a)) => merge_cmd::run(&a),
+        Some(Cmd::K8s(a)) => k8s::run(&a),
     }
 }

@@ -252,3 +252,229 @@ fn segment_options_that_cannot_work_are_refused_before_any_load() {
     assert!(String::from_utf8_lossy(&o.stderr).contains("must be 0 to 3"));
     assert!(result_dirs(tmp.path()).is_empty(), "no load ran");
 }
+
+/// `k8s`'s YAML stream as its objects, through the typed Kubernetes API structs.
+fn manifest(
+    args: &[&str],
+) -> (
+    Vec<k8s_openapi::api::core::v1::PersistentVolumeClaim>,
+    Vec<k8s_openapi::api::batch::v1::Job>,
+) {
+    let o = Command::new(BIN).arg("k8s").args(args).output().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let text = String::from_utf8(o.stdout).unwrap();
+    let (mut pvcs, mut jobs) = (Vec::new(), Vec::new());
+    for doc in text.split("---\n") {
+        let kind: serde_yaml_ng::Value = serde_yaml_ng::from_str(doc).unwrap();
+        match kind["kind"].as_str() {
+            Some("PersistentVolumeClaim") => pvcs.push(serde_yaml_ng::from_str(doc).unwrap()),
+            Some("Job") => jobs.push(serde_yaml_ng::from_str(doc).unwrap()),
+            other => panic!("unexpected object {other:?} in {doc}"),
+        }
+    }
+    (pvcs, jobs)
+}
+
+fn script(job: &k8s_openapi::api::batch::v1::Job) -> String {
+    let c = &job
+        .spec
+        .as_ref()
+        .unwrap()
+        .template
+        .spec
+        .as_ref()
+        .unwrap()
+        .containers[0];
+    let cmd = c.command.as_ref().unwrap();
+    assert_eq!(cmd[..2], ["sh".to_string(), "-c".to_string()]);
+    cmd[2].clone()
+}
+
+#[test]
+fn the_kubernetes_manifest_parses_back_and_its_pods_commands_run_a_merged_test() {
+    let _one = common::one_load_at_a_time();
+    let site = fast_site("127.0.0.1:0");
+    let tmp = tempfile::tempdir().unwrap();
+    let mount = tmp.path().to_str().unwrap().to_string();
+    let url = site.url();
+    let args = [
+        "api",
+        "--segments",
+        "2",
+        "--image",
+        "reg.example/perf-scenarios:1",
+        "--name",
+        "shop",
+        "--start-in",
+        "3s",
+        "--mount",
+        &mount,
+        "--namespace",
+        "load",
+        "--",
+        "--rate",
+        "200",
+        "--duration",
+        "2s",
+        "--host",
+        &url,
+        "--param",
+        "write_ratio=0",
+    ];
+    let (pvcs, jobs) = manifest(&args);
+    assert_eq!(pvcs.len(), 1, "a results volume is made when none is named");
+    let pvc = pvcs[0].spec.as_ref().unwrap();
+    assert_eq!(
+        pvc.access_modes.as_deref(),
+        Some(&["ReadWriteMany".to_string()][..])
+    );
+    let [gen, merge] = &jobs[..] else {
+        panic!("two Jobs: {jobs:?}")
+    };
+    assert_eq!(gen.metadata.name.as_deref(), Some("shop"));
+    assert_eq!(gen.metadata.namespace.as_deref(), Some("load"));
+    let spec = gen.spec.as_ref().unwrap();
+    assert_eq!(spec.completion_mode.as_deref(), Some("Indexed"));
+    assert_eq!((spec.completions, spec.parallelism), (Some(2), Some(2)));
+    assert_eq!(spec.backoff_limit, Some(0));
+    let claim = |j: &k8s_openapi::api::batch::v1::Job| {
+        j.spec
+            .as_ref()
+            .unwrap()
+            .template
+            .spec
+            .as_ref()
+            .unwrap()
+            .volumes
+            .as_ref()
+            .unwrap()[0]
+            .persistent_volume_claim
+            .as_ref()
+            .unwrap()
+            .claim_name
+            .clone()
+    };
+    assert_eq!(claim(gen), pvcs[0].metadata.name.clone().unwrap());
+    assert_eq!(claim(merge), claim(gen));
+    let (gen_sh, merge_sh) = (script(gen), script(merge));
+    assert!(gen_sh.contains("--segments 2 --start-at"), "{gen_sh}");
+    assert!(merge_sh.contains("perf-scenarios merge"), "{merge_sh}");
+
+    // The pods' commands as written, with the binary on PATH and the volume a folder:
+    // two generator pods (JOB_COMPLETION_INDEX 0 and 1), then the merge pod.
+    let bin_dir = Path::new(BIN).parent().unwrap();
+    let path = format!(
+        "{}:{}",
+        bin_dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let pods: Vec<_> = (0..2)
+        .map(|i| {
+            Command::new("sh")
+                .args(["-c", &gen_sh])
+                .env("PATH", &path)
+                .env("JOB_COMPLETION_INDEX", i.to_string())
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for p in pods {
+        let o = p.wait_with_output().unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    }
+    let o = Command::new("sh")
+        .args(["-c", &merge_sh])
+        .env("PATH", &path)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let merged = tmp.path().join("shop/merged");
+    let (h, rows) = csv_rows(&merged.join("runs.csv"));
+    assert_eq!(num(&h, &rows[0], "target_rps"), 200.0);
+    assert!(num(&h, &rows[0], "requests") > 300.0, "{rows:?}");
+    assert!(
+        merged.join("report.html").exists(),
+        "the merge pod writes the report"
+    );
+
+    // A manifest whose pods would all fail is not printed.
+    for (bad, says) in [
+        (
+            vec![
+                "api",
+                "--segments",
+                "2",
+                "--image",
+                "x",
+                "--",
+                "--rate",
+                "10",
+            ],
+            "--host",
+        ),
+        (
+            vec![
+                "api",
+                "--segments",
+                "2",
+                "--image",
+                "x",
+                "--",
+                "--host",
+                &url,
+                "--out",
+                "/x",
+            ],
+            "set by the manifest",
+        ),
+        (
+            vec![
+                "nope",
+                "--segments",
+                "2",
+                "--image",
+                "x",
+                "--",
+                "--host",
+                &url,
+            ],
+            "nope",
+        ),
+        (
+            vec![
+                "api",
+                "--segments",
+                "0",
+                "--image",
+                "x",
+                "--",
+                "--host",
+                &url,
+            ],
+            "--segments",
+        ),
+        (
+            vec![
+                "api",
+                "--segments",
+                "3",
+                "--image",
+                "x",
+                "--",
+                "--host",
+                &url,
+                "--users",
+                "2",
+            ],
+            "leave this segment none",
+        ),
+    ] {
+        let o = Command::new(BIN).arg("k8s").args(&bad).output().unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{bad:?}: {err}");
+        assert!(err.contains(says), "{bad:?}: {err}");
+        assert!(o.stdout.is_empty(), "nothing printed for {bad:?}");
+    }
+}

@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# Issue 18's proof on one machine: N execution segments started together (`--segment
+# I/N --start-at`), merged with `perf-scenarios merge`, are the same test as one process
+# at the whole rate. Against one dummy site started alone with capacity far above the
+# load, each round runs one process at RATE twice (A and B: the run-to-run noise) and N
+# segment processes at RATE/N once, merged. Per round: achieved rate, p50, p95 and error
+# rate of each; the merged runs' p50 and p95 against the spread of the single-process
+# runs (their mean ± 2 SD: the noise between runs of one process); and how far apart the segments' first requests were sent, each measured from its own
+# due time in the common schedule (segment I's first start is due I / RATE after it).
+#
+#   bash benches/scripts/segments.sh [segments, default 4] [rate, default 400] [seconds per run, default 20] [rounds, default 3]
+set -euo pipefail
+n=${1:-4}; rate=${2:-400}; secs=${3:-20}; rounds=${4:-3}
+cd "$(git rev-parse --show-toplevel)"
+cargo build --release -q -p dummy-site -p perf-scenarios
+bin=target/release/perf-scenarios
+out=$(mktemp -d)
+cleanup() { kill "${site_pid:-}" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$out"; }
+trap cleanup EXIT
+port=18381; url="http://127.0.0.1:$port"
+# 32 workers × 1000 / 5 ms = 6,400 req/s of `api` reads: 16× the default load.
+target/release/dummy-site --addr 127.0.0.1:$port --workers 32 --service-time-ms 5 >/dev/null 2>&1 &
+site_pid=$!
+for _ in $(seq 50); do curl -sf "$url/health" >/dev/null && break; sleep 0.1; done
+common=(api --param write_ratio=0 --duration "${secs}s" --slo "" --host "$url")
+
+for r in $(seq "$rounds"); do
+  for side in A B; do
+    "$bin" run "${common[@]}" --rate "$rate" --out "$out/r$r-$side" >/dev/null 2>&1
+  done
+  start=$(date -u -d "+3 seconds" +%Y-%m-%dT%H:%M:%SZ)
+  pids=()
+  for i in $(seq 0 $((n - 1))); do
+    "$bin" run "${common[@]}" --rate "$rate" --segment "$i/$n" --start-at "$start" --out "$out/r$r-seg$i" >/dev/null 2>&1 &
+    pids+=($!)
+  done
+  for p in "${pids[@]}"; do wait "$p"; done
+  "$bin" merge "$out"/r$r-seg*/* --out "$out/r$r-merged" >/dev/null
+done
+
+python3 - "$out" "$n" "$rate" "$rounds" <<'PY'
+import csv, glob, json, sys
+from datetime import datetime
+out, n, rate, rounds = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4])
+def row(d):
+    r = next(csv.DictReader(open(glob.glob(d + "/runs.csv")[0])))
+    return {k: float(r[k]) for k in ("achieved_rps", "p50_us", "p95_us", "error_rate", "requests")}
+def run(name):
+    return row(glob.glob(f"{out}/{name}/*")[0])
+print(f"{n} segments × {rate / n:g} req/s vs one process × {rate:g} req/s, `api` reads")
+print("| round | run | achieved req/s | p50 ms | p95 ms | errors % | requests |")
+print("|---|---|---|---|---|---|---|")
+worst = {"rate": 0.0}
+spreads = []
+for r in range(1, rounds + 1):
+    a, b, m = run(f"r{r}-A"), run(f"r{r}-B"), row(f"{out}/r{r}-merged")
+    for name, x in (("one process A", a), ("one process B", b), (f"{n} segments merged", m)):
+        print(f"| {r} | {name} | {x['achieved_rps']:.1f} | {x['p50_us']/1000:.2f} | {x['p95_us']/1000:.2f} | {100*x['error_rate']:.2f} | {x['requests']:.0f} |")
+    worst["rate"] = max(worst["rate"], abs(m["achieved_rps"] - rate) / rate)
+    firsts = []
+    for i in range(n):
+        d = glob.glob(f"{out}/r{r}-seg{i}/*")[0]
+        p = json.load(open(d + "/points/0.json"))
+        t = datetime.fromisoformat(p["first_request_at"].replace("Z", "+00:00")).timestamp()
+        firsts.append(t - i / rate)
+    spreads.append(1000 * (max(firsts) - min(firsts)))
+print()
+import statistics as st
+singles = [run(f"r{r}-{s}") for r in range(1, rounds + 1) for s in "AB"]
+merged = [row(f"{out}/r{r}-merged") for r in range(1, rounds + 1)]
+print(f"merged achieved rate: at most {100*worst['rate']:.2f}% from {rate:g} req/s (goal 2%)")
+print(f"error rate: one process {max(x['error_rate'] for x in singles):.4f}, merged {max(x['error_rate'] for x in merged):.4f} (the worst run of each)")
+for q in ("p50", "p95"):
+    k = q + "_us"
+    s_vals = [x[k] / 1000 for x in singles]
+    m_vals = [x[k] / 1000 for x in merged]
+    mu, sd = st.mean(s_vals), st.stdev(s_vals)
+    within = sum(1 for v in m_vals if abs(v - mu) <= 2 * sd)
+    print(f"{q}: one process {mu:.2f} ± {sd:.2f} ms (mean ± SD of {len(s_vals)} runs), merged {st.mean(m_vals):.2f} ms "
+          f"({', '.join(f'{v:.2f}' for v in m_vals)}); {within}/{len(m_vals)} merged runs within 2 SD of one process's mean, "
+          f"difference of means {100 * (st.mean(m_vals) - mu) / mu:+.1f}%")
+print("first requests' spread (from their due times), per round: " + ", ".join(f"{s:.1f} ms" for s in spreads) + " (goal 20 ms)")
