@@ -8,6 +8,10 @@
 # runs (their mean ± 2 SD: the noise between runs of one process); and how far apart the segments' first requests were sent, each measured from its own
 # due time in the common schedule (segment I's first start is due I / RATE after it).
 #
+# Each segment runs on one runtime thread (TOKIO_WORKER_THREADS=1), as in a pod of one
+# core (`perf-scenarios k8s` sets it from the pod's CPU request): N processes of two
+# threads each would crowd this 2-core machine, which separate machines do not.
+#
 #   bash benches/scripts/segments.sh [segments, default 4] [rate, default 400] [seconds per run, default 20] [rounds, default 3]
 set -euo pipefail
 n=${1:-4}; rate=${2:-400}; secs=${3:-20}; rounds=${4:-3}
@@ -31,7 +35,7 @@ for r in $(seq "$rounds"); do
   start=$(date -u -d "+3 seconds" +%Y-%m-%dT%H:%M:%SZ)
   pids=()
   for i in $(seq 0 $((n - 1))); do
-    "$bin" run "${common[@]}" --rate "$rate" --segment "$i/$n" --start-at "$start" --out "$out/r$r-seg$i" >/dev/null 2>&1 &
+    TOKIO_WORKER_THREADS=1 "$bin" run "${common[@]}" --rate "$rate" --segment "$i/$n" --start-at "$start" --out "$out/r$r-seg$i" >/dev/null 2>&1 &
     pids+=($!)
   done
   for p in "${pids[@]}"; do wait "$p"; done
@@ -76,7 +80,11 @@ for q in ("p50", "p95"):
     m_vals = [x[k] / 1000 for x in merged]
     mu, sd = st.mean(s_vals), st.stdev(s_vals)
     within = sum(1 for v in m_vals if abs(v - mu) <= 2 * sd)
-    print(f"{q}: one process {mu:.2f} ± {sd:.2f} ms (mean ± SD of {len(s_vals)} runs), merged {st.mean(m_vals):.2f} ms "
-          f"({', '.join(f'{v:.2f}' for v in m_vals)}); {within}/{len(m_vals)} merged runs within 2 SD of one process's mean, "
-          f"difference of means {100 * (st.mean(m_vals) - mu) / mu:+.1f}%")
+    # Welch's t of the difference of means, runs as the unit.
+    se = (sd ** 2 / len(s_vals) + st.stdev(m_vals) ** 2 / len(m_vals)) ** 0.5
+    t = (st.mean(m_vals) - mu) / se if se > 0 else 0.0
+    print(f"{q}: one process {mu:.2f} ± {sd:.2f} ms (mean ± SD of {len(s_vals)} runs), merged {st.mean(m_vals):.2f} ± {st.stdev(m_vals):.2f} ms "
+          f"({', '.join(f'{v:.2f}' for v in m_vals)}); {within}/{len(m_vals)} merged runs within 2 SD of one process's mean; "
+          f"difference of means {100 * (st.mean(m_vals) - mu) / mu:+.1f}%, Welch's t = {t:+.2f}")
 print("first requests' spread (from their due times), per round: " + ", ".join(f"{s:.1f} ms" for s in spreads) + " (goal 20 ms)")
+PY

@@ -10,6 +10,9 @@
 //! - a ReadWriteMany PersistentVolumeClaim for the results, unless `--results-pvc` names
 //!   one.
 //!
+//! Each pod's engine runs as many runtime threads as the pod requests cores
+//! (`TOKIO_WORKER_THREADS`), not one per core of the node it lands on.
+//!
 //! No pod is retried (`backoffLimit: 0`): a segment started late would not be aligned with
 //! the others, so a pod that dies leaves its segment missing and `merge` refuses the test.
 
@@ -20,7 +23,7 @@ use anyhow::anyhow;
 use clap::Parser;
 use k8s_openapi::api::batch::v1::{Job, JobSpec};
 use k8s_openapi::api::core::v1::{
-    Affinity, Container, PersistentVolumeClaim, PersistentVolumeClaimSpec,
+    Affinity, Container, EnvVar, PersistentVolumeClaim, PersistentVolumeClaimSpec,
     PersistentVolumeClaimVolumeSource, PodAffinityTerm, PodAntiAffinity, PodSecurityContext,
     PodSpec, PodTemplateSpec, ResourceRequirements, Volume, VolumeMount,
     VolumeResourceRequirements, WeightedPodAffinityTerm,
@@ -63,6 +66,16 @@ pub fn yaml(o: &Objects) -> Result<String, serde_yaml_ng::Error> {
     docs.push(serde_yaml_ng::to_string(&o.generators)?);
     docs.push(serde_yaml_ng::to_string(&o.merge)?);
     Ok(docs.join("---\n"))
+}
+
+/// Runtime threads for a CPU request: `2` → 2, `500m` → 1; `None` when it is not a
+/// plain number of cores or millicores.
+fn worker_threads(cpu: &str) -> Option<u64> {
+    let cores = match cpu.trim().strip_suffix('m') {
+        Some(milli) => milli.parse::<f64>().ok()? / 1000.0,
+        None => cpu.trim().parse::<f64>().ok()?,
+    };
+    (cores.is_finite() && cores > 0.0).then(|| cores.ceil() as u64)
 }
 
 /// Quotes a word for `sh`.
@@ -191,6 +204,14 @@ pub fn manifest(a: &K8sArgs, now: SystemTime) -> Result<Objects, Fail> {
             ("memory".to_string(), Quantity(mem.to_string())),
         ])
     };
+    // The engine's runtime threads: the pod's CPU request, not the node's cores.
+    let threads = worker_threads(&a.cpu).map(|n| {
+        vec![EnvVar {
+            name: "TOKIO_WORKER_THREADS".into(),
+            value: Some(n.to_string()),
+            ..EnvVar::default()
+        }]
+    });
     let pod = |role: &str, script: String, spread: bool| PodTemplateSpec {
         metadata: Some(ObjectMeta {
             labels: Some(labels(role)),
@@ -208,6 +229,7 @@ pub fn manifest(a: &K8sArgs, now: SystemTime) -> Result<Objects, Fail> {
                 name: role.to_string(),
                 image: Some(a.image.clone()),
                 command: Some(vec!["sh".into(), "-c".into(), script]),
+                env: threads.clone(),
                 resources: Some(ResourceRequirements {
                     requests: Some(quantity(&a.cpu, &a.memory)),
                     ..ResourceRequirements::default()
@@ -297,4 +319,21 @@ pub fn manifest(a: &K8sArgs, now: SystemTime) -> Result<Objects, Fail> {
         generators,
         merge,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cpu_requests_become_runtime_threads_and_words_are_quoted_for_sh() {
+        assert_eq!(worker_threads("1"), Some(1));
+        assert_eq!(worker_threads("2"), Some(2));
+        assert_eq!(worker_threads("500m"), Some(1));
+        assert_eq!(worker_threads("1500m"), Some(2));
+        assert_eq!(worker_threads("lots"), None);
+        assert_eq!(worker_threads("0"), None);
+        assert_eq!(sh("p95<50ms"), "'p95<50ms'");
+        assert_eq!(sh("it's"), r"'it'\''s'");
+    }
 }

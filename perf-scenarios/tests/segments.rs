@@ -356,6 +356,23 @@ fn the_kubernetes_manifest_parses_back_and_its_pods_commands_run_a_merged_test()
     };
     assert_eq!(claim(gen), pvcs[0].metadata.name.clone().unwrap());
     assert_eq!(claim(merge), claim(gen));
+    let env = gen
+        .spec
+        .as_ref()
+        .unwrap()
+        .template
+        .spec
+        .as_ref()
+        .unwrap()
+        .containers[0]
+        .env
+        .clone()
+        .unwrap();
+    assert_eq!(
+        (env[0].name.as_str(), env[0].value.as_deref()),
+        ("TOKIO_WORKER_THREADS", Some("1")),
+        "a runtime thread per requested core"
+    );
     let (gen_sh, merge_sh) = (script(gen), script(merge));
     assert!(gen_sh.contains("--segments 2 --start-at"), "{gen_sh}");
     assert!(merge_sh.contains("perf-scenarios merge"), "{merge_sh}");
