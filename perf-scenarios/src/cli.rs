@@ -248,6 +248,11 @@ pub struct GateArgs {
     /// Runs of the gate profile: each run is one sample of the comparison (3 to 100).
     #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(3..=100), conflicts_with = "breaking_point")]
     pub repeat: u32,
+    /// Judge these results directories (comma-separated, one per run) as the gate's runs
+    /// instead of running load (with --save-baseline: write the baseline from them): the
+    /// runs of a segmented gate, each merged from its segments with `merge`.
+    #[arg(long, value_name = "DIR,...", value_delimiter = ',', conflicts_with_all = ["reference_host", "reference_site", "breaking_point", "segment", "segments", "start_at"])]
+    pub merged_runs: Vec<PathBuf>,
     /// Compare with a baseline taken in another environment (cores, processor, tool or
     /// Goose version, operating system, target settings) instead of refusing it.
     #[arg(long)]
@@ -477,16 +482,16 @@ pub struct CommonArgs {
     /// How long a browser step may wait for a page or an element.
     #[arg(long, value_parser = values::positive_duration, default_value = "10s")]
     pub browser_step_timeout: Duration,
-    /// `run` and `sweep`: run execution segment I of N of the test (0/4 to 3/4): every
+    /// `run`, `sweep`, `gate --baseline`: run execution segment I of N of the test (0/4 to 3/4): every
     /// N-th start of the open model's schedule, every N-th user of the closed model, a
     /// seed of its own. `merge` combines the N results directories into the test's.
     #[arg(long, value_name = "I/N", value_parser = values::segment, conflicts_with = "segments")]
     pub segment: Option<perf_core::segment::Segment>,
-    /// `run` and `sweep`: run segment $JOB_COMPLETION_INDEX of N (the pod index of a
+    /// `run`, `sweep`, `gate --baseline`: run segment $JOB_COMPLETION_INDEX of N (the pod index of a
     /// Kubernetes Indexed Job; `perf-scenarios k8s` writes such a Job).
     #[arg(long, value_name = "N")]
     pub segments: Option<u32>,
-    /// `run` and `sweep`: start the first point's schedule at this RFC 3339 time
+    /// `run`, `sweep`, `gate --baseline`: start the first point's schedule at this RFC 3339 time
     /// (2026-11-29T20:00:00Z), each later point at a fixed slot after it (duration +
     /// grace + 5 s), so segments on several machines stay aligned.
     #[arg(long, value_name = "TIME", value_parser = values::start_at)]

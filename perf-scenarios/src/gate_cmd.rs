@@ -14,7 +14,6 @@ use crate::cli::{CompareArgs, GateArgs, GateStats};
 use crate::fail::{self, usage, Fail};
 use crate::gate_shared::{check_writable, finish, gate_fail, gate_plan, refuse_environment};
 use crate::gate_table::conclude;
-use crate::plan::exec_opts;
 
 fn checked(s: &GateStats) -> Result<Gate, Fail> {
     let d = GateParams::default();
@@ -48,7 +47,9 @@ fn unused_with_breaking_point(s: &GateStats) -> Option<&'static str> {
 
 /// `gate`.
 pub fn gate(a: &GateArgs) -> Result<u8, Fail> {
-    crate::plan::no_segments(&a.common, "gate")?;
+    if a.breaking_point || a.baseline.is_none() {
+        crate::plan::no_segments(&a.common, "gate --breaking-point` or an A/B `gate")?;
+    }
     if a.breaking_point {
         if let Some(name) = unused_with_breaking_point(&a.stats) {
             return Err(usage(anyhow!(
@@ -69,8 +70,18 @@ pub fn gate(a: &GateArgs) -> Result<u8, Fail> {
     } else {
         Some(Baseline::load(file).map_err(gate_fail)?)
     };
-    let opts = exec_opts(&a.common);
-    let (environment, target) = opts.described();
+    let opts = crate::plan::segmented_opts(&a.common, &plan)?;
+    let (mut environment, target) = opts.described();
+    // Runs merged from segments are judged as they are; they ran where their segments did.
+    let merged = read_runs(&a.merged_runs)?;
+    if let Some(r) = merged.first() {
+        environment = r.environment.clone();
+    }
+    let k = if merged.is_empty() {
+        a.repeat as usize
+    } else {
+        merged.len()
+    };
     // What can be known before any load: the baseline has enough runs of this plan, taken
     // in this environment; or a new baseline can be written.
     match &baseline {
@@ -83,7 +94,7 @@ pub fn gate(a: &GateArgs) -> Result<u8, Fail> {
             };
             let configs: Vec<String> = plan.points.iter().map(config_of).collect();
             let configs: Vec<&str> = configs.iter().map(String::as_str).collect();
-            b.check_for(&gate, plan.scenario.name, &configs, a.repeat as usize)
+            b.check_for(&gate, plan.scenario.name, &configs, k)
                 .map_err(|e| match e {
                     GateError::Underpowered { .. } => gate_fail(e),
                     other => refuse(other.to_string()),
@@ -94,15 +105,30 @@ pub fn gate(a: &GateArgs) -> Result<u8, Fail> {
         None => {
             check_writable(file)?;
             // A baseline of these runs must be able to fail a gate of as many.
-            let k = a.repeat as usize;
             gate.detectable(k, k, gate.primary_comparisons(plan.points.len(), 1))
                 .map_err(gate_fail)?;
         }
     }
-    let (runs, dir) = match collect(&plan, &opts, None, a.repeat as usize).map_err(fail::drive)? {
-        Collected::Done { candidate, dir, .. } => (candidate, dir),
-        Collected::Interrupted(sig) => return Ok(perf_core::engine::signals::exit_code(sig)),
+    let (runs, dir) = if let Some(last) = a.merged_runs.last() {
+        (merged, last.clone())
+    } else {
+        match collect(&plan, &opts, None, k).map_err(fail::drive)? {
+            Collected::Done { candidate, dir, .. } => (candidate, dir),
+            Collected::Interrupted(sig) => return Ok(perf_core::engine::signals::exit_code(sig)),
+        }
     };
+    if !opts.segment.is_whole() {
+        // A segment's runs are its share of each run: judged once merged with the others'.
+        println!(
+            "segment {}: {k} run(s) of the gate profile written under {}; merge run r of every segment (perf-scenarios merge), then judge the merged runs: perf-scenarios gate {} --baseline {}{} --merged-runs DIR1,DIR2,...",
+            opts.segment,
+            a.common.out.display(),
+            plan.scenario.name,
+            file.display(),
+            if a.save_baseline { " --save-baseline" } else { "" },
+        );
+        return Ok(0);
+    }
     let Some(baseline) = baseline else {
         Baseline::new(runs, target).save(file).map_err(gate_fail)?;
         println!("baseline written: {}", file.display());
@@ -112,15 +138,17 @@ pub fn gate(a: &GateArgs) -> Result<u8, Fail> {
     finish(&report, &dir, &format!("baseline {}", file.display()))
 }
 
+/// The gate's runs from results directories (`--merged-runs`).
+fn read_runs(dirs: &[std::path::PathBuf]) -> Result<Vec<RunSample>, Fail> {
+    dirs.iter()
+        .map(|d| RunSample::from_dir(d).map_err(gate_fail))
+        .collect()
+}
+
 /// `compare`.
 pub fn compare(a: &CompareArgs) -> Result<u8, Fail> {
     let gate = checked(&a.stats)?;
-    let read = |dirs: &[std::path::PathBuf]| -> Result<Vec<RunSample>, Fail> {
-        dirs.iter()
-            .map(|d| RunSample::from_dir(d).map_err(gate_fail))
-            .collect()
-    };
-    let (ra, rb) = (read(&a.a)?, read(&a.b)?);
+    let (ra, rb) = (read_runs(&a.a)?, read_runs(&a.b)?);
     for d in environment_differences(&ra[0].environment, &rb[0].environment) {
         println!("warning: the environments differ: {d}");
     }

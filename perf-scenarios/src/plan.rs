@@ -109,7 +109,7 @@ pub(crate) fn no_segments(c: &CommonArgs, command: &str) -> Result<(), Fail> {
     ];
     match given.iter().find(|(on, _)| *on) {
         Some((_, flag)) => Err(usage(anyhow!(
-            "{flag}: `{command}` runs in one process; segments are for `run` and `sweep` (merge their results with `perf-scenarios merge`)"
+            "{flag}: `{command}` runs in one process; segments are for `run`, `sweep` and `gate --baseline` (merge their results with `perf-scenarios merge`)"
         ))),
         None => Ok(()),
     }

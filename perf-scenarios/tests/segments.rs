@@ -225,8 +225,33 @@ fn segment_options_that_cannot_work_are_refused_before_any_load() {
             "`search` runs in one process",
         ),
         (
-            vec!["gate", "api", "--baseline", "b.json", "--segment", "0/2"],
-            "`gate` runs in one process",
+            vec!["gate", "api", "--reference-site", "", "--segment", "0/2"],
+            "an A/B `gate` runs in one process",
+        ),
+        (
+            vec![
+                "gate",
+                "api",
+                "--breaking-point",
+                "--baseline",
+                "b.json",
+                "--segment",
+                "0/2",
+            ],
+            "`gate --breaking-point`",
+        ),
+        (
+            vec![
+                "gate",
+                "api",
+                "--baseline",
+                "b.json",
+                "--segment",
+                "0/2",
+                "--merged-runs",
+                "x",
+            ],
+            "cannot be used with",
         ),
     ];
     for (args, says) in cases {
@@ -311,11 +336,14 @@ fn the_kubernetes_manifest_parses_back_and_its_pods_commands_run_a_merged_test()
         &mount,
         "--namespace",
         "load",
+        "--sweep",
         "--",
         "--rate",
-        "200",
+        "100,200,300,400",
         "--duration",
-        "2s",
+        "1s",
+        "--grace",
+        "1s",
         "--host",
         &url,
         "--param",
@@ -409,12 +437,32 @@ fn the_kubernetes_manifest_parses_back_and_its_pods_commands_run_a_merged_test()
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let merged = tmp.path().join("shop/merged");
     let (h, rows) = csv_rows(&merged.join("runs.csv"));
-    assert_eq!(num(&h, &rows[0], "target_rps"), 200.0);
-    assert!(num(&h, &rows[0], "requests") > 300.0, "{rows:?}");
+    let rates: Vec<f64> = rows.iter().map(|r| num(&h, r, "target_rps")).collect();
+    assert_eq!(
+        rates,
+        [100.0, 200.0, 300.0, 400.0],
+        "the whole sweep, merged"
+    );
+    for r in &rows {
+        let want = num(&h, r, "target_rps");
+        assert!(
+            (num(&h, r, "requests") - want).abs() <= 0.05 * want,
+            "{r:?}"
+        );
+    }
     assert!(
         merged.join("report.html").exists(),
         "the merge pod writes the report"
     );
+    // A merged sweep fits as any other.
+    let o = Command::new(BIN)
+        .arg("fit")
+        .arg(&merged)
+        .arg("--models")
+        .arg(tmp.path().join("models"))
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
 
     // A manifest whose pods would all fail is not printed.
     for (bad, says) in [
@@ -494,4 +542,83 @@ fn the_kubernetes_manifest_parses_back_and_its_pods_commands_run_a_merged_test()
         assert!(err.contains(says), "{bad:?}: {err}");
         assert!(o.stdout.is_empty(), "nothing printed for {bad:?}");
     }
+}
+
+#[test]
+fn a_gate_runs_in_segments_and_judges_its_merged_runs() {
+    let _one = common::one_load_at_a_time();
+    let site = fast_site("127.0.0.1:0");
+    let tmp = tempfile::tempdir().unwrap();
+    let url = site.url();
+    let baseline = tmp.path().join("api.json");
+    let baseline = baseline.to_str().unwrap();
+    // Each segment runs the gate profile's 5 runs (two points of 1 s) and does not judge
+    // its share.
+    let children: Vec<_> = (0..2)
+        .map(|i| {
+            let out = tmp.path().join(format!("s{i}"));
+            let child = Command::new(BIN)
+                .args(["gate", "api", "--baseline", baseline, "--save-baseline"])
+                .args(["--duration", "1s", "--grace", "1s", "--host", &url])
+                .args(["--segment", &format!("{i}/2")])
+                .arg("--out")
+                .arg(&out)
+                .output()
+                .unwrap();
+            (out, child)
+        })
+        .collect();
+    let mut by_segment = Vec::new();
+    for (out, o) in children {
+        let text = String::from_utf8_lossy(&o.stdout);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        assert!(text.contains("merge run r of every segment"), "{text}");
+        let dirs = result_dirs(&out);
+        assert_eq!(dirs.len(), 5, "one results directory per run");
+        by_segment.push(dirs);
+    }
+    assert!(
+        !Path::new(baseline).exists(),
+        "a segment does not write the baseline"
+    );
+    let merged: Vec<String> = (0..5)
+        .map(|r| {
+            let out = tmp.path().join(format!("merged-{r}"));
+            let (code, err) = merge(&[&by_segment[0][r], &by_segment[1][r]], &out);
+            assert_eq!(code, Some(0), "{err}");
+            out.to_str().unwrap().to_string()
+        })
+        .collect();
+    let merged = merged.join(",");
+    let gate = |extra: &[&str]| {
+        Command::new(BIN)
+            .args([
+                "gate",
+                "api",
+                "--baseline",
+                baseline,
+                "--duration",
+                "1s",
+                "--host",
+                &url,
+            ])
+            .args(["--merged-runs", &merged])
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let o = gate(&["--save-baseline"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(Path::new(baseline).exists());
+    // The same runs judged against the baseline made from them: no regression.
+    let o = gate(&[]);
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{text}{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(text.contains("PASS") || text.contains("pass"), "{text}");
+    drop(site);
 }

@@ -83,7 +83,7 @@ pub fn collect(
             (Side::Candidate, None) => (candidate, &mut runs_b, ""),
         };
         candidate.note(&format!("gate run {} of {}{name}", i + 1, sides.len()));
-        let done = opts.execute(plan)?;
+        let done = opts.in_slot(i * plan.points.len(), plan).execute(plan)?;
         if let Some(signal) = done.interrupted {
             return Ok(Collected::Interrupted(signal));
         }

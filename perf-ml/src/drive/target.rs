@@ -88,6 +88,23 @@ impl ExecOpts {
         }
     }
 
+    /// These options for a session whose first point is the run's point `slot`: with a
+    /// common start (`start_at`), that point's start; otherwise the same options.
+    pub fn in_slot(&self, slot: usize, plan: &Plan) -> Self {
+        let duration = plan
+            .points
+            .iter()
+            .map(|p| p.duration)
+            .max()
+            .unwrap_or_default();
+        Self {
+            start_at: self
+                .start_at
+                .map(|s| StartAt(s.point(slot, duration, self.grace))),
+            ..self.clone()
+        }
+    }
+
     /// The session's options for `scenario` judged on `slos`.
     pub fn session_params(&self, scenario: &ScenarioSpec, slos: &[Slo]) -> SessionParams {
         SessionParams {
@@ -174,5 +191,45 @@ impl ExecOpts {
     /// Tells a fresh observer `msg` (a line of progress between sessions).
     pub fn note(&self, msg: &str) {
         (self.observer)().note(msg);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use perf_core::{LoadModel, LoadPoint, Params};
+
+    #[test]
+    fn a_later_session_of_a_common_start_begins_at_its_slot() {
+        let point = LoadPoint {
+            model: LoadModel::open(100.0, None),
+            duration: Duration::from_secs(3),
+            params: Params::default(),
+        };
+        let plan = Plan {
+            scenario: ScenarioSpec::new("none", "no transactions", |_| {
+                Ok(perf_core::prelude::Scenario::new("none"))
+            }),
+            points: vec![point.clone(), point],
+            slos: Vec::new(),
+            stop_on_error_rate: None,
+        };
+        let t0 = std::time::SystemTime::UNIX_EPOCH + Duration::from_secs(1_000_000);
+        let opts = ExecOpts {
+            start_at: Some(StartAt(t0)),
+            grace: Duration::from_secs(2),
+            ..ExecOpts::new(
+                TargetChoice::Host("http://127.0.0.1:1".into()),
+                "out".into(),
+            )
+        };
+        // The third run of a two-point plan starts at slot 4: 4 × (3 + 2 + 5) s.
+        let later = opts.in_slot(4, &plan).start_at.unwrap();
+        assert_eq!(later.0.duration_since(t0).unwrap(), Duration::from_secs(40));
+        let none = ExecOpts {
+            start_at: None,
+            ..opts
+        };
+        assert_eq!(none.in_slot(4, &plan).start_at, None);
     }
 }
