@@ -46,10 +46,11 @@ mod millis {
 
 /// Which of the two load models, without its settings: what `runs.csv` and a model
 /// file record, and what says whether load is in requests per second or in users.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ModelKind {
     /// Arrival rate: load is requests per second.
+    #[default]
     Open,
     /// Users: load is concurrent users.
     Closed,

@@ -163,8 +163,9 @@ pub struct ResourceSample {
     pub segment: Option<u32>,
 }
 
-/// The `runs.csv` row of one load point (contract columns, then parameters).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// The `runs.csv` row of one load point (contract columns, then parameters). The
+/// default is an empty row to fill ([`PointRow::with_aggregate`]).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct PointRow {
     /// Results directory's run id.
     pub run_id: String,
@@ -227,6 +228,30 @@ pub struct PointRow {
     pub complete: bool,
     /// Scenario parameter values, one column each.
     pub params: Params,
+}
+
+impl PointRow {
+    /// The row with its request, failure and latency columns from the point's aggregate
+    /// over all endpoints (`ALL`).
+    pub fn with_aggregate(self, all: &EndpointSummary) -> Self {
+        Self {
+            achieved_rps: all.rps,
+            requests: all.requests,
+            failures: all.failures,
+            unfinished: all.unfinished,
+            error_rate: all.error_rate,
+            p50_us: all.p50_us,
+            p90_us: all.p90_us,
+            p95_us: all.p95_us,
+            p99_us: all.p99_us,
+            max_us: all.max_us,
+            mean_us: all.mean_us,
+            fail_p50_us: all.fail_p50_us,
+            fail_p95_us: all.fail_p95_us,
+            fail_max_us: all.fail_max_us,
+            ..self
+        }
+    }
 }
 
 /// Everything about one point: `points/<n>.json`.

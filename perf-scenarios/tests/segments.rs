@@ -30,6 +30,44 @@ fn at(v: &serde_json::Value, key: &str) -> chrono::DateTime<chrono::Utc> {
         .unwrap()
 }
 
+/// Starts every command at once, as the pods of one Job, and waits for each: their
+/// outputs in order, each checked to have succeeded.
+fn together(cmds: Vec<Command>) -> Vec<std::process::Output> {
+    let children: Vec<_> = cmds
+        .into_iter()
+        .map(|mut c| {
+            c.stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    children
+        .into_iter()
+        .map(|c| {
+            let o = c.wait_with_output().unwrap();
+            assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+            o
+        })
+        .collect()
+}
+
+/// `fit` or `report` on a results directory, models under `tmp`: it must succeed.
+fn with_models(command: &str, dir: &Path, tmp: &Path) {
+    let o = Command::new(BIN)
+        .arg(command)
+        .arg(dir)
+        .arg("--models")
+        .arg(tmp.join("models"))
+        .output()
+        .unwrap();
+    assert!(
+        o.status.success(),
+        "{command}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
 /// `merge`'s exit code and its stderr.
 fn merge(dirs: &[&Path], out: &Path) -> (Option<i32>, String) {
     let o = Command::new(BIN)
@@ -53,41 +91,30 @@ fn four_segments_started_together_are_one_test_once_merged() {
     let start = chrono::Utc::now() + chrono::Duration::seconds(4);
     let start_at = start.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
     let rate = RATE.to_string();
-    let children: Vec<_> = (0..SEGMENTS)
-        .map(|i| {
-            let seg = format!("{i}/{SEGMENTS}");
-            let out = tmp.path().join(format!("s{i}"));
-            let child = Command::new(BIN)
-                .args(["run", "api", "--rate", &rate, "--duration", "3s"])
+    let outs: Vec<PathBuf> = (0..SEGMENTS)
+        .map(|i| tmp.path().join(format!("s{i}")))
+        .collect();
+    let cmds = outs
+        .iter()
+        .enumerate()
+        .map(|(i, out)| {
+            let mut c = Command::new(BIN);
+            c.args(["run", "api", "--rate", &rate, "--duration", "3s"])
                 .args([
                     "--param",
                     "write_ratio=0",
                     "--slo",
                     "p95<500ms,error-rate<1%",
                 ])
-                .args([
-                    "--host",
-                    &site.url(),
-                    "--segment",
-                    &seg,
-                    "--start-at",
-                    &start_at,
-                ])
+                .args(["--host", &site.url(), "--start-at", &start_at])
+                .args(["--segment", &format!("{i}/{SEGMENTS}")])
                 .arg("--out")
-                .arg(&out)
-                .stdout(std::process::Stdio::null())
-                .stderr(std::process::Stdio::piped())
-                .spawn()
-                .unwrap();
-            (out, child)
+                .arg(out);
+            c
         })
         .collect();
-    let mut dirs = Vec::new();
-    for (out, child) in children {
-        let o = child.wait_with_output().unwrap();
-        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-        dirs.push(one_dir(&out));
-    }
+    together(cmds);
+    let dirs: Vec<PathBuf> = outs.iter().map(|o| one_dir(o)).collect();
 
     // Each segment ran its quarter of the schedule, from the common start: the first
     // request of segment I is start I of the whole schedule, due I / rate after it.
@@ -160,14 +187,7 @@ fn four_segments_started_together_are_one_test_once_merged() {
     assert_eq!(segs.len(), SEGMENTS as usize, "{segs:?}");
 
     // The merged directory reads as any other: the report runs on it.
-    let o = Command::new(BIN)
-        .args(["report"])
-        .arg(&merged)
-        .arg("--models")
-        .arg(tmp.path().join("models"))
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    with_models("report", &merged, tmp.path());
 
     // Directories that are not the segments of one test: one line, exit 2, nothing written.
     let cases: Vec<(Vec<&Path>, &str)> = vec![
@@ -300,17 +320,13 @@ fn manifest(
     (pvcs, jobs)
 }
 
+/// The pod spec of a Job's template.
+fn pod(job: &k8s_openapi::api::batch::v1::Job) -> &k8s_openapi::api::core::v1::PodSpec {
+    job.spec.as_ref().unwrap().template.spec.as_ref().unwrap()
+}
+
 fn script(job: &k8s_openapi::api::batch::v1::Job) -> String {
-    let c = &job
-        .spec
-        .as_ref()
-        .unwrap()
-        .template
-        .spec
-        .as_ref()
-        .unwrap()
-        .containers[0];
-    let cmd = c.command.as_ref().unwrap();
+    let cmd = pod(job).containers[0].command.as_ref().unwrap();
     assert_eq!(cmd[..2], ["sh".to_string(), "-c".to_string()]);
     cmd[2].clone()
 }
@@ -343,7 +359,7 @@ fn the_kubernetes_manifest_parses_back_and_its_pods_commands_run_a_merged_test()
         "--duration",
         "1s",
         "--grace",
-        "1s",
+        "0s",
         "--host",
         &url,
         "--param",
@@ -366,16 +382,7 @@ fn the_kubernetes_manifest_parses_back_and_its_pods_commands_run_a_merged_test()
     assert_eq!((spec.completions, spec.parallelism), (Some(2), Some(2)));
     assert_eq!(spec.backoff_limit, Some(0));
     let claim = |j: &k8s_openapi::api::batch::v1::Job| {
-        j.spec
-            .as_ref()
-            .unwrap()
-            .template
-            .spec
-            .as_ref()
-            .unwrap()
-            .volumes
-            .as_ref()
-            .unwrap()[0]
+        pod(j).volumes.as_ref().unwrap()[0]
             .persistent_volume_claim
             .as_ref()
             .unwrap()
@@ -384,18 +391,7 @@ fn the_kubernetes_manifest_parses_back_and_its_pods_commands_run_a_merged_test()
     };
     assert_eq!(claim(gen), pvcs[0].metadata.name.clone().unwrap());
     assert_eq!(claim(merge), claim(gen));
-    let env = gen
-        .spec
-        .as_ref()
-        .unwrap()
-        .template
-        .spec
-        .as_ref()
-        .unwrap()
-        .containers[0]
-        .env
-        .clone()
-        .unwrap();
+    let env = pod(gen).containers[0].env.clone().unwrap();
     assert_eq!(
         (env[0].name.as_str(), env[0].value.as_deref()),
         ("TOKIO_WORKER_THREADS", Some("1")),
@@ -413,22 +409,17 @@ fn the_kubernetes_manifest_parses_back_and_its_pods_commands_run_a_merged_test()
         bin_dir.display(),
         std::env::var("PATH").unwrap_or_default()
     );
-    let pods: Vec<_> = (0..2)
-        .map(|i| {
-            Command::new("sh")
-                .args(["-c", &gen_sh])
-                .env("PATH", &path)
-                .env("JOB_COMPLETION_INDEX", i.to_string())
-                .stdout(std::process::Stdio::null())
-                .stderr(std::process::Stdio::piped())
-                .spawn()
-                .unwrap()
-        })
-        .collect();
-    for p in pods {
-        let o = p.wait_with_output().unwrap();
-        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    }
+    together(
+        (0..2)
+            .map(|i| {
+                let mut c = Command::new("sh");
+                c.args(["-c", &gen_sh])
+                    .env("PATH", &path)
+                    .env("JOB_COMPLETION_INDEX", i.to_string());
+                c
+            })
+            .collect(),
+    );
     let o = Command::new("sh")
         .args(["-c", &merge_sh])
         .env("PATH", &path)
@@ -455,28 +446,13 @@ fn the_kubernetes_manifest_parses_back_and_its_pods_commands_run_a_merged_test()
         "the merge pod writes the report"
     );
     // A merged sweep fits as any other.
-    let o = Command::new(BIN)
-        .arg("fit")
-        .arg(&merged)
-        .arg("--models")
-        .arg(tmp.path().join("models"))
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    with_models("fit", &merged, tmp.path());
 
     // A manifest whose pods would all fail is not printed.
-    for (bad, says) in [
+    let head = ["--image", "x"];
+    for (tail, says) in [
         (
-            vec![
-                "api",
-                "--segments",
-                "2",
-                "--image",
-                "x",
-                "--",
-                "--rate",
-                "10",
-            ],
+            vec!["api", "--segments", "2", "--", "--rate", "10"],
             "--host",
         ),
         (
@@ -484,8 +460,6 @@ fn the_kubernetes_manifest_parses_back_and_its_pods_commands_run_a_merged_test()
                 "api",
                 "--segments",
                 "2",
-                "--image",
-                "x",
                 "--",
                 "--host",
                 &url,
@@ -496,37 +470,9 @@ fn the_kubernetes_manifest_parses_back_and_its_pods_commands_run_a_merged_test()
         ),
         (
             vec![
-                "nope",
-                "--segments",
-                "2",
-                "--image",
-                "x",
-                "--",
-                "--host",
-                &url,
-            ],
-            "nope",
-        ),
-        (
-            vec![
-                "api",
-                "--segments",
-                "0",
-                "--image",
-                "x",
-                "--",
-                "--host",
-                &url,
-            ],
-            "--segments",
-        ),
-        (
-            vec![
                 "api",
                 "--segments",
                 "3",
-                "--image",
-                "x",
                 "--",
                 "--host",
                 &url,
@@ -535,7 +481,29 @@ fn the_kubernetes_manifest_parses_back_and_its_pods_commands_run_a_merged_test()
             ],
             "leave this segment none",
         ),
+        (
+            vec!["nope", "--segments", "2", "--", "--host", &url],
+            "nope",
+        ),
+        (
+            vec!["api", "--segments", "0", "--", "--host", &url],
+            "--segments",
+        ),
+        (
+            vec![
+                "api",
+                "--segments",
+                "2",
+                "--name",
+                "Bad_Name",
+                "--",
+                "--host",
+                &url,
+            ],
+            "not a Kubernetes name",
+        ),
     ] {
+        let bad: Vec<&str> = head.iter().copied().chain(tail).collect();
         let o = Command::new(BIN).arg("k8s").args(&bad).output().unwrap();
         let err = String::from_utf8_lossy(&o.stderr);
         assert_eq!(o.status.code(), Some(2), "{bad:?}: {err}");
@@ -554,26 +522,25 @@ fn a_gate_runs_in_segments_and_judges_its_merged_runs() {
     let baseline = baseline.to_str().unwrap();
     // Each segment runs the gate profile's 5 runs (two points of 1 s) and does not judge
     // its share.
-    let children: Vec<_> = (0..2)
-        .map(|i| {
-            let out = tmp.path().join(format!("s{i}"));
-            let child = Command::new(BIN)
-                .args(["gate", "api", "--baseline", baseline, "--save-baseline"])
-                .args(["--duration", "1s", "--grace", "1s", "--host", &url])
+    let outs: Vec<PathBuf> = (0..2).map(|i| tmp.path().join(format!("s{i}"))).collect();
+    let cmds = outs
+        .iter()
+        .enumerate()
+        .map(|(i, out)| {
+            let mut c = Command::new(BIN);
+            c.args(["gate", "api", "--baseline", baseline, "--save-baseline"])
+                .args(["--duration", "1s", "--grace", "0s", "--host", &url])
                 .args(["--segment", &format!("{i}/2")])
                 .arg("--out")
-                .arg(&out)
-                .output()
-                .unwrap();
-            (out, child)
+                .arg(out);
+            c
         })
         .collect();
     let mut by_segment = Vec::new();
-    for (out, o) in children {
+    for (out, o) in outs.iter().zip(together(cmds)) {
         let text = String::from_utf8_lossy(&o.stdout);
-        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
         assert!(text.contains("merge run r of every segment"), "{text}");
-        let dirs = result_dirs(&out);
+        let dirs = result_dirs(out);
         assert_eq!(dirs.len(), 5, "one results directory per run");
         by_segment.push(dirs);
     }

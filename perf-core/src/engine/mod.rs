@@ -851,20 +851,6 @@ fn summarize(
         users,
         target_rps,
         duration_s: secs,
-        achieved_rps: all.rps,
-        requests: all.requests,
-        failures: all.failures,
-        unfinished: all.unfinished,
-        error_rate: all.error_rate,
-        p50_us: all.p50_us,
-        p90_us: all.p90_us,
-        p95_us: all.p95_us,
-        p99_us: all.p99_us,
-        max_us: all.max_us,
-        mean_us: all.mean_us,
-        fail_p50_us: all.fail_p50_us,
-        fail_p95_us: all.fail_p95_us,
-        fail_max_us: all.fail_max_us,
         dropped_iterations: busy_drops + lag_drops,
         sut_cpu_pct: mean(resources.iter().filter_map(|r| r.sut_cpu_pct)),
         sut_rss_mb: resources
@@ -876,7 +862,9 @@ fn summarize(
         slo_pass,
         complete: window_whole,
         params: params.clone(),
-    };
+        ..PointRow::default()
+    }
+    .with_aggregate(&all);
     let ended = match interrupted {
         Some(s) if window_whole => format!("completed ({} after the window)", signals::name(s)),
         Some(s) => format!("interrupted by {}", signals::name(s)),

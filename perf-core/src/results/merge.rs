@@ -335,20 +335,6 @@ fn merge_point(
         users: sum(|d| d.row.users),
         target_rps: (!rates.is_empty()).then(|| rates.iter().sum()),
         duration_s: secs,
-        achieved_rps: all.rps,
-        requests: all.requests,
-        failures: all.failures,
-        unfinished: all.unfinished,
-        error_rate: all.error_rate,
-        p50_us: all.p50_us,
-        p90_us: all.p90_us,
-        p95_us: all.p95_us,
-        p99_us: all.p99_us,
-        max_us: all.max_us,
-        mean_us: all.mean_us,
-        fail_p50_us: all.fail_p50_us,
-        fail_p95_us: all.fail_p95_us,
-        fail_max_us: all.fail_max_us,
         dropped_iterations: sum(|d| d.row.dropped_iterations),
         // Each segment's generator is its own; the target is the same one.
         sut_cpu_pct: max_of(|d| d.row.sut_cpu_pct),
@@ -358,7 +344,8 @@ fn merge_point(
         slo_pass,
         complete,
         ..first.row.clone()
-    };
+    }
+    .with_aggregate(&all);
     let resources = details
         .iter()
         .flat_map(|d| {
