@@ -12,7 +12,7 @@ use crate::output::points_table;
 /// SLO (as `sweep` does).
 pub fn run(a: &MergeArgs) -> Result<u8, Fail> {
     let done = merge(&a.dirs, &a.out).map_err(|e| match e {
-        MergeError::Read(perf_core::ResultsError::Write { .. }) => runtime(anyhow!(e)),
+        MergeError::Results(perf_core::ResultsError::Write { .. }) => runtime(anyhow!(e)),
         other => usage(anyhow!(other)),
     })?;
     let rows = read_runs(&layout::runs_csv(&done.dir)).map_err(runtime)?;

@@ -19,9 +19,12 @@ use crate::summary::{PointDetail, TimelineRow};
 /// The directories cannot be merged.
 #[derive(Debug, thiserror::Error)]
 pub enum MergeError {
-    /// A file of a segment cannot be read.
+    /// A segment's file cannot be read, or the merged directory cannot be written.
     #[error(transparent)]
-    Read(#[from] ResultsError),
+    Results(#[from] ResultsError),
+    /// No directory was given.
+    #[error("no segment directories to merge")]
+    NoDirs,
     /// A directory was not run as a segment.
     #[error("{0}: not an execution segment (run with --segment I/N or --segments N)")]
     NotASegment(PathBuf),
@@ -182,24 +185,22 @@ fn json<T: serde::Serialize>(v: &T) -> String {
 }
 
 /// Accumulators rebuilt from stored histograms and merged, per endpoint.
-fn merged(
-    parts: impl IntoIterator<Item = impl IntoIterator<Item = StoredAcc>>,
+fn merged<'a>(
+    stored: impl IntoIterator<Item = &'a StoredAcc>,
     path: &Path,
 ) -> Result<BTreeMap<String, Acc>, MergeError> {
     let mut out: BTreeMap<String, Acc> = BTreeMap::new();
-    for part in parts {
-        for s in part {
-            let acc = Acc::from_stored(&s).map_err(|e| {
-                MergeError::Read(ResultsError::Histogram {
-                    path: path.to_path_buf(),
-                    source: e,
-                })
-            })?;
-            match out.get_mut(&s.endpoint) {
-                Some(m) => m.merge(&acc),
-                None => {
-                    out.insert(s.endpoint.clone(), acc);
-                }
+    for s in stored {
+        let acc = Acc::from_stored(s).map_err(|e| {
+            MergeError::Results(ResultsError::Histogram {
+                path: path.to_path_buf(),
+                source: e,
+            })
+        })?;
+        match out.get_mut(&s.endpoint) {
+            Some(m) => m.merge(&acc),
+            None => {
+                out.insert(s.endpoint.clone(), acc);
             }
         }
     }
@@ -225,10 +226,7 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<Merged, MergeError> {
         .map(|d| read_segment(d))
         .collect::<Result<Vec<_>, _>>()?;
     if segs.is_empty() {
-        return Err(MergeError::Missing {
-            missing: Segment::WHOLE,
-            given: String::new(),
-        });
+        return Err(MergeError::NoDirs);
     }
     check(&segs)?;
     segs.sort_by_key(|s| s.segment.index);
@@ -277,22 +275,19 @@ fn merge_point(
     path: &Path,
 ) -> Result<(PointDetail, Vec<TimelineRow>, PointHistograms), MergeError> {
     let details: Vec<&PointDetail> = parts.iter().map(|(d, _)| d).collect();
-    let point = merged(parts.iter().map(|(_, h)| h.point.clone()), path)?;
+    let point = merged(parts.iter().flat_map(|(_, h)| &h.point), path)?;
     let secs = details.iter().map(|d| d.row.duration_s).fold(0.0, f64::max);
     // Seconds by their index since each segment's window opened (aligned by --start-at).
-    let mut by_second: BTreeMap<u64, Vec<StoredAcc>> = BTreeMap::new();
+    let mut by_second: BTreeMap<u64, Vec<&StoredAcc>> = BTreeMap::new();
     for (_, h) in parts {
         for s in &h.seconds {
-            by_second
-                .entry(s.second)
-                .or_default()
-                .extend(s.endpoints.iter().cloned());
+            by_second.entry(s.second).or_default().extend(&s.endpoints);
         }
     }
     let mut timeline = Vec::new();
     let mut seconds = Vec::new();
     for (sec, stored) in by_second {
-        let accs = merged([stored], path)?;
+        let accs = merged(stored, path)?;
         timeline.extend(timeline_rows(sec, &accs));
         seconds.push(SecondHistograms {
             second: sec,
