@@ -75,7 +75,7 @@ pub struct StoredAcc {
 }
 
 /// One second of the timeline, per endpoint.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct SecondHistograms {
     /// Seconds since the window opened (the `second` of `timeline.csv`).
     pub second: u64,

@@ -92,6 +92,58 @@ pub trait LoadProbe {
 
     /// The SLOs the probe judges (for messages).
     fn slos(&self) -> &[Slo];
+
+    /// The search's state after each assessment, for whoever watches (the engine's
+    /// probe hands it to its session's observer); ignored by default.
+    fn show(&mut self, _view: &SearchView) {}
+}
+
+/// A breaking-point search as it stands: what a live view draws.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct SearchView {
+    /// The range searched, req/s.
+    pub range: (f64, f64),
+    /// Every measured point, in order.
+    pub points: Vec<ViewPoint>,
+    /// The model of the SLO margin over load (the GP's mean and its 90% band), when
+    /// one is fitted.
+    pub curve: Vec<CurvePoint>,
+    /// The breaking point so far, req/s.
+    pub estimate: Option<f64>,
+    /// Its interval so far, req/s.
+    pub interval: Option<(f64, f64)>,
+    /// What that interval is: `90% posterior`, or `pass/fail bracket`.
+    pub interval_kind: String,
+    /// The next rate to run, and the rule that chose it.
+    pub next: Option<(f64, String)>,
+    /// Why the search stopped, once it has.
+    pub stopped: Option<String>,
+}
+
+/// One measured point of a search.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct ViewPoint {
+    /// Rate asked for, req/s.
+    pub rate: f64,
+    /// Its SLO margin (above 0 fails).
+    pub margin: f64,
+    /// Whether every SLO passed.
+    pub pass: bool,
+    /// The rule that chose it.
+    pub rule: String,
+}
+
+/// The margin model at one load.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct CurvePoint {
+    /// Load, req/s.
+    pub rate: f64,
+    /// Posterior mean of the margin.
+    pub mean: f64,
+    /// The 90% band's lower end.
+    pub lo: f64,
+    /// Its upper end.
+    pub hi: f64,
 }
 
 /// One endpoint's summary as an SLO source: percentiles it stores (50, 90, 95, 99),

@@ -376,8 +376,9 @@ impl Recorder {
     }
 
     /// Closes the current second: merges every shard's second into one timeline row per
-    /// endpoint (plus [`ALL`]) and starts the next second.
-    pub fn harvest_second(&self) {
+    /// endpoint (plus [`ALL`]) and starts the next second. Returns that second's rows
+    /// and histograms (for a live view; the recorder keeps its own).
+    pub fn harvest_second(&self) -> (Vec<TimelineRow>, SecondHistograms) {
         let mut merged: BTreeMap<String, Acc> = BTreeMap::new();
         for shard in lock(&self.shards).iter() {
             let second = std::mem::take(&mut lock(shard).second);
@@ -389,14 +390,16 @@ impl Recorder {
             }
         }
         let sec = self.seconds.fetch_add(1, Ordering::Relaxed);
-        lock(&self.timeline).extend(timeline_rows(sec, &merged));
+        let rows = timeline_rows(sec, &merged);
+        lock(&self.timeline).extend(rows.iter().cloned());
         // Encoded now (a few hundred bytes each), so that a long point keeps its seconds
         // in little memory.
-        let stored = merged.iter().map(|(n, a)| a.to_stored(n)).collect();
-        lock(&self.second_hists).push(SecondHistograms {
+        let hists = SecondHistograms {
             second: sec,
-            endpoints: stored,
-        });
+            endpoints: merged.iter().map(|(n, a)| a.to_stored(n)).collect(),
+        };
+        lock(&self.second_hists).push(hists.clone());
+        (rows, hists)
     }
 
     /// Each harvested second's histograms per endpoint, as stored.

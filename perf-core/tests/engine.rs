@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use dummy_site::{SiteHandle, SiteParams};
+use perf_core::engine::live::{LiveSecond, LiveSink};
 use perf_core::engine::{run_point, PointOutcome, PointSpec, Target};
 use perf_core::prelude::*;
 use perf_core::{parse_slos, LoadModel, LoadPoint};
@@ -33,6 +34,15 @@ fn point_with_grace(
     slo: &str,
     grace: Duration,
 ) -> (PointOutcome, Duration) {
+    point_watched(site, model, (secs, slo, grace), None)
+}
+
+fn point_watched(
+    site: &SiteHandle,
+    model: LoadModel,
+    (secs, slo, grace): (u64, &str, Duration),
+    live: Option<LiveSink>,
+) -> (PointOutcome, Duration) {
     let _one = common::one_at_a_time();
     let spec = PointSpec {
         run_id: "test".into(),
@@ -54,6 +64,7 @@ fn point_with_grace(
         goose_report_dir: None,
         segment: Default::default(),
         start_at: None,
+        live,
     };
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -109,6 +120,47 @@ fn open_model_achieves_the_target_rate_below_capacity() {
         );
         assert!(o.detail.resources.iter().all(|x| x.sut_cpu_pct.is_some()));
     }
+}
+
+/// A live view gets every second of the window once, as the timeline stores it, while
+/// the point runs.
+#[test]
+fn each_second_reaches_a_live_sink_as_the_timeline_stores_it() {
+    let s = site(8, 5.0, 64);
+    let (tx, rx) = std::sync::mpsc::channel::<(LiveSecond, std::time::Instant)>();
+    let sink: LiveSink = std::sync::Arc::new(move |sec| {
+        let _ = tx.send((sec, std::time::Instant::now()));
+    });
+    let t0 = std::time::Instant::now();
+    let (o, took) = point_watched(&s, open(200.0), (4, "", Duration::from_secs(5)), Some(sink));
+    let seconds: Vec<_> = rx.try_iter().collect();
+    assert_eq!(
+        seconds.iter().map(|s| s.0.second).collect::<Vec<_>>(),
+        [0, 1, 2, 3]
+    );
+    for (sec, _) in &seconds {
+        let stored: Vec<_> = o
+            .timeline
+            .iter()
+            .filter(|t| t.second == sec.second)
+            .collect();
+        assert_eq!(sec.rows.iter().collect::<Vec<_>>(), stored);
+        assert_eq!(sec.histograms, o.histograms.seconds[sec.second as usize]);
+        assert!(sec.resources.is_some() && sec.scheduled > 0);
+    }
+    // Each arrived during the point, about a second apart, not all at its end.
+    let first = seconds[0].1.duration_since(t0);
+    assert!(
+        first + Duration::from_secs(2) < took,
+        "first second at {first:?} of {took:?}"
+    );
+    let total: u64 = seconds
+        .iter()
+        .flat_map(|s| &s.0.rows)
+        .filter(|r| r.endpoint == "ALL")
+        .map(|r| r.requests)
+        .sum();
+    assert_eq!(total, o.detail.row.requests);
 }
 
 #[test]

@@ -12,6 +12,7 @@ const EXAMPLES: &str = "Examples:
   perf-scenarios                                   # the main job: embedded site, sweep across its capacity
   perf-scenarios list
   perf-scenarios run api --rate 200 --duration 20s --slo \"p95<50ms,error-rate<1%\"
+  perf-scenarios sweep api --rate 100,200,400 --dashboard        # live page on http://127.0.0.1:5665/
   perf-scenarios run checkout --users 20 --think 500ms --param items=3
   perf-scenarios sweep api --rate 100,200,400,800 --param size=1k,64k --site-workers 4 --site-service-time-ms 10
   perf-scenarios run browse --rate 50 --host http://127.0.0.1:8080
@@ -38,6 +39,10 @@ pub struct Cli {
     /// Without a command: the main job (embedded site, a sweep of `api` across its capacity).
     #[command(subcommand)]
     pub command: Option<Cmd>,
+    /// The main job: serve a live dashboard on ADDR [default: 127.0.0.1:5665] (the
+    /// commands that run load take their own --dashboard).
+    #[arg(long, value_name = "ADDR", num_args = 0..=1, default_missing_value = crate::dashboard::DEFAULT_ADDR, value_parser = values::dashboard_addr)]
+    pub dashboard: Option<std::net::SocketAddr>,
 }
 
 /// Commands.
@@ -496,6 +501,10 @@ pub struct CommonArgs {
     /// grace + 5 s), so segments on several machines stay aligned.
     #[arg(long, value_name = "TIME", value_parser = values::start_at)]
     pub start_at: Option<perf_core::segment::StartAt>,
+    /// Serve a live dashboard while the load runs, on ADDR [default: 127.0.0.1:5665]:
+    /// per-second charts, SLOs, finished points, a search's model, and a stop button.
+    #[arg(long, value_name = "ADDR", num_args = 0..=1, default_missing_value = crate::dashboard::DEFAULT_ADDR, value_parser = values::dashboard_addr)]
+    pub dashboard: Option<std::net::SocketAddr>,
     #[command(flatten)]
     pub site: SiteArgs,
 }

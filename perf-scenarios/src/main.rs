@@ -4,6 +4,7 @@
 mod bench_gate;
 mod browser_cmd;
 mod cli;
+mod dashboard;
 mod fail;
 mod gate_ab;
 mod gate_capacity;
@@ -49,8 +50,30 @@ fn main() -> ExitCode {
     }
 }
 
+/// The dashboard's address, whichever command asked for it.
+fn dashboard_addr(cli: &Cli) -> Result<Option<std::net::SocketAddr>, Fail> {
+    if cli.command.is_some() && cli.dashboard.is_some() {
+        return Err(fail::usage(anyhow::anyhow!(
+            "--dashboard before the command is the main job's; put it after the command"
+        )));
+    }
+    let common = match &cli.command {
+        None => return Ok(cli.dashboard),
+        Some(Cmd::Run(a)) => &a.common,
+        Some(Cmd::Sweep(a)) => &a.common,
+        Some(Cmd::Search(a)) => &a.common,
+        Some(Cmd::Gate(a)) => &a.common,
+        Some(Cmd::Browser(a)) => &a.common,
+        Some(_) => return Ok(None),
+    };
+    Ok(common.dashboard)
+}
+
 /// Dispatches a parsed command line.
 fn run(cli: Cli) -> Result<u8, Fail> {
+    if let Some(addr) = dashboard_addr(&cli)? {
+        dashboard::start(addr).map_err(fail::usage)?;
+    }
     match cli.command {
         None => mainjob::run(),
         Some(Cmd::List) => {

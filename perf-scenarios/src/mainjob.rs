@@ -9,7 +9,6 @@ use perf_ml::drive::mainjob::{self, highest_passing, MainJob, Step};
 use perf_ml::drive::ExecOpts;
 
 use crate::fail::{self, usage, Fail};
-use crate::output::Console;
 use crate::registry;
 
 /// Runs the main job.
@@ -38,7 +37,7 @@ pub fn run() -> Result<u8, Fail> {
         models: "models".into(),
     };
     let opts = ExecOpts {
-        observer: Console::boxed,
+        observer: crate::dashboard::observer,
         ..mainjob::opts("results".into())
     };
     let done = job

@@ -12,7 +12,6 @@ use perf_ml::drive::{ExecOpts, TargetChoice};
 
 use crate::cli::{CommonArgs, RunArgs, SweepArgs};
 use crate::fail::{usage, Fail};
-use crate::output::Console;
 use crate::registry;
 
 /// The options every command that runs load shares, from the command line: the
@@ -31,7 +30,7 @@ pub(crate) fn exec_opts(c: &CommonArgs) -> ExecOpts {
         target_pid: c.target_pid,
         goose_report: c.goose_report,
         browser: browser_params(c, 0),
-        observer: Console::boxed,
+        observer: crate::dashboard::observer,
         ..ExecOpts::new(target, c.out.clone())
     }
 }

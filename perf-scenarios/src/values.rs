@@ -23,6 +23,24 @@ pub fn start_at(s: &str) -> Result<perf_core::segment::StartAt, String> {
     perf_core::segment::StartAt::parse(s).map_err(|e| e.to_string())
 }
 
+/// Parses the dashboard's address: `IP:PORT`, `localhost:PORT`, or a port alone (on
+/// loopback).
+pub fn dashboard_addr(s: &str) -> Result<std::net::SocketAddr, String> {
+    let t = s.trim();
+    let loopback = |port: &str| {
+        port.parse::<u16>()
+            .ok()
+            .map(|p| std::net::SocketAddr::from(([127, 0, 0, 1], p)))
+    };
+    t.parse::<std::net::SocketAddr>()
+        .ok()
+        .or_else(|| loopback(t))
+        .or_else(|| t.strip_prefix("localhost:").and_then(loopback))
+        .ok_or_else(|| {
+            format!("'{t}' is not an address: give IP:PORT such as 127.0.0.1:5665, or a port")
+        })
+}
+
 /// Parses `LOW..HIGH` in requests per second.
 pub fn range(s: &str) -> Result<(f64, f64), String> {
     let (lo, hi) = s

@@ -241,6 +241,31 @@ impl Page {
         self.finish(&format!("expect {css}"), false, t0, r)
     }
 
+    /// Runs `script` (a function body: `return document.title;`) in the page and
+    /// returns its value.
+    pub async fn eval(&mut self, script: &str) -> Result<serde_json::Value, StepError> {
+        let t0 = Instant::now();
+        let r = self
+            .client
+            .execute(script, Vec::new())
+            .await
+            .map(|v| (v, None))
+            .map_err(|e| describe(&e));
+        self.finish("eval", false, t0, r)
+    }
+
+    /// A PNG of the window as it is.
+    pub async fn screenshot(&mut self) -> Result<Vec<u8>, StepError> {
+        let t0 = Instant::now();
+        let r = self
+            .client
+            .screenshot()
+            .await
+            .map(|v| (v, None))
+            .map_err(|e| describe(&e));
+        self.finish("screenshot", false, t0, r)
+    }
+
     /// Ends the session (Chromium quits).
     pub async fn close(self) -> Result<(), BrowserError> {
         self.client

@@ -17,6 +17,7 @@
 pub mod ctx;
 pub mod http;
 pub mod lag;
+pub mod live;
 pub mod pacing;
 pub mod resources;
 pub mod signals;
@@ -93,7 +94,7 @@ impl From<GooseError> for EngineError {
 }
 
 /// Everything needed to run one point.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct PointSpec {
     /// The results directory's run id.
     pub run_id: String,
@@ -125,6 +126,23 @@ pub struct PointSpec {
     /// When the point's schedule starts, on the wall clock (segments that start
     /// together); without it, as soon as the users are up.
     pub start_at: Option<std::time::SystemTime>,
+    /// Where each harvested second goes as the point runs (a live view); none by default.
+    pub live: Option<live::LiveSink>,
+}
+
+impl std::fmt::Debug for PointSpec {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PointSpec")
+            .field("run_id", &self.run_id)
+            .field("index", &self.index)
+            .field("scenario", &self.scenario.name)
+            .field("point", &self.point)
+            .field("host", &self.host)
+            .field("segment", &self.segment)
+            .field("start_at", &self.start_at)
+            .field("live", &self.live.is_some())
+            .finish_non_exhaustive()
+    }
 }
 
 /// Browser users during a point: their sessions and the steps they run.
@@ -552,6 +570,12 @@ pub async fn run_point(spec: &PointSpec) -> Result<PointOutcome, EngineError> {
             Box::new(move || s.get())
         }
     };
+    let feed = spec.live.clone().map(|sink| Feed {
+        sink,
+        point: spec.index,
+        pacer: pacer.clone(),
+        busy: busy.clone(),
+    });
     let sampler = tokio::spawn(sample_loop(
         recorder.clone(),
         t0_of,
@@ -561,7 +585,7 @@ pub async fn run_point(spec: &PointSpec) -> Result<PointOutcome, EngineError> {
             phase: phase_tx,
             busy,
         },
-        spec.target,
+        (spec.target, feed),
         stop_rx,
     ));
     let (browser_stop, browser_task) = match &spec.browser {
@@ -677,11 +701,42 @@ impl Ending {
 /// Why the engine stops Goose before its `run_time` (Goose's run summary shows it).
 const POINT_OVER: &str = "the point's window is over and no request is in flight";
 
+/// Where the sampler hands each harvested second, with what it adds to the second.
+struct Feed {
+    sink: live::LiveSink,
+    point: usize,
+    pacer: Option<Arc<Pacer>>,
+    busy: Arc<Busy>,
+}
+
+impl Feed {
+    fn send(
+        &self,
+        (rows, histograms): (Vec<TimelineRow>, crate::hdr::SecondHistograms),
+        resources: Option<&ResourceSample>,
+    ) {
+        let (scheduled, dropped) = self.pacer.as_ref().map_or((0, 0), |p| {
+            let (busy, lag) = p.dropped();
+            (p.scheduled_until(Instant::now()), busy + lag)
+        });
+        (self.sink)(live::LiveSecond {
+            point: self.point,
+            second: histograms.second,
+            rows,
+            histograms,
+            resources: resources.cloned(),
+            in_flight: self.busy.0.load(std::sync::atomic::Ordering::Relaxed) as u64,
+            scheduled,
+            dropped,
+        });
+    }
+}
+
 async fn sample_loop(
     rec: Arc<Recorder>,
     t0_of: Box<dyn Fn() -> Option<Instant> + Send>,
     ending: Ending,
-    target: Target,
+    (target, feed): (Target, Option<Feed>),
     mut stop: tokio::sync::oneshot::Receiver<()>,
 ) -> Sampled {
     let duration = ending.duration;
@@ -720,7 +775,10 @@ async fn sample_loop(
             // The last second waits for the end of the point: requests that finish in
             // the grace period, or never, are counted in it.
             while harvested + 1 < seconds && now >= t0 + Duration::from_secs(harvested + 1) {
-                rec.harvest_second();
+                let second = rec.harvest_second();
+                if let Some(f) = &feed {
+                    f.send(second, samples.last());
+                }
                 harvested += 1;
             }
         }
@@ -734,7 +792,10 @@ async fn sample_loop(
     if let Some(t0) = window {
         // The last second; an interrupted point keeps its last partial second.
         if harvested < seconds && Instant::now() > t0 + Duration::from_secs(harvested) {
-            rec.harvest_second();
+            let second = rec.harvest_second();
+            if let Some(f) = &feed {
+                f.send(second, samples.last());
+            }
         }
     }
     Sampled {

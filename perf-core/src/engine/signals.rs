@@ -30,6 +30,20 @@ fn on_signal(sig: i32) {
     goose::trigger_killswitch(&format!("{name} received"));
 }
 
+/// Stops the run as a SIGINT does (the partial point is written, `complete=false`, and
+/// the caller exits 130), for a stop asked some other way (`why`, printed). Unlike a
+/// second signal, a second call does nothing.
+pub fn stop(why: &str) {
+    if RECEIVED
+        .compare_exchange(0, SIGINT, Ordering::AcqRel, Ordering::Acquire)
+        .is_ok()
+    {
+        let _ = RECEIVED_AT.set(std::time::Instant::now());
+        eprintln!("{why}: stopping the load and writing what was measured");
+        goose::trigger_killswitch(why);
+    }
+}
+
 /// Installs the handlers once per process.
 pub fn install() -> Result<(), String> {
     INSTALLED

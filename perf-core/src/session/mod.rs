@@ -220,6 +220,14 @@ pub trait Observer {
     fn note(&mut self, _msg: &str) {}
     /// The session finished.
     fn finish(&mut self, _outcomes: &[PointOutcome], _interrupted: Option<i32>) {}
+    /// Where each second of a running point goes (a live view); `None`, the default,
+    /// costs nothing.
+    fn live(&self) -> Option<crate::engine::live::LiveSink> {
+        None
+    }
+    /// A breaking-point search's state after each point: its measured points, the
+    /// model's curve and the interval so far.
+    fn search(&mut self, _view: &crate::probe::SearchView) {}
 }
 
 /// An observer that prints nothing.
@@ -344,6 +352,11 @@ impl Session {
         self.observer.note(msg);
     }
 
+    /// Shows a search's state to the observer.
+    pub fn show_search(&mut self, view: &crate::probe::SearchView) {
+        self.observer.search(view);
+    }
+
     /// The points run so far.
     pub fn outcomes(&self) -> &[PointOutcome] {
         &self.outcomes
@@ -373,6 +386,7 @@ impl Session {
                 .params
                 .start_at
                 .map(|s| s.point(index, point.duration, self.params.grace)),
+            live: self.observer.live(),
         };
         let outcome = self
             .rt

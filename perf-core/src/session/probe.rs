@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use super::{Session, SessionError};
-use crate::probe::{LoadProbe, ProbeOutcome};
+use crate::probe::{LoadProbe, ProbeOutcome, SearchView};
 use crate::{LoadModel, LoadPoint, Params, Slo};
 
 /// Runs load points at the rates the search asks for.
@@ -87,5 +87,9 @@ impl LoadProbe for EngineProbe<'_> {
 
     fn slos(&self) -> &[Slo] {
         &self.slos
+    }
+
+    fn show(&mut self, view: &SearchView) {
+        self.session.show_search(view);
     }
 }

@@ -109,7 +109,7 @@ pub mod synthetic;
 use std::fmt;
 use std::str::FromStr;
 
-use perf_core::probe::{LoadProbe, ProbeOutcome};
+use perf_core::probe::{CurvePoint, LoadProbe, ProbeOutcome, SearchView, ViewPoint};
 
 use bracket::{ramp_step, Bracket};
 pub use evidence::EvidenceError;
@@ -355,6 +355,8 @@ struct Assessment {
     noise: Option<Noise>,
     /// The shedding law, when a point read it.
     law: Option<ShedLaw>,
+    /// The GP's margin curve `[u, mean, sd]`, when one was fitted.
+    curve: Vec<[f64; 3]>,
 }
 
 /// The margin noise assumed before any point measured its own.
@@ -408,6 +410,7 @@ impl Search {
                 (None, None) => Some(StopReason::Budget),
                 (None, Some(_)) => None,
             };
+            probe.show(&self.view(&ev, &a, stop));
             if let Some(stop) = stop {
                 return Ok(self.report(&ev, a, stop, notes, prior));
             }
@@ -430,8 +433,45 @@ impl Search {
             if let Some(sig) = interrupted {
                 let a = self.assess(&ev, None);
                 let stop = StopReason::Interrupted { signal: sig };
+                probe.show(&self.view(&ev, &a, Some(stop)));
                 return Ok(self.report(&ev, a, stop, notes, prior));
             }
+        }
+    }
+
+    /// The search as it stands, for a live view.
+    fn view(&self, ev: &[Evidence], a: &Assessment, stop: Option<StopReason>) -> SearchView {
+        // The 90% band of the margin: ±1.645 posterior standard deviations.
+        const Z90: f64 = 1.645;
+        SearchView {
+            range: (self.p.lo, self.p.hi),
+            points: ev
+                .iter()
+                .map(|e| ViewPoint {
+                    rate: e.outcome.rate,
+                    margin: e.margin,
+                    pass: e.pass(),
+                    rule: e.chosen_by.to_string(),
+                })
+                .collect(),
+            curve: a
+                .curve
+                .iter()
+                .map(|&[u, mean, sd]| CurvePoint {
+                    rate: self.p.lo * (self.p.hi / self.p.lo).powf(u),
+                    mean,
+                    lo: mean - Z90 * sd,
+                    hi: mean + Z90 * sd,
+                })
+                .collect(),
+            estimate: a.estimate,
+            interval: a.interval,
+            interval_kind: a.kind.label(self.p.confidence),
+            next: match (stop, a.next) {
+                (None, Some(u)) => Some((self.rate(u), a.rule.to_string())),
+                _ => None,
+            },
+            stopped: stop.map(|s| s.to_string()),
         }
     }
 
@@ -457,6 +497,7 @@ impl Search {
             note: None,
             noise: None,
             law: None,
+            curve: Vec::new(),
         };
         // The ends decide when measured, unless another point contradicts them (noise).
         if usable.iter().any(|e| e.u <= EDGE && !e.pass()) && !usable.iter().any(|e| e.pass()) {
@@ -499,6 +540,7 @@ impl Search {
                     .map(|e| (e.u, e.margin.clamp(-GP_CLAMP, GP_CLAMP)))
                     .collect();
                 let post = posterior_of(&data, noise, self.p.seed ^ ev.len() as u64);
+                a.curve = post.as_ref().map(|p| p.curve.clone()).unwrap_or_default();
                 let law = ShedLaw::from_points(
                     usable.iter().map(|e| &e.outcome),
                     |r| self.u(r),

@@ -26,7 +26,13 @@ pub struct BoundaryPosterior {
     /// Crossings of the draws, sorted; `f64::NEG_INFINITY` for a draw already failing at
     /// the bottom of the range, `f64::INFINITY` for one that never fails in it.
     pub crossings: Vec<f64>,
+    /// The margin's posterior over the grid, every [`CURVE_EVERY`]th load: `[u, mean,
+    /// sd]` (empty for a posterior that is not a GP's).
+    pub curve: Vec<[f64; 3]>,
 }
+
+/// The posterior curve keeps every this many grid points (41 of 161).
+pub const CURVE_EVERY: usize = 4;
 
 impl BoundaryPosterior {
     /// The `q` quantile of the crossings (may be infinite).
@@ -56,7 +62,10 @@ impl BoundaryPosterior {
         let crossings = (0..n)
             .map(|i| lo + (hi - lo) * (i as f64 + 0.5) / n as f64)
             .collect();
-        Self { crossings }
+        Self {
+            crossings,
+            curve: Vec::new(),
+        }
     }
 
     /// The posterior times a likelihood of the boundary (Bayes' rule with this
@@ -118,7 +127,10 @@ impl BoundaryPosterior {
             }
             crossings.push(grid.get(k).map_or(f64::INFINITY, |g| g.0));
         }
-        Self { crossings }
+        Self {
+            crossings,
+            curve: self.curve.clone(),
+        }
     }
 }
 
@@ -205,7 +217,14 @@ pub fn boundary_posterior(
         crossings.push(windowed_crossing(&f, window));
     }
     crossings.sort_by(f64::total_cmp);
-    Some(BoundaryPosterior { crossings })
+    let curve = (0..GRID)
+        .step_by(CURVE_EVERY)
+        .map(|i| {
+            let u = i as f64 / (GRID - 1) as f64;
+            [u, mean[i], cov[[i, i]].max(0.0).sqrt()]
+        })
+        .collect();
+    Some(BoundaryPosterior { crossings, curve })
 }
 
 /// [`first_crossing`] within the window's grid cells.
