@@ -12,9 +12,22 @@
 # core (`perf-scenarios k8s` sets it from the pod's CPU request): N processes of two
 # threads each would crowd this 2-core machine, which separate machines do not.
 #
+# Each round runs one process (A), then the N segments, then one process again (B), so
+# that a drift of the machine during a round weighs on both sides alike.
+#
+# PIN=1 separates the generators from the site as separate machines would: the site on
+# core 0, every generator process (one process or the N segments) on core 1 with one
+# runtime thread. The two sides then differ only in being one process or N.
+#
 #   bash benches/scripts/segments.sh [segments, default 4] [rate, default 400] [seconds per run, default 20] [rounds, default 3]
+#   PIN=1 bash benches/scripts/segments.sh 4 400 20 10
 set -euo pipefail
 n=${1:-4}; rate=${2:-400}; secs=${3:-20}; rounds=${4:-3}
+if [ "${PIN:-0}" = 1 ]; then
+  site_cpu=(taskset -c 0); gen_cpu=(taskset -c 1); single_env=(env TOKIO_WORKER_THREADS=1)
+else
+  site_cpu=(); gen_cpu=(); single_env=(env)
+fi
 cd "$(git rev-parse --show-toplevel)"
 cargo build --release -q -p dummy-site -p perf-scenarios
 bin=target/release/perf-scenarios
@@ -23,23 +36,23 @@ cleanup() { kill "${site_pid:-}" 2>/dev/null || true; wait 2>/dev/null || true; 
 trap cleanup EXIT
 port=18381; url="http://127.0.0.1:$port"
 # 32 workers × 1000 / 5 ms = 6,400 req/s of `api` reads: 16× the default load.
-target/release/dummy-site --addr 127.0.0.1:$port --workers 32 --service-time-ms 5 >/dev/null 2>&1 &
+${site_cpu[@]+"${site_cpu[@]}"} target/release/dummy-site --addr 127.0.0.1:$port --workers 32 --service-time-ms 5 >/dev/null 2>&1 &
 site_pid=$!
 for _ in $(seq 50); do curl -sf "$url/health" >/dev/null && break; sleep 0.1; done
 common=(api --param write_ratio=0 --duration "${secs}s" --slo "" --host "$url")
 
+single() { "${single_env[@]}" ${gen_cpu[@]+"${gen_cpu[@]}"} "$bin" run "${common[@]}" --rate "$rate" --out "$out/r$1-$2" >/dev/null 2>&1; }
 for r in $(seq "$rounds"); do
-  for side in A B; do
-    "$bin" run "${common[@]}" --rate "$rate" --out "$out/r$r-$side" >/dev/null 2>&1
-  done
+  single "$r" A
   start=$(date -u -d "+3 seconds" +%Y-%m-%dT%H:%M:%SZ)
   pids=()
   for i in $(seq 0 $((n - 1))); do
-    TOKIO_WORKER_THREADS=1 "$bin" run "${common[@]}" --rate "$rate" --segment "$i/$n" --start-at "$start" --out "$out/r$r-seg$i" >/dev/null 2>&1 &
+    TOKIO_WORKER_THREADS=1 ${gen_cpu[@]+"${gen_cpu[@]}"} "$bin" run "${common[@]}" --rate "$rate" --segment "$i/$n" --start-at "$start" --out "$out/r$r-seg$i" >/dev/null 2>&1 &
     pids+=($!)
   done
   for p in "${pids[@]}"; do wait "$p"; done
   "$bin" merge "$out"/r$r-seg*/* --out "$out/r$r-merged" >/dev/null
+  single "$r" B
 done
 
 python3 - "$out" "$n" "$rate" "$rounds" <<'PY'
@@ -51,7 +64,9 @@ def row(d):
     return {k: float(r[k]) for k in ("achieved_rps", "p50_us", "p95_us", "error_rate", "requests")}
 def run(name):
     return row(glob.glob(f"{out}/{name}/*")[0])
-print(f"{n} segments × {rate / n:g} req/s vs one process × {rate:g} req/s, `api` reads")
+import os
+pinned = " (site on core 0, generators on core 1, one runtime thread each)" if os.environ.get("PIN") == "1" else ""
+print(f"{n} segments × {rate / n:g} req/s vs one process × {rate:g} req/s, `api` reads{pinned}")
 print("| round | run | achieved req/s | p50 ms | p95 ms | errors % | requests |")
 print("|---|---|---|---|---|---|---|")
 worst = {"rate": 0.0}
