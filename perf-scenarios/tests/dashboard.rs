@@ -313,3 +313,69 @@ fn bad_dashboard_addresses_are_refused_before_any_load() {
     }
     drop(taken);
 }
+
+/// A search on the dashboard: after each point, its points, the GP's curve once there is
+/// one, and at the end the answer `search.json` holds.
+#[test]
+fn a_search_shows_its_points_model_and_interval_as_it_goes() {
+    let _g = common::one_load_at_a_time();
+    let d = tempfile::tempdir().unwrap();
+    let out = d.path().join("results");
+    let (mut child, addr, _stdout) = start(
+        &out,
+        &[
+            "search",
+            "api",
+            "--param",
+            "write_ratio=0",
+            "--slo",
+            "p95<30ms,error-rate<1%",
+            "--range",
+            "60..3000",
+            "--point-duration",
+            "2s",
+            "--max-runs",
+            "4",
+            "--site-workers",
+            "4",
+            "--site-service-time-ms",
+            "10",
+            "--site-queue",
+            "16",
+        ],
+    );
+    let events = std::thread::spawn(move || {
+        raw(
+            addr,
+            &format!("GET /events HTTP/1.1\r\nHost: {addr}\r\n\r\n"),
+            Duration::from_secs(60),
+        )
+    });
+    let status = child.wait().unwrap();
+    assert!(matches!(status.code(), Some(0 | 99)), "{status:?}");
+    let got = events.join().unwrap();
+    let views: Vec<serde_json::Value> = got
+        .split("event: search\ndata: ")
+        .skip(1)
+        .map(|s| serde_json::from_str(s.lines().next().unwrap()).unwrap())
+        .collect();
+    let file: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(result_dirs(&out)[0].join("search.json")).unwrap())
+            .unwrap();
+    let runs = file["points"].as_array().unwrap().len();
+    assert_eq!(views.len(), runs + 1, "{got}");
+    for (k, v) in views.iter().enumerate() {
+        assert_eq!(v["points"].as_array().unwrap().len(), k);
+    }
+    let last = &views[runs];
+    assert_eq!(last["estimate"], file["estimate"]);
+    assert!(last["stopped"].is_string(), "{last}");
+    if runs >= 3 {
+        assert!(
+            views
+                .iter()
+                .any(|v| !v["curve"].as_array().unwrap().is_empty()),
+            "{got}"
+        );
+    }
+}

@@ -462,3 +462,63 @@ fn the_shedding_law_inside_the_posterior_beats_bisection_where_errors_decide() {
         );
     }
 }
+
+/// A probe that keeps every view the search shows it.
+struct Watched<'a> {
+    target: &'a mut SyntheticTarget,
+    views: Vec<SearchView>,
+}
+
+impl LoadProbe for Watched<'_> {
+    type Error = <SyntheticTarget as LoadProbe>::Error;
+    fn probe(&mut self, rate: f64) -> Result<ProbeOutcome, Self::Error> {
+        self.target.probe(rate)
+    }
+    fn slos(&self) -> &[perf_core::Slo] {
+        self.target.slos()
+    }
+    fn show(&mut self, view: &SearchView) {
+        self.views.push(view.clone());
+    }
+}
+
+#[test]
+fn a_watcher_sees_each_step_with_the_model_and_the_final_answer() {
+    let mut rng = ChaCha8Rng::seed_from_u64(5);
+    let mut target = random_target(&mut rng, 10.0, 1000.0, 5);
+    let mut w = Watched {
+        target: &mut target,
+        views: Vec::new(),
+    };
+    let r = SearchParams::new(10.0, 1000.0)
+        .seed(5)
+        .check()
+        .unwrap()
+        .run(&mut w)
+        .unwrap();
+    // One view before each point and one at the end, each with the points so far.
+    assert_eq!(w.views.len(), r.runs() + 1);
+    for (k, v) in w.views.iter().enumerate() {
+        assert_eq!(v.points.len(), k);
+        assert_eq!(v.range, (10.0, 1000.0));
+    }
+    let (before_last, last) = (&w.views[r.runs() - 1], &w.views[r.runs()]);
+    // Each point was run at the rate the view before it announced.
+    assert_eq!(
+        before_last.next.as_ref().map(|n| n.0),
+        Some(r.points[r.runs() - 1].rate)
+    );
+    assert_eq!(last.estimate, r.estimate);
+    assert_eq!(last.interval, r.interval);
+    assert_eq!(last.stopped, Some(r.stop.to_string()));
+    assert!(last.next.is_none());
+    // Once a GP is fitted its curve spans the range in log-load, its band around its mean.
+    let fitted = w
+        .views
+        .iter()
+        .find(|v| !v.curve.is_empty())
+        .expect("a fitted model");
+    let c = &fitted.curve;
+    assert!((c[0].rate - 10.0).abs() < 1e-9 && (c[c.len() - 1].rate - 1000.0).abs() < 1e-6);
+    assert!(c.iter().all(|p| p.lo <= p.mean && p.mean <= p.hi));
+}
