@@ -39,7 +39,7 @@ fn baseline_then_unchanged_passes_and_injected_faults_fail() {
     let d = tempfile::tempdir().unwrap();
     let out = d.path().join("results");
     let base = d.path().join("baselines/api.json");
-    let o = gate(&out, &base, &["--save-baseline", "--duration", "2s"]);
+    let o = gate(&out, &base, &["--save-baseline", "--duration", "1s"]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     assert!(
         text(&o).contains("gate run 5 of 5") && text(&o).contains("baseline written"),
@@ -52,7 +52,7 @@ fn baseline_then_unchanged_passes_and_injected_faults_fail() {
     assert_eq!(saved["runs"][0]["points"].as_array().unwrap().len(), 2);
     let first = newest(&out, 5);
 
-    let o = gate(&out, &base, &["--duration", "2s"]);
+    let o = gate(&out, &base, &["--duration", "1s"]);
     let t = text(&o);
     assert_eq!(o.status.code(), Some(0), "{t}");
     assert!(
@@ -73,7 +73,7 @@ fn baseline_then_unchanged_passes_and_injected_faults_fail() {
     // the user says the change is the point.
     let fault = [
         "--duration",
-        "2s",
+        "1s",
         "--site-extra-latency-ms",
         "3",
         "--site-error-rate",
