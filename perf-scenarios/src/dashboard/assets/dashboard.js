@@ -2,7 +2,10 @@
 // Errors are kept in window.dashboardErrors (the browser test reads them).
 "use strict";
 window.dashboardErrors = [];
-window.addEventListener("error", (e) => window.dashboardErrors.push(String(e.message)));
+// Capturing: a script, style or image that fails to load is an error too.
+window.addEventListener("error", (e) => window.dashboardErrors.push(
+  e.message ? String(e.message) : `failed to load ${e.target && (e.target.src || e.target.href)}`), true);
+window.addEventListener("unhandledrejection", (e) => window.dashboardErrors.push(`unhandled: ${e.reason}`));
 const consoleError = console.error;
 console.error = (...a) => { window.dashboardErrors.push(a.join(" ")); consoleError(...a); };
 
