@@ -52,6 +52,16 @@ fn raw(addr: SocketAddr, request: &str, wait: Duration) -> String {
     String::from_utf8_lossy(&buf).into_owned()
 }
 
+/// The event stream as a page reads it, until the run ends or `wait` passes without an
+/// event.
+fn events(addr: SocketAddr, wait: Duration) -> String {
+    raw(
+        addr,
+        &format!("GET /events HTTP/1.1\r\nHost: {addr}\r\n\r\n"),
+        wait,
+    )
+}
+
 fn post_stop(addr: SocketAddr, host: &str, origin: &str, token: &str) -> String {
     raw(
         addr,
@@ -208,24 +218,12 @@ fn late_and_many_pages_get_the_history_and_other_sites_cannot_stop_the_run() {
     let host = addr.to_string();
     // Ten pages listen for the whole run.
     let listeners: Vec<_> = (0..10)
-        .map(|_| {
-            std::thread::spawn(move || {
-                raw(
-                    addr,
-                    &format!("GET /events HTTP/1.1\r\nHost: {addr}\r\n\r\n"),
-                    Duration::from_secs(30),
-                )
-            })
-        })
+        .map(|_| std::thread::spawn(move || events(addr, Duration::from_secs(30))))
         .collect();
     std::thread::sleep(Duration::from_secs(4));
     // A page opened late gets the history from the start (then the stream goes on: the
     // read ends at the first pause between seconds).
-    let late = raw(
-        addr,
-        &format!("GET /events HTTP/1.1\r\nHost: {host}\r\n\r\n"),
-        Duration::from_millis(500),
-    );
+    let late = events(addr, Duration::from_millis(500));
     assert!(late.contains("text/event-stream"), "{late}");
     let session = late.find("event: session").expect("the session event");
     let second0 = late.find("\"second\":0,").expect("the first second");
@@ -344,13 +342,7 @@ fn a_search_shows_its_points_model_and_interval_as_it_goes() {
             "16",
         ],
     );
-    let events = std::thread::spawn(move || {
-        raw(
-            addr,
-            &format!("GET /events HTTP/1.1\r\nHost: {addr}\r\n\r\n"),
-            Duration::from_secs(60),
-        )
-    });
+    let events = std::thread::spawn(move || events(addr, Duration::from_secs(60)));
     let status = child.wait().unwrap();
     assert!(matches!(status.code(), Some(0 | 99)), "{status:?}");
     let got = events.join().unwrap();
