@@ -14,6 +14,7 @@ use perf_core::Slo;
 use serde_json::json;
 
 use super::hub::Hub;
+use super::{ms, verdict};
 
 /// What the worker is told, in order.
 #[derive(Debug)]
@@ -69,10 +70,6 @@ pub fn work(rx: Receiver<Msg>, hub: &Hub) {
     }
 }
 
-fn ms(us: u64) -> f64 {
-    us as f64 / 1000.0
-}
-
 fn second_event(point: &mut Point, s: &LiveSecond) -> serde_json::Value {
     for stored in &s.histograms.endpoints {
         // A second that does not decode is left out of the running figures; the point's
@@ -122,10 +119,7 @@ fn second_event(point: &mut Point, s: &LiveSecond) -> serde_json::Value {
             "p95_ms": ms(e.p95_us),
             "p99_ms": ms(e.p99_us),
         })).collect::<Vec<_>>(),
-        "slo": point.slos.iter().map(|slo| {
-            let v = slo.evaluate(&measured);
-            json!({"rule": slo.rule, "observed": v.observed_text(), "pass": v.pass})
-        }).collect::<Vec<_>>(),
+        "slo": point.slos.iter().map(|slo| verdict(&slo.evaluate(&measured))).collect::<Vec<_>>(),
     })
 }
 

@@ -93,6 +93,16 @@ pub fn start(addr: SocketAddr) -> anyhow::Result<SocketAddr> {
     Ok(bound)
 }
 
+/// Microseconds as milliseconds, as the page shows every latency.
+fn ms(us: u64) -> f64 {
+    us as f64 / 1000.0
+}
+
+/// An SLO verdict as the page shows it.
+fn verdict(v: &perf_core::SloVerdict) -> serde_json::Value {
+    serde_json::json!({ "rule": v.slo.rule, "observed": v.observed_text(), "pass": v.pass })
+}
+
 /// The session observer with the dashboard on (the console without it, when the
 /// dashboard was not started).
 pub fn observer() -> Box<dyn perf_core::session::Observer> {

@@ -12,6 +12,7 @@ use serde_json::json;
 
 use super::hub::Hub;
 use super::live::{self, Msg};
+use super::{ms, verdict};
 use crate::output::Console;
 
 /// The console, and the dashboard.
@@ -33,10 +34,6 @@ impl DashObserver {
             slos: Vec::new(),
         }
     }
-}
-
-fn ms(us: u64) -> f64 {
-    us as f64 / 1000.0
 }
 
 fn rate(p: &LoadPoint) -> Option<f64> {
@@ -106,9 +103,7 @@ impl Observer for DashObserver {
                 "complete": r.complete,
                 "slo_pass": r.slo_pass,
                 "generator_saturated": r.generator_saturated,
-                "slo": o.detail.slo.iter().map(|v| json!({
-                    "rule": v.slo.rule, "observed": v.observed_text(), "pass": v.pass,
-                })).collect::<Vec<_>>(),
+                "slo": o.detail.slo.iter().map(verdict).collect::<Vec<_>>(),
             }),
         );
     }
