@@ -133,7 +133,7 @@ pub struct LoadPoint {
     pub params: Params,
 }
 
-/// Parses a duration: `30s`, `2m`, `1m30s`, `500ms`, or bare seconds.
+/// Parses a duration: `30s`, `2m`, `1m30s`, `500ms`, `14d`, `1w`, or bare seconds.
 pub fn parse_duration(s: &str) -> Option<Duration> {
     let s = s.trim();
     if let Ok(secs) = s.parse::<f64>() {
@@ -147,9 +147,11 @@ pub fn parse_duration(s: &str) -> Option<Duration> {
     for c in s.chars() {
         match c {
             '0'..='9' | '.' => num.push(c),
-            'h' | 'm' | 's' => {
+            'w' | 'd' | 'h' | 'm' | 's' => {
                 let v: f64 = num.parse().ok()?;
                 total += v * match c {
+                    'w' => 7.0 * 86_400.0,
+                    'd' => 86_400.0,
                     'h' => 3600.0,
                     'm' => 60.0,
                     _ => 1.0,
@@ -172,6 +174,14 @@ mod tests {
         assert_eq!(parse_duration("1m30s"), Some(Duration::from_secs(90)));
         assert_eq!(parse_duration("500ms"), Some(Duration::from_millis(500)));
         assert_eq!(parse_duration("2.5"), Some(Duration::from_millis(2500)));
+        assert_eq!(
+            parse_duration("14d"),
+            Some(Duration::from_secs(14 * 86_400))
+        );
+        assert_eq!(
+            parse_duration("1w1d"),
+            Some(Duration::from_secs(8 * 86_400))
+        );
         assert_eq!(parse_duration("abc"), None);
         assert_eq!(parse_duration("10x"), None);
         assert_eq!(parse_duration("-1"), None);

@@ -24,6 +24,9 @@
 //! - `drive` (feature `engine`): the load that produces results — targets and sessions,
 //!   the search over real points, the gates' runs, the main job — for the command line
 //!   and for tests that do not spawn it.
+//! - [`plan`]: the capacity plan — a traffic series forecast (MSTL + ETS, backtested
+//!   against seasonal-naive), replicas per step at one replica's capacity, a scaling
+//!   schedule, its cost, and the days until today's replicas run out.
 //! - [`fit`]: [`fit::fit_and_save`] and [`fit::predict`]; [`model_file`]: versioned
 //!   model files.
 //!
@@ -48,6 +51,7 @@ pub mod gate;
 pub mod latency;
 pub mod model_file;
 mod nm;
+pub mod plan;
 pub mod report;
 pub mod search;
 pub mod stats;

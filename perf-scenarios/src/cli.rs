@@ -28,6 +28,7 @@ const EXAMPLES: &str = "Examples:
   perf-scenarios k8s api --segments 4 --image registry.example/perf-scenarios:1 -- --rate 4000 --duration 1m --host http://web.shop:8080
   perf-scenarios bench-gate --baseline main
   perf-scenarios report results/20261123-101500-api --growth 5%/week --current 300rps
+  perf-scenarios plan --traffic scenarios/traffic/melbourne-pedestrians-2023-04.csv --model models/api/v1.json --scale 300 --replicas 2 --replica-cost 0.096/h
 
 Exit codes: 0 success, 1 runtime failure, 2 bad usage or input, 99 an SLO or gate failed,
 130/143 interrupted by SIGINT/SIGTERM (everything measured so far is written).";
@@ -92,6 +93,63 @@ pub enum Cmd {
     /// Analyse a results directory (anomalies, drift, capacity, bottlenecks, insights) and
     /// write report.html (self-contained, with charts) and report.json into it.
     Report(ReportArgs),
+    /// A capacity plan: forecast a traffic series (MSTL + ETS, backtested against
+    /// seasonal-naive), replicas per step at a model's capacity at the SLO, a scaling
+    /// schedule and its cost, and the days until today's replicas run out.
+    Plan(PlanArgs),
+}
+
+/// `plan`. Each option but the first three is also `report --plugin-param
+/// capacity_plan.KEY=VALUE` (KEY with `_` for `-`).
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    /// The traffic: CSV `timestamp,rps` (RFC 3339, `YYYY-MM-DD HH:MM:SS` UTC or Unix
+    /// seconds) or a Prometheus `query_range` JSON response, at any regular step.
+    #[arg(long, value_name = "FILE")]
+    pub traffic: std::path::PathBuf,
+    /// A model file written by `fit` (an arrival-rate model): one replica's capacity.
+    #[arg(long, value_name = "FILE")]
+    pub model: std::path::PathBuf,
+    /// The SLO to plan for [default: the model's scenario's].
+    #[arg(long)]
+    pub slo: Option<String>,
+    /// How far ahead to forecast [default: 14d].
+    #[arg(long, value_name = "DURATION")]
+    pub horizon: Option<String>,
+    /// The forecast band's level, and the risk threshold [default: 90%].
+    #[arg(long, value_name = "LEVEL")]
+    pub confidence: Option<String>,
+    /// A replica's cost: 0.096/h, 2.3/day, 70/month.
+    #[arg(long, value_name = "COST", allow_hyphen_values = true)]
+    pub replica_cost: Option<String>,
+    /// The fewest replicas at any time [default: 1].
+    #[arg(long, value_name = "N", allow_hyphen_values = true)]
+    pub min_replicas: Option<String>,
+    /// How long before the need replicas are added [default: 10m].
+    #[arg(long, value_name = "DURATION")]
+    pub scale_lead: Option<String>,
+    /// How long after the need replicas are removed [default: 15m].
+    #[arg(long, value_name = "DURATION")]
+    pub cooldown: Option<String>,
+    /// Today's replicas: the days until they run out, and their hours at risk.
+    #[arg(long, value_name = "N", allow_hyphen_values = true)]
+    pub replicas: Option<String>,
+    /// The seasons: 1d,7d [default: detected].
+    #[arg(long, value_name = "PERIODS")]
+    pub season: Option<String>,
+    /// Multiplies the traffic: what if it were twice as high [default: 1].
+    #[arg(long, value_name = "FACTOR", allow_hyphen_values = true)]
+    pub scale: Option<String>,
+    /// Days to exhaustion that make P1 and P2 [default: 7,30].
+    #[arg(long, value_name = "P1,P2")]
+    pub alert_days: Option<String>,
+    /// The forecast: mstl-ets, mstl-ets-log or seasonal-naive [default: the better in the
+    /// backtest].
+    #[arg(long)]
+    pub method: Option<String>,
+    /// Print the plan as JSON (for machines) instead of text.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `k8s`.
@@ -180,6 +238,10 @@ pub struct ReportArgs {
     /// A rate to size replicas for: 1000rps.
     #[arg(long, value_parser = perf_ml::analyze::capacity::parse_rate, value_name = "RATE")]
     pub target_rate: Option<f64>,
+    /// Production traffic (as `plan --traffic` takes it): adds the capacity plan section;
+    /// its options are --plugin-param capacity_plan.KEY=VALUE (replicas=3, horizon=7d...).
+    #[arg(long, value_name = "FILE")]
+    pub traffic: Option<PathBuf>,
     /// Seed of the permutation importance and k-means.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,

@@ -18,6 +18,7 @@ mod merge_cmd;
 mod models;
 mod output;
 mod plan;
+mod plan_cmd;
 mod plugins;
 mod registry;
 mod report_cmd;
@@ -105,5 +106,6 @@ fn run(cli: Cli) -> Result<u8, Fail> {
         Some(Cmd::Report(a)) => report_cmd::run(&a),
         Some(Cmd::Merge(a)) => merge_cmd::run(&a),
         Some(Cmd::K8s(a)) => k8s::run(&a),
+        Some(Cmd::Plan(a)) => plan_cmd::run(&a),
     }
 }

@@ -16,7 +16,14 @@ pub fn run(a: &ReportArgs) -> Result<u8, Fail> {
             "--current and --growth go together (such as --growth 5%/week --current 300rps)"
         )));
     }
-    let plugins = crate::plugins::all(&a.plugin_param).map_err(|e| usage(anyhow!(e)))?;
+    let mut params = a.plugin_param.clone();
+    if let Some(t) = &a.traffic {
+        if !t.is_file() {
+            return Err(usage(anyhow!("--traffic: {}: no such file", t.display())));
+        }
+        params.insert(0, format!("capacity_plan.traffic={}", t.display()));
+    }
+    let plugins = crate::plugins::all(&params).map_err(|e| usage(anyhow!(e)))?;
     let path = write(
         &ReportParams {
             dir: a.dir.clone(),

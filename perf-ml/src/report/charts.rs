@@ -33,6 +33,8 @@ pub struct Chart {
     pub spans: Vec<(f64, f64, usize, String)>,
     /// Horizontal reference lines (y, label).
     pub hlines: Vec<(f64, String)>,
+    /// The band's legend [default: "90% interval"].
+    pub band_label: Option<String>,
 }
 
 const PALETTE: [RGBColor; 6] = [
@@ -118,7 +120,7 @@ impl Chart {
                         color(0).mix(0.15).filled(),
                     )))
                     .map_err(e)?
-                    .label("90% interval")
+                    .label(self.band_label.as_deref().unwrap_or("90% interval"))
                     .legend(|(x, y)| {
                         Rectangle::new([(x, y - 5), (x + 14, y + 5)], color(0).mix(0.2).filled())
                     });
@@ -182,6 +184,7 @@ mod tests {
             band: vec![(1.0, 1.5, 2.5), (2.0, 2.5, 3.5)],
             spans: vec![(1.2, 1.4, 1, "stall".into())],
             hlines: vec![(3.2, "SLO".into())],
+            band_label: None,
         };
         let svg = c.svg((600, 300)).unwrap();
         assert!(

@@ -1,11 +1,13 @@
 //! The built-in report's analyses, each a [`Plugin`](super::Plugin), registered by
 //! [`register`] in page order: bottlenecks first (the headline), then latency and errors
 //! vs load with the models and the breaking point, SLO verdicts, anomalies and
-//! timelines, resources, capacity planning, the endpoint insights, drift.
+//! timelines, resources, capacity planning and the capacity plan over a traffic series,
+//! the endpoint insights, drift.
 
 mod anomalies;
 mod bottlenecks;
 mod breaking_point;
+mod capacity_plan;
 mod drift;
 mod insights;
 mod latency;
@@ -18,6 +20,7 @@ mod timeline;
 pub use anomalies::Anomalies;
 pub use bottlenecks::Bottlenecks;
 pub use breaking_point::{BreakingPoint, BreakingPointPlugin};
+pub use capacity_plan::{CapacityPlanPlugin, PlanSection};
 pub use drift::DriftPlugin;
 pub use insights::{BreaksFirst, Clusters, ImportancePlugin};
 pub use latency::{Latency, Measured};
@@ -40,6 +43,7 @@ pub fn register(p: &mut Plugins) -> Result<(), PluginError> {
     p.push(Timeline)?;
     p.push(Resources)?;
     p.push(PlanningPlugin)?;
+    p.push(CapacityPlanPlugin::default())?;
     p.push(BreaksFirst)?;
     p.push(ImportancePlugin)?;
     p.push(Clusters)?;
