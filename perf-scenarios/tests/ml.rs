@@ -144,6 +144,253 @@ fn sweep_then_fit_finds_the_shedding_sites_capacity_in_its_failures() {
         ],
         "open-model data",
     );
+    capacity_plan(dir.path(), &model, &results);
+}
+
+const REAL_TRAFFIC: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../scenarios/traffic/melbourne-pedestrians-2023-04.csv"
+);
+
+/// `plan` and `report --traffic` on the committed real series with the model just fitted
+/// (one replica serves about 400 req/s), and their bad input.
+fn capacity_plan(dir: &Path, model: &Path, results: &Path) {
+    let m = model.to_str().unwrap();
+    let plan = |extra: &[&str]| {
+        let mut args = vec!["plan", "--traffic", REAL_TRAFFIC, "--model", m];
+        args.extend_from_slice(extra);
+        run(dir, &args)
+    };
+    let o = plan(&[
+        "--scale",
+        "600",
+        "--replicas",
+        "1",
+        "--replica-cost",
+        "0.096/h",
+    ]);
+    let text = String::from_utf8_lossy(&o.stdout);
+    println!("{text}");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    for want in [
+        "seasons (detected): 1d, 7d",
+        "backtest: 4 origins",
+        "seasonal-naive",
+        "WAPE",
+        "schedule ",
+        "static ",
+        "current ",
+        "exhaustion: 1 replicas",
+    ] {
+        assert!(text.contains(want), "{want:?} not in {text}");
+    }
+    let o = plan(&[
+        "--scale",
+        "600",
+        "--replicas",
+        "1",
+        "--replica-cost",
+        "0.096/h",
+        "--json",
+    ]);
+    assert!(o.status.success());
+    let j: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    // 14 days of hourly steps; the peak of 840 req/s (1.4/s × 600) outgrows one replica.
+    assert_eq!(j["forecast"]["upper"].as_array().unwrap().len(), 336);
+    assert_eq!(j["backtest"]["scores"].as_array().unwrap().len(), 3);
+    let e = &j["exhaustion"];
+    assert!(
+        e["days"].as_f64().unwrap() < 7.0 && e["level"] == "P1",
+        "{e}"
+    );
+    let prov = j["provisioning"].as_array().unwrap();
+    let sched = &prov[0];
+    let stat = &prov[1];
+    assert!(sched["max_replicas"].as_u64().unwrap() >= 2);
+    assert!(sched["replica_hours"].as_f64() < stat["replica_hours"].as_f64());
+    assert!(
+        (sched["cost"].as_f64().unwrap() - 0.096 * sched["replica_hours"].as_f64().unwrap()).abs()
+            < 1e-6
+    );
+    assert_eq!(sched["hours_at_risk"], 0.0);
+    assert!(
+        prov[2]["hours_at_risk"].as_f64().unwrap() > 0.0,
+        "one replica is short at peaks"
+    );
+
+    // The report's section, from the same options.
+    let o = run(
+        dir,
+        &[
+            "report",
+            results.to_str().unwrap(),
+            "--models",
+            model.parent().unwrap().parent().unwrap().to_str().unwrap(),
+            "--traffic",
+            REAL_TRAFFIC,
+            "--plugin-param",
+            "capacity_plan.scale=600",
+            "--plugin-param",
+            "capacity_plan.replicas=1",
+            "--plugin-param",
+            "capacity_plan.slo=p95<100ms,error-rate<1%",
+        ],
+    );
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        o.status.success() && out.contains("report: capacity plan ("),
+        "{out}{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let r: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(results.join("report.json")).unwrap())
+            .unwrap();
+    let section = &r["capacity_plan"]["value"];
+    assert_eq!(section["plan"]["exhaustion"]["level"], "P1", "{section}");
+    assert_eq!(section["recent"].as_array().unwrap().len(), 336);
+    let html = std::fs::read_to_string(results.join("report.html")).unwrap();
+    assert!(
+        html.contains("id=\"capacity-plan-forecast\"")
+            && html.contains("id=\"capacity-plan-replicas\"")
+    );
+
+    // Ten days: the weekly season is left out, and the plan says so.
+    let short = dir.join("short.csv");
+    let rows: Vec<String> = std::fs::read_to_string(REAL_TRAFFIC)
+        .unwrap()
+        .lines()
+        .take(241)
+        .map(String::from)
+        .collect();
+    std::fs::write(&short, rows.join("\n")).unwrap();
+    let o = run(
+        dir,
+        &[
+            "plan",
+            "--traffic",
+            short.to_str().unwrap(),
+            "--model",
+            m,
+            "--season",
+            "1d,7d",
+        ],
+    );
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success() && text.contains("note: the 7d season needs two seasons (14d) of data and the series has 10.0 days: left out"), "{text}");
+
+    // Bad input: one line, exit 2.
+    let unsorted = dir.join("unsorted.csv");
+    let mut rows: Vec<String> = std::fs::read_to_string(REAL_TRAFFIC)
+        .unwrap()
+        .lines()
+        .map(String::from)
+        .collect();
+    rows.swap(30, 31);
+    std::fs::write(&unsorted, rows.join("\n")).unwrap();
+    let irregular = dir.join("irregular.csv");
+    rows.swap(30, 31);
+    rows[40] = rows[40].replace(":00:00,", ":20:00,");
+    std::fs::write(&irregular, rows.join("\n")).unwrap();
+    let old = dir.join("old-model.json");
+    let text = std::fs::read_to_string(model).unwrap().replacen(
+        "\"schema_version\": 2",
+        "\"schema_version\": 1",
+        1,
+    );
+    std::fs::write(&old, text).unwrap();
+    let (u, i, o) = (
+        unsorted.to_str().unwrap(),
+        irregular.to_str().unwrap(),
+        old.to_str().unwrap(),
+    );
+    for (args, needle) in [
+        (
+            vec!["plan", "--traffic", u, "--model", m],
+            "not sorted: line 32",
+        ),
+        (
+            vec!["plan", "--traffic", i, "--model", m],
+            "irregular: line 41 is 4800 s after",
+        ),
+        (
+            vec!["plan", "--traffic", REAL_TRAFFIC, "--model", o],
+            "schema",
+        ),
+        (
+            vec![
+                "plan",
+                "--traffic",
+                REAL_TRAFFIC,
+                "--model",
+                m,
+                "--replica-cost",
+                "-0.1/h",
+            ],
+            "--replica-cost: '-0.1/h': a cost cannot be negative",
+        ),
+        (
+            vec![
+                "plan",
+                "--traffic",
+                REAL_TRAFFIC,
+                "--model",
+                m,
+                "--horizon",
+                "soon",
+            ],
+            "--horizon: 'soon' is not a duration",
+        ),
+        (
+            vec![
+                "plan",
+                "--traffic",
+                REAL_TRAFFIC,
+                "--model",
+                m,
+                "--slo",
+                "p99<1s",
+            ],
+            "--slo: 'p99<1s' has no p95 or error-rate rule",
+        ),
+        (
+            vec![
+                "plan",
+                "--traffic",
+                REAL_TRAFFIC,
+                "--model",
+                m,
+                "--season",
+                "90m",
+            ],
+            "--season: 90m is not a whole number",
+        ),
+        (
+            vec!["plan", "--traffic", "nowhere.csv", "--model", m],
+            "traffic file nowhere.csv: cannot read it",
+        ),
+        (
+            vec![
+                "report",
+                results.to_str().unwrap(),
+                "--traffic",
+                "nowhere.csv",
+            ],
+            "--traffic: nowhere.csv: no such file",
+        ),
+        (
+            vec![
+                "report",
+                results.to_str().unwrap(),
+                "--traffic",
+                REAL_TRAFFIC,
+                "--plugin-param",
+                "capacity_plan.confidence=2",
+            ],
+            "capacity_plan.confidence=2",
+        ),
+    ] {
+        bad(dir, &args, needle);
+    }
 }
 
 fn bad(dir: &Path, args: &[&str], needle: &str) {

@@ -93,13 +93,15 @@ pub fn seasons(traffic: &Traffic, given: Option<&[i64]>) -> Result<Seasons, Plan
             for s in g {
                 match traffic.steps(*s) {
                     Some(k) if k >= 2 => p.push(k),
-                    _ => return Err(PlanError::Option {
-                        name: "season",
-                        reason: format!(
+                    _ => {
+                        return Err(PlanError::Option {
+                            name: "season",
+                            reason: format!(
                             "{} is not a whole number (at least 2) of the series' {step}-s steps",
                             period_label(*s)
                         ),
-                    }),
+                        })
+                    }
                 }
             }
             (p, "given")

@@ -33,6 +33,8 @@ pub struct PlanSection {
 #[derive(Debug, Clone, Default)]
 pub struct CapacityPlanPlugin {
     traffic: Option<PathBuf>,
+    /// (p95 µs, error fraction) of an SLO given as a parameter.
+    slo: Option<(f64, f64)>,
     params: PlanParams,
 }
 
@@ -45,13 +47,27 @@ impl Plugin for CapacityPlanPlugin {
         "Capacity plan"
     }
     fn params(&self) -> Vec<(&'static str, &'static str)> {
-        let mut p = vec![("traffic", "the traffic series (what report --traffic sets)")];
+        let mut p = vec![
+            ("traffic", "the traffic series (what report --traffic sets)"),
+            (
+                "slo",
+                "the SLO to plan for: p95<100ms,error-rate<1% [default: the run's]",
+            ),
+        ];
         p.extend(KEYS);
         p
     }
     fn set(&mut self, key: &str, value: &str) -> Result<(), String> {
         if key == "traffic" {
             self.traffic = Some(PathBuf::from(value));
+            return Ok(());
+        }
+        if key == "slo" {
+            let slos = perf_core::parse_slos(value).map_err(|e| e.to_string())?;
+            self.slo = Some(
+                crate::analyze::capacity::slo_limits(&slos)
+                    .ok_or("has no p95 or error-rate rule on all requests to plan against")?,
+            );
             return Ok(());
         }
         self.params.set(key, value)
@@ -65,10 +81,13 @@ impl Plugin for CapacityPlanPlugin {
         if model.training.load_model != perf_core::ModelKind::Open {
             return Err("the model is of users (closed model); a plan needs arrival rates".into());
         }
-        let l = input
-            .limits
-            .ok_or("the run has no p95 or error-rate SLO to plan against")?;
-        let c = capacity_at_slo(model, l.p95_us, l.error_rate)
+        let (p95, err) = self
+            .slo
+            .or(input.limits.map(|l| (l.p95_us, l.error_rate)))
+            .ok_or(
+                "the run has no p95 or error-rate SLO to plan against (capacity_plan.slo=...)",
+            )?;
+        let c = capacity_at_slo(model, p95, err)
             .ok_or("the model predicts the SLO is broken even at the lowest load")?;
         let planner = self.params.clone().check().map_err(|e| e.to_string())?;
         let traffic = Traffic::read(path).map_err(|e| e.to_string())?;
