@@ -2,11 +2,13 @@
 //! predicted capacity against the site's own `/admin/capacity`; `predict`, `usl`, and
 //! their bad input.
 
+mod common;
+
 use std::io::{Read, Write};
 use std::path::Path;
 use std::process::{Command, Output};
 
-const BIN: &str = env!("CARGO_BIN_EXE_perf-scenarios");
+use common::BIN;
 
 fn capacity_of(site: &dummy_site::SiteHandle) -> f64 {
     let mut s = std::net::TcpStream::connect(site.addr()).unwrap();
@@ -245,6 +247,7 @@ fn capacity_plan(dir: &Path, model: &Path, results: &Path) {
     let r: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(results.join("report.json")).unwrap())
             .unwrap();
+    common::assert_report_schema(&r);
     let section = &r["capacity_plan"]["value"];
     assert_eq!(section["plan"]["exhaustion"]["level"], "P1", "{section}");
     assert_eq!(section["recent"].as_array().unwrap().len(), 336);
