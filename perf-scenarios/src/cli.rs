@@ -143,8 +143,7 @@ pub struct PlanArgs {
     /// Days to exhaustion that make P1 and P2 [default: 7,30].
     #[arg(long, value_name = "P1,P2")]
     pub alert_days: Option<String>,
-    /// The forecast: mstl-ets, mstl-ets-log or seasonal-naive [default: the better in the
-    /// backtest].
+    /// The forecast: mstl-ets or seasonal-naive [default: the better in the backtest].
     #[arg(long)]
     pub method: Option<String>,
     /// Print the plan as JSON (for machines) instead of text.

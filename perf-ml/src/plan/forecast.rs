@@ -17,22 +17,18 @@ use super::PlanError;
 pub enum Method {
     /// MSTL over the seasons, AutoETS on the trend (AutoETS alone without seasons).
     MstlEts,
-    /// The same on the logarithm of the rate (seasons that scale with the level, as
-    /// traffic's do: a quiet night is a fraction of the day, not a fixed amount less).
-    MstlEtsLog,
     /// Each step repeats the same step one (longest) season earlier.
     SeasonalNaive,
 }
 
 impl Method {
     /// Both, in the order they are reported.
-    pub const ALL: [Method; 3] = [Method::MstlEts, Method::MstlEtsLog, Method::SeasonalNaive];
+    pub const ALL: [Method; 2] = [Method::MstlEts, Method::SeasonalNaive];
 
     /// The name used in output and options.
     pub fn as_str(self) -> &'static str {
         match self {
             Method::MstlEts => "mstl-ets",
-            Method::MstlEtsLog => "mstl-ets-log",
             Method::SeasonalNaive => "seasonal-naive",
         }
     }
@@ -44,9 +40,7 @@ impl std::str::FromStr for Method {
         Method::ALL
             .into_iter()
             .find(|m| m.as_str() == s)
-            .ok_or_else(|| {
-                format!("'{s}' is not a method: use mstl-ets, mstl-ets-log or seasonal-naive")
-            })
+            .ok_or_else(|| format!("'{s}' is not a method: use mstl-ets or seasonal-naive"))
     }
 }
 
@@ -226,19 +220,6 @@ pub fn forecast(
 ) -> Result<Band, PlanError> {
     match method {
         Method::MstlEts => mstl(method, y, periods, horizon, level),
-        Method::MstlEtsLog => {
-            // ln(y + ε) with ε a hundredth of the mean, so a step without traffic has a
-            // logarithm; quantiles map back exactly, the centre becomes the median.
-            let eps = (y.iter().sum::<f64>() / y.len() as f64 * 0.01).max(1e-9);
-            let logs: Vec<f64> = y.iter().map(|v| (v + eps).ln()).collect();
-            let b = mstl(method, &logs, periods, horizon, level)?;
-            let back = |v: Vec<f64>| v.into_iter().map(|x| (x.exp() - eps).max(0.0)).collect();
-            Ok(Band {
-                point: back(b.point),
-                lower: back(b.lower),
-                upper: back(b.upper),
-            })
-        }
         Method::SeasonalNaive => Ok(seasonal_naive(y, periods, horizon, level)),
     }
 }

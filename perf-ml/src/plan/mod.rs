@@ -156,7 +156,7 @@ pub const KEYS: [(&str, &str); 11] = [
     ),
     (
         "method",
-        "mstl-ets, mstl-ets-log or seasonal-naive [default: the better in the backtest]",
+        "mstl-ets or seasonal-naive [default: the better in the backtest]",
     ),
 ];
 
@@ -416,6 +416,12 @@ impl Planner {
             if s.coverage < p.confidence - 0.1 {
                 notes.push(format!(
                     "the {:.0}% band held {:.0}% of the backtest's actual values: it is too narrow, and the hours at risk are understated",
+                    p.confidence * 100.0,
+                    s.coverage * 100.0
+                ));
+            } else if s.coverage > p.confidence + (1.0 - p.confidence) / 2.0 {
+                notes.push(format!(
+                    "the {:.0}% band held {:.1}% of the backtest's actual values: it is wider than its level, and the plan provisions more than it needs",
                     p.confidence * 100.0,
                     s.coverage * 100.0
                 ));
