@@ -163,14 +163,16 @@ fn capacity_plan(dir: &Path, model: &Path, results: &Path) {
         args.extend_from_slice(extra);
         run(dir, &args)
     };
-    let o = plan(&[
+    // 600 × the series, one replica today, 0.096 a replica-hour.
+    let opts = [
         "--scale",
         "600",
         "--replicas",
         "1",
         "--replica-cost",
         "0.096/h",
-    ]);
+    ];
+    let o = plan(&opts);
     let text = String::from_utf8_lossy(&o.stdout);
     println!("{text}");
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
@@ -186,15 +188,7 @@ fn capacity_plan(dir: &Path, model: &Path, results: &Path) {
     ] {
         assert!(text.contains(want), "{want:?} not in {text}");
     }
-    let o = plan(&[
-        "--scale",
-        "600",
-        "--replicas",
-        "1",
-        "--replica-cost",
-        "0.096/h",
-        "--json",
-    ]);
+    let o = plan(&[&opts[..], &["--json"]].concat());
     assert!(o.status.success());
     let j: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     // 14 days of hourly steps; the peak of 840 req/s (1.4/s × 600) outgrows one replica.

@@ -219,19 +219,14 @@ pub fn forecast(
     level: f64,
 ) -> Result<Band, PlanError> {
     match method {
-        Method::MstlEts => mstl(method, y, periods, horizon, level),
+        Method::MstlEts => mstl(y, periods, horizon, level),
         Method::SeasonalNaive => Ok(seasonal_naive(y, periods, horizon, level)),
     }
 }
 
 /// MSTL over `periods` with an AutoETS trend (AutoETS alone without periods).
-fn mstl(
-    method: Method,
-    y: &[f64],
-    periods: &[usize],
-    horizon: usize,
-    level: f64,
-) -> Result<Band, PlanError> {
+fn mstl(y: &[f64], periods: &[usize], horizon: usize, level: f64) -> Result<Band, PlanError> {
+    let method = Method::MstlEts;
     let f = if periods.is_empty() {
         AutoETS::non_seasonal()
             .fit(y)

@@ -541,8 +541,10 @@ mod tests {
             let e = PlanParams::default().set(k, v).unwrap_err();
             assert!(e.contains(want), "{k}={v}: {e}");
         }
-        let mut p = PlanParams::default();
-        p.alert_days = (30.0, 7.0);
+        let p = PlanParams {
+            alert_days: (30.0, 7.0),
+            ..PlanParams::default()
+        };
         assert!(p
             .check()
             .unwrap_err()
