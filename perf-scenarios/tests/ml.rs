@@ -242,6 +242,10 @@ fn capacity_plan(dir: &Path, model: &Path, results: &Path) {
         serde_json::from_str(&std::fs::read_to_string(results.join("report.json")).unwrap())
             .unwrap();
     common::assert_report_schema(&r);
+    // The schema is checked, not waved through: an unknown method is refused.
+    let mut wrong = r.clone();
+    wrong["capacity_plan"]["value"]["plan"]["method"] = "prophet".into();
+    assert!(std::panic::catch_unwind(|| common::assert_report_schema(&wrong)).is_err());
     let section = &r["capacity_plan"]["value"];
     assert_eq!(section["plan"]["exhaustion"]["level"], "P1", "{section}");
     assert_eq!(section["recent"].as_array().unwrap().len(), 336);
