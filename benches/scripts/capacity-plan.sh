@@ -22,10 +22,10 @@ import json, sys
 p = json.load(sys.stdin)
 b, s = p["backtest"], p["seasons"]
 print("  seasons %s (%s), %d origins a day apart, %d h ahead each" % (s["periods"], s["source"], len(b["origins"]), b["horizon"]))
-print("  | method | WAPE | MAPE | 90%% band held |" % ())
+print("  | method | WAPE | MAPE | 90%% band held | scaled by | scaled band held (held out) |" % ())
 for r in b["scores"]:
     mark = " (better)" if r["method"] == b["better"] else ""
-    print("  | %s%s | %.1f%% | %.1f%% | %.1f%% |" % (r["method"], mark, r["wape"], r["mape"], 100 * r["coverage"]))
+    print("  | %s%s | %.1f%% | %.1f%% | %.1f%% | %.2f | %.1f%% |" % (r["method"], mark, r["wape"], r["mape"], 100 * r["coverage"], r["factor"], 100 * r["calibrated_coverage"]))
 '
 }
 echo "backtest, seasons detected:"

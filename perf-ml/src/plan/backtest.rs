@@ -5,6 +5,11 @@
 //! the band say how far each can be trusted. The better method has the lower WAPE:
 //! MAPE lets a quiet night hour (1 req/s forecast as 2: 100%) outweigh a busy hour
 //! (1,000 forecast as 1,300: 30%), and a plan is about the busy hours.
+//!
+//! A method's band is rarely as wide as its level says. The backtest also finds the
+//! factor on the band's half-widths that makes it hold its level (the conformal
+//! quantile of |actual − forecast| / half-width), and measures the coverage of the
+//! scaled band with each origin's factor taken from the other origins.
 
 use serde::{Deserialize, Serialize};
 
@@ -25,6 +30,12 @@ pub struct Score {
     pub wape: f64,
     /// Share of actual values inside the band (0..1).
     pub coverage: f64,
+    /// The factor on the band's half-widths that makes it hold its level over every
+    /// origin of the backtest (the plan's band is the method's band scaled by it).
+    pub factor: f64,
+    /// Share of actual values inside the scaled band, each origin's band scaled by the
+    /// factor of the other origins (leave one origin out: measured, not fitted).
+    pub calibrated_coverage: f64,
     /// Steps scored.
     pub steps: usize,
 }
@@ -77,8 +88,17 @@ pub fn backtest(
     for method in Method::ALL {
         let (mut ape, mut scored, mut inside, mut all) = (0.0, 0usize, 0usize, 0usize);
         let (mut abs_err, mut volume) = (0.0, 0.0);
+        // Per origin: |actual − forecast| / the band's upper half-width.
+        let mut ratios: Vec<Vec<f64>> = Vec::new();
         for &o in &origins {
             let b = forecast(method, &y[..o], periods, h, level)?;
+            ratios.push(
+                y[o..o + h]
+                    .iter()
+                    .enumerate()
+                    .map(|(k, a)| ratio(*a, b.point[k], b.upper[k]))
+                    .collect(),
+            );
             for (k, actual) in y[o..o + h].iter().enumerate() {
                 all += 1;
                 if (b.lower[k]..=b.upper[k]).contains(actual) {
@@ -105,6 +125,8 @@ pub fn backtest(
                 f64::NAN
             },
             coverage: inside as f64 / all as f64,
+            factor: conformal(ratios.iter().flatten().copied(), level),
+            calibrated_coverage: held_out(&ratios, level),
             steps: all,
         });
     }
@@ -119,6 +141,45 @@ pub fn backtest(
         scores,
         better,
     }))
+}
+
+/// `|actual − point| / (upper − point)`: inside the band at or below 1. A band without
+/// width holds only an exact forecast.
+fn ratio(actual: f64, point: f64, upper: f64) -> f64 {
+    let e = (actual - point).abs();
+    match upper - point {
+        w if w > 0.0 => e / w,
+        _ if e == 0.0 => 0.0,
+        _ => f64::INFINITY,
+    }
+}
+
+/// The split-conformal quantile: the `ceil((n + 1) level)`-th smallest of `n` ratios
+/// (infinite when that is past the largest).
+fn conformal(ratios: impl Iterator<Item = f64>, level: f64) -> f64 {
+    let mut r: Vec<f64> = ratios.collect();
+    r.sort_by(f64::total_cmp);
+    let k = ((r.len() + 1) as f64 * level).ceil() as usize;
+    r.get(k.max(1) - 1).copied().unwrap_or(f64::INFINITY)
+}
+
+/// Coverage of each origin's ratios under the factor of the other origins.
+fn held_out(ratios: &[Vec<f64>], level: f64) -> f64 {
+    if ratios.len() < 2 {
+        return f64::NAN;
+    }
+    let (mut inside, mut all) = (0usize, 0usize);
+    for (i, own) in ratios.iter().enumerate() {
+        let others = ratios
+            .iter()
+            .enumerate()
+            .filter(|(j, _)| *j != i)
+            .flat_map(|(_, r)| r.iter().copied());
+        let f = conformal(others, level);
+        inside += own.iter().filter(|r| **r <= f).count();
+        all += own.len();
+    }
+    inside as f64 / all as f64
 }
 
 #[cfg(test)]
@@ -141,6 +202,40 @@ mod tests {
         let mstl = b.score(Method::MstlEts).unwrap();
         assert!(mstl.mape < 1.0 && naive.mape > 3.0, "{b:?}");
         assert_eq!(mstl.steps, 4 * 48);
+    }
+
+    #[test]
+    fn a_band_too_wide_is_narrowed_to_its_level_and_measured_held_out() {
+        use rand::SeedableRng;
+        use rand_distr::{Distribution, Normal};
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(3);
+        let noise = Normal::new(0.0, 20.0).unwrap();
+        let y: Vec<f64> = (0..24 * 28)
+            .map(|t| {
+                let day = (2.0 * std::f64::consts::PI * t as f64 / 24.0).sin();
+                500.0 + 200.0 * day + noise.sample(&mut rng)
+            })
+            .collect();
+        let b = backtest(&y, &[24], 7 * 24, 24, 0.9).unwrap().unwrap();
+        for s in &b.scores {
+            assert!(s.factor.is_finite() && s.factor > 0.0, "{s:?}");
+            // Scaled, the band holds about its level on origins it was not scaled on.
+            assert!((0.8..=0.97).contains(&s.calibrated_coverage), "{s:?}");
+        }
+        // The seasonal-naive band (two seasons' noise, widening with √seasons) is too
+        // wide for noise around a fixed season: the factor narrows it.
+        let naive = b.score(Method::SeasonalNaive).unwrap();
+        assert!(naive.coverage > 0.97 && naive.factor < 1.0, "{naive:?}");
+    }
+
+    #[test]
+    fn conformal_quantile_and_ratios() {
+        let r = (1..=9).map(f64::from);
+        assert_eq!(conformal(r.clone(), 0.8), 8.0); // ceil(10 × 0.8) = 8th
+        assert_eq!(conformal(r, 0.95), f64::INFINITY); // the 10th of 9
+        assert_eq!(ratio(110.0, 100.0, 120.0), 0.5);
+        assert_eq!(ratio(100.0, 100.0, 100.0), 0.0);
+        assert_eq!(ratio(101.0, 100.0, 100.0), f64::INFINITY);
     }
 
     #[test]

@@ -352,6 +352,9 @@ pub struct CapacityPlan {
     pub confidence: f64,
     /// The forecast, one entry per step from `traffic.end`.
     pub forecast: Band,
+    /// The factor the method's band was scaled by to hold its level in the backtest
+    /// (`None`: no backtest, or no factor does).
+    pub band_factor: Option<f64>,
     /// One replica's capacity.
     pub per_replica: PerReplica,
     /// Replicas each step needs at the band's upper bound.
@@ -412,22 +415,31 @@ impl Planner {
                 "the series is too short for a backtest: MSTL + ETS by default".to_string(),
             ),
         };
-        if let Some(s) = bt.as_ref().and_then(|b| b.score(method)) {
-            if s.coverage < p.confidence - 0.1 {
+        let mut band = forecast::forecast(method, &y, &seasons.periods, horizon, p.confidence)?;
+        let score = bt.as_ref().and_then(|b| b.score(method));
+        let band_factor = score.map(|s| s.factor).filter(|f| f.is_finite());
+        match (score, band_factor) {
+            (Some(s), Some(f)) => {
+                scale_band(&mut band, f);
                 notes.push(format!(
-                    "the {:.0}% band held {:.0}% of the backtest's actual values: it is too narrow, and the hours at risk are understated",
+                    "the {:.0}% band is {}'s scaled ×{f:.2}, so that it holds its level in the backtest: unscaled it held {:.1}% of the actual values, scaled {:.1}% on origins it was not scaled on",
                     p.confidence * 100.0,
-                    s.coverage * 100.0
-                ));
-            } else if s.coverage > p.confidence + (1.0 - p.confidence) / 2.0 {
-                notes.push(format!(
-                    "the {:.0}% band held {:.1}% of the backtest's actual values: it is wider than its level, and the plan provisions more than it needs",
-                    p.confidence * 100.0,
-                    s.coverage * 100.0
+                    method.as_str(),
+                    s.coverage * 100.0,
+                    s.calibrated_coverage * 100.0
                 ));
             }
+            (Some(s), None) => notes.push(format!(
+                "the {:.0}% band held {:.1}% of the backtest's actual values and no scaling makes it hold its level: it is too narrow, and the hours at risk are understated",
+                p.confidence * 100.0,
+                s.coverage * 100.0
+            )),
+            (None, _) => notes.push(format!(
+                "without a backtest the {:.0}% band is {}'s own, not checked against data",
+                p.confidence * 100.0,
+                method.as_str()
+            )),
         }
-        let band = forecast::forecast(method, &y, &seasons.periods, horizon, p.confidence)?;
         let used = interval
             .map_or(capacity, |(lo, _)| lo.min(capacity))
             .max(f64::MIN_POSITIVE);
@@ -473,6 +485,7 @@ impl Planner {
             method_reason,
             confidence: p.confidence,
             forecast: band,
+            band_factor,
             per_replica: PerReplica {
                 central: capacity,
                 interval,
@@ -485,6 +498,15 @@ impl Planner {
             exhaustion,
             notes,
         })
+    }
+}
+
+/// Scales the band's half-widths around the central forecast by `f` (not below 0).
+fn scale_band(b: &mut Band, f: f64) {
+    for i in 0..b.point.len() {
+        let p = b.point[i];
+        b.upper[i] = p + f * (b.upper[i] - p);
+        b.lower[i] = (p - f * (p - b.lower[i])).max(0.0);
     }
 }
 

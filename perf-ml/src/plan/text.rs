@@ -57,11 +57,13 @@ pub fn render(p: &CapacityPlan) -> String {
             for sc in &b.scores {
                 let _ = writeln!(
                     s,
-                    "  {:<15} WAPE {:>6.1}%   MAPE {:>6.1}%   band held {:>5.1}% of actuals{}",
+                    "  {:<15} WAPE {:>6.1}%   MAPE {:>6.1}%   band held {:>5.1}%, scaled ×{:.2} {:>5.1}% held out{}",
                     sc.method.as_str(),
                     sc.wape,
                     sc.mape,
                     sc.coverage * 100.0,
+                    sc.factor,
+                    sc.calibrated_coverage * 100.0,
                     if sc.method == b.better {
                         "   (better)"
                     } else {
