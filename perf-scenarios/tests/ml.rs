@@ -279,6 +279,41 @@ fn capacity_plan(dir: &Path, model: &Path, results: &Path) {
     let text = String::from_utf8_lossy(&o.stdout);
     assert!(o.status.success() && text.contains("note: the 7d season needs two seasons (14d) of data and the series has 10.0 days: left out"), "{text}");
 
+    // The same series as Prometheus returns it (two series summed per time): the same
+    // seasons, and the plan says it summed them.
+    let prom = dir.join("prom.json");
+    let text = std::fs::read_to_string(REAL_TRAFFIC).unwrap();
+    let values: Vec<String> = text
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let (t, v) = l.split_once(',').unwrap();
+            let unix = chrono::NaiveDateTime::parse_from_str(t, "%Y-%m-%d %H:%M:%S")
+                .unwrap()
+                .and_utc()
+                .timestamp();
+            format!("[{unix},\"{}\"]", v.parse::<f64>().unwrap() / 2.0)
+        })
+        .collect();
+    let series = format!(r#"{{"metric":{{}},"values":[{}]}}"#, values.join(","));
+    std::fs::write(
+        &prom,
+        format!(r#"{{"status":"success","data":{{"resultType":"matrix","result":[{series},{series}]}}}}"#),
+    )
+    .unwrap();
+    let o = run(
+        dir,
+        &["plan", "--traffic", prom.to_str().unwrap(), "--model", m],
+    );
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        o.status.success()
+            && text.contains("seasons (detected): 1d, 7d")
+            && text.contains("note: 2 Prometheus series summed per timestamp"),
+        "{text}{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+
     // Bad input: one line, exit 2.
     let unsorted = dir.join("unsorted.csv");
     let mut rows: Vec<String> = std::fs::read_to_string(REAL_TRAFFIC)
