@@ -3,6 +3,8 @@
 //! `POST /admin/faults` seven seconds into a 20-second run of `api` at 100 req/s: a
 //! 4-second stall, a 3-second error burst (50% of requests fail), and a slow degradation
 //! (service time +300%/min). Each must be found by the right detector at the right time.
+//! The capacity planning's accuracy against a site of twice the workers is measured by
+//! `benches/scripts/replicas-prediction.sh`.
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -319,118 +321,4 @@ fn report_bad_input_is_one_line_and_exit_2() {
     );
     std::fs::write(d.path().join("runs.csv"), "run_id,scenario\n").unwrap();
     expect(&["report", p], "missing column");
-}
-
-/// Sweeps `api` (reads) across a site of `workers` × 10 ms, fits, and reports; returns
-/// the planning section.
-fn plan_for(root: &Path, workers: usize) -> serde_json::Value {
-    let cap = workers as f64 * 100.0;
-    let rates: Vec<String> = [0.25, 0.5, 0.75, 0.9, 1.0, 1.1, 1.25, 1.5]
-        .iter()
-        .map(|f| format!("{}", (cap * f).round()))
-        .collect();
-    let out = root.join(format!("w{workers}"));
-    let w = workers.to_string();
-    let q = (4 * workers).to_string();
-    let o = common::run(
-        &out,
-        &[
-            "sweep",
-            "api",
-            "--param",
-            "write_ratio=0",
-            "--rate",
-            &rates.join(","),
-            "--duration",
-            "3s",
-            "--slo",
-            "p95<30ms,error-rate<1%",
-            "--site-workers",
-            &w,
-            "--site-service-time-ms",
-            "10",
-            "--site-queue",
-            &q,
-        ],
-    );
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    let dir = result_dirs(&out).pop().unwrap();
-    let models = root.join(format!("models{workers}"));
-    let o = Command::new(BIN)
-        .arg("fit")
-        .arg(&dir)
-        .arg("--models")
-        .arg(&models)
-        .output()
-        .unwrap();
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    let o = Command::new(BIN)
-        .arg("report")
-        .arg(&dir)
-        .arg("--models")
-        .arg(&models)
-        .args([
-            "--target-rate",
-            "600rps",
-            "--growth",
-            "5%/week",
-            "--current",
-            "100rps",
-        ])
-        .output()
-        .unwrap();
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    let j: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(dir.join("report.json")).unwrap()).unwrap();
-    j["planning"]["value"].clone()
-}
-
-#[test]
-fn replicas_predicted_from_one_site_match_a_site_with_twice_the_workers() {
-    let d = tempfile::tempdir().unwrap();
-    let serial = common::one_load_at_a_time();
-    let one = plan_for(d.path(), 2);
-    let two = plan_for(d.path(), 4);
-    drop(serial);
-    let c1 = one["capacity"]["load"]
-        .as_f64()
-        .unwrap_or_else(|| panic!("{one}"));
-    let c2 = two["capacity"]["load"]
-        .as_f64()
-        .unwrap_or_else(|| panic!("{two}"));
-    // Two replicas of the 2-worker site against the measured 4-worker site.
-    let err = (2.0 * c1 / c2 - 1.0).abs();
-    assert!(
-        err <= 0.15,
-        "2 × {c1:.1} against {c2:.1}: {:.1}% off",
-        err * 100.0
-    );
-    assert_eq!(one["replicas"]["per_replica"].as_f64(), Some(c1));
-    assert_eq!(
-        one["replicas"]["replicas"].as_u64(),
-        Some((600.0 / c1).ceil() as u64)
-    );
-    // The runway from 100 req/s at 5%/week to the capacity.
-    let weeks = one["runway"]["weeks"].as_f64().unwrap();
-    assert!(
-        (weeks - (c1 / 100.0).ln() / 1.05f64.ln()).abs() < 1e-9,
-        "{one}"
-    );
-    assert!(one["runway"]["date"].as_str().unwrap().starts_with("20"));
-    println!("capacity at SLO: 2 workers {c1:.1} req/s, 4 workers {c2:.1} req/s, 2 × {c1:.1} is {:+.1}% off", (2.0 * c1 / c2 - 1.0) * 100.0);
 }
