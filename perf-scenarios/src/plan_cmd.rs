@@ -1,9 +1,8 @@
 //! `plan`: a capacity plan from a traffic series and a model's capacity at the SLO.
 
 use anyhow::anyhow;
-use perf_ml::analyze::capacity::{capacity_at_slo, slo_limits};
 use perf_ml::model_file::ModelFile;
-use perf_ml::plan::{text, PlanParams, Traffic};
+use perf_ml::plan::{per_replica, slo_limits_of, text, PlanParams, Traffic};
 
 use crate::cli::PlanArgs;
 use crate::fail::{runtime, usage, Fail};
@@ -50,12 +49,6 @@ pub fn run(a: &PlanArgs) -> Result<u8, Fail> {
 /// One replica's capacity at the SLO from the model, with its interval.
 fn capacity(a: &PlanArgs) -> Result<(f64, Option<(f64, f64)>), Fail> {
     let model = ModelFile::load(&a.model).map_err(|e| usage(anyhow!("--model: {e}")))?;
-    if model.training.load_model != perf_core::ModelKind::Open {
-        return Err(usage(anyhow!(
-            "--model: {} was fitted on closed-model data (users); a plan needs an arrival-rate model (a sweep of --rate)",
-            a.model.display()
-        )));
-    }
     let slo = match &a.slo {
         Some(s) => s.clone(),
         None => crate::registry::find(&model.scenario)
@@ -67,17 +60,6 @@ fn capacity(a: &PlanArgs) -> Result<(f64, Option<(f64, f64)>), Fail> {
                 ))
             })?,
     };
-    let slos = perf_core::parse_slos(&slo).map_err(|e| usage(anyhow!("--slo: {e}")))?;
-    let (p95, err) = slo_limits(&slos).ok_or_else(|| {
-        usage(anyhow!(
-            "--slo: '{slo}' has no p95 or error-rate rule on all requests to plan against"
-        ))
-    })?;
-    let c = capacity_at_slo(&model, p95, err).ok_or_else(|| {
-        usage(anyhow!(
-            "--model: {} predicts '{slo}' is broken even at its lowest load: no capacity to plan with",
-            a.model.display()
-        ))
-    })?;
-    Ok((c.load, c.interval))
+    let limits = slo_limits_of(&slo).map_err(|e| usage(anyhow!("--slo: {e}")))?;
+    per_replica(&model, limits).map_err(|e| usage(anyhow!("--model: {} {e}", a.model.display())))
 }

@@ -75,6 +75,32 @@ pub enum PlanError {
     },
 }
 
+/// The p95 (µs) and error-rate (fraction) limits of an SLO text such as
+/// `p95<100ms,error-rate<1%`: what a plan sizes against.
+pub fn slo_limits_of(slo: &str) -> Result<(f64, f64), String> {
+    let slos = perf_core::parse_slos(slo).map_err(|e| e.to_string())?;
+    crate::analyze::capacity::slo_limits(&slos).ok_or_else(|| {
+        format!("'{slo}' has no p95 or error-rate rule on all requests to plan against")
+    })
+}
+
+/// One replica's capacity at the limits `(p95 µs, error fraction)` from a fitted model,
+/// with its 90% interval; why there is none (a model of users, or one that predicts the
+/// SLO broken at its lowest load).
+pub fn per_replica(
+    model: &crate::model_file::ModelFile,
+    (p95_us, error_rate): (f64, f64),
+) -> Result<(f64, Option<(f64, f64)>), String> {
+    if model.training.load_model != perf_core::ModelKind::Open {
+        return Err("was fitted on closed-model data (users); a plan needs an arrival-rate model (a sweep of --rate)".into());
+    }
+    crate::analyze::capacity::capacity_at_slo(model, p95_us, error_rate)
+        .map(|c| (c.load, c.interval))
+        .ok_or_else(|| {
+            "predicts the SLO broken even at its lowest load: no capacity to plan with".into()
+        })
+}
+
 /// The plan's options, as `plan` takes them.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PlanParams {

@@ -198,7 +198,8 @@ fn regularize(samples: Vec<Sample>, series: usize) -> Result<Traffic, String> {
         series_summed: if series > 1 { series } else { 0 },
         ..Repairs::default()
     };
-    let mut merged: Vec<(i64, f64, usize)> = Vec::with_capacity(samples.len());
+    // (time, sum of its values, how many, where the first came from)
+    let mut merged: Vec<(i64, f64, usize, &str)> = Vec::with_capacity(samples.len());
     for (t, v, at) in &samples {
         match merged.last_mut() {
             Some(last) if *t < last.0 => {
@@ -215,7 +216,7 @@ fn regularize(samples: Vec<Sample>, series: usize) -> Result<Traffic, String> {
                     repairs.duplicates += 1;
                 }
             }
-            _ => merged.push((*t, *v, 1)),
+            _ => merged.push((*t, *v, 1, at)),
         }
     }
     if merged.len() < MIN_POINTS {
@@ -233,13 +234,13 @@ fn regularize(samples: Vec<Sample>, series: usize) -> Result<Traffic, String> {
         ));
     }
     let mut values: Vec<Option<f64>> = Vec::new();
-    for (i, (t, v, n)) in merged.iter().enumerate() {
+    for (i, (t, v, n, at)) in merged.iter().enumerate() {
         if i > 0 {
             let d = t - merged[i - 1].0;
             if d % step != 0 {
                 return Err(format!(
                     "irregular: {} is {d} s after the previous timestamp, not a multiple of the step ({step} s)",
-                    samples.iter().find(|s| s.0 == *t).map_or("a sample", |s| s.2.as_str())
+                    at
                 ));
             }
             let missing = (d / step - 1) as usize;

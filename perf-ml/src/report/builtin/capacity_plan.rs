@@ -9,10 +9,9 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
-use crate::analyze::capacity::capacity_at_slo;
 use crate::plan::forecast::period_label;
 use crate::plan::traffic::format_time;
-use crate::plan::{CapacityPlan, Level, PlanParams, Traffic, KEYS};
+use crate::plan::{per_replica, slo_limits_of, CapacityPlan, Level, PlanParams, Traffic, KEYS};
 use crate::report::charts::{Chart, Series};
 use crate::report::html::{esc, figure, table};
 use crate::report::{Input, Page, Plugin};
@@ -63,11 +62,7 @@ impl Plugin for CapacityPlanPlugin {
             return Ok(());
         }
         if key == "slo" {
-            let slos = perf_core::parse_slos(value).map_err(|e| e.to_string())?;
-            self.slo = Some(
-                crate::analyze::capacity::slo_limits(&slos)
-                    .ok_or("has no p95 or error-rate rule on all requests to plan against")?,
-            );
+            self.slo = Some(slo_limits_of(value)?);
             return Ok(());
         }
         self.params.set(key, value)
@@ -77,22 +72,19 @@ impl Plugin for CapacityPlanPlugin {
             .traffic
             .as_ref()
             .ok_or("no traffic series: give one with report --traffic FILE")?;
-        let (_, model) = input.model()?;
-        if model.training.load_model != perf_core::ModelKind::Open {
-            return Err("the model is of users (closed model); a plan needs arrival rates".into());
-        }
-        let (p95, err) = self
+        let (model_path, model) = input.model()?;
+        let limits = self
             .slo
             .or(input.limits.map(|l| (l.p95_us, l.error_rate)))
             .ok_or(
                 "the run has no p95 or error-rate SLO to plan against (capacity_plan.slo=...)",
             )?;
-        let c = capacity_at_slo(model, p95, err)
-            .ok_or("the model predicts the SLO is broken even at the lowest load")?;
+        let (capacity, interval) = per_replica(model, limits)
+            .map_err(|e| format!("the model {} {e}", model_path.display()))?;
         let planner = self.params.clone().check().map_err(|e| e.to_string())?;
         let traffic = Traffic::read(path).map_err(|e| e.to_string())?;
         let plan = planner
-            .plan(&traffic, c.load, c.interval)
+            .plan(&traffic, capacity, interval)
             .map_err(|e| e.to_string())?;
         let keep = (14 * 86_400 / traffic.step_s).max(1) as usize;
         let from = traffic.values.len().saturating_sub(keep);
@@ -219,6 +211,8 @@ impl Plugin for CapacityPlanPlugin {
                         format!("{:.1}%", sc.wape),
                         format!("{:.1}%", sc.mape),
                         format!("{:.1}%", sc.coverage * 100.0),
+                        format!("{:.2}", sc.factor),
+                        format!("{:.1}%", sc.calibrated_coverage * 100.0),
                     ]
                 })
                 .collect();
@@ -229,7 +223,17 @@ impl Plugin for CapacityPlanPlugin {
                 period_label(b.horizon as i64 * p.traffic.step_s),
                 b.level * 100.0
             );
-            h.push_str(&table(&["method", "WAPE", "MAPE", "band held"], &rows));
+            h.push_str(&table(
+                &[
+                    "method",
+                    "WAPE",
+                    "MAPE",
+                    "band held",
+                    "scaled by",
+                    "scaled, held out",
+                ],
+                &rows,
+            ));
         }
         if !p.notes.is_empty() {
             h.push_str("<ul>");
