@@ -193,6 +193,46 @@ fn check_timeout(option: &str, v: u64) -> Result<(), SiteError> {
 }
 
 impl SiteParams {
+    /// These settings with one option set by its long name (`workers`, `queue-timeout-ms`)
+    /// to `value`, parsed and checked by the same definitions as the command line; the
+    /// whole set is then [`checked`](Self::check).
+    ///
+    /// ```
+    /// let p = dummy_site::SiteParams::default().set("workers", "12").unwrap();
+    /// assert_eq!(p.workers, 12);
+    /// assert!(dummy_site::SiteParams::default().set("wrokers", "12").is_err());
+    /// ```
+    pub fn set(&self, option: &str, value: &str) -> Result<Self, SiteError> {
+        use clap::{Args, FromArgMatches};
+        let cmd = Self::augment_args(clap::Command::new("site").no_binary_name(true));
+        let one_line = |e: clap::Error| SiteError::Option {
+            option: option.to_string(),
+            reason: e
+                .to_string()
+                .lines()
+                .next()
+                .unwrap_or_default()
+                .trim_start_matches("error: ")
+                .to_string(),
+        };
+        let m = cmd
+            .try_get_matches_from([format!("--{option}"), value.to_string()])
+            .map_err(one_line)?;
+        // clap fills every other option with its default, so only this option's field is
+        // taken from what it parsed (serde's field names are the long names, `_` for `-`).
+        let parsed = Self::from_arg_matches(&m).map_err(one_line)?;
+        let field = option.replace('-', "_");
+        let mut mine = serde_json::to_value(self).expect("site settings serialize");
+        let theirs = serde_json::to_value(parsed).expect("site settings serialize");
+        mine[&field] = theirs[&field].clone();
+        let p: Self = serde_json::from_value(mine).map_err(|e| SiteError::Option {
+            option: option.to_string(),
+            reason: e.to_string(),
+        })?;
+        p.check()?;
+        Ok(p)
+    }
+
     /// Validates every parameter; the error names the option and what is wrong.
     pub fn check(&self) -> Result<SiteConfig, SiteError> {
         let p = self;
@@ -311,6 +351,30 @@ pub fn fraction(s: &str) -> Result<f64, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_option_set_by_name_changes_that_option_alone() {
+        let base = SiteParams {
+            workers: 3,
+            queue: 7,
+            ..SiteParams::default()
+        };
+        let p = base.set("service-time-ms", "2.5").unwrap();
+        assert_eq!((p.workers, p.queue, p.service_time_ms), (3, 7, 2.5));
+        assert_eq!(
+            base.set("service-dist", "exp").unwrap().service_dist,
+            ServiceDist::Exp
+        );
+        let e = |o: &str, v: &str| base.set(o, v).unwrap_err().to_string();
+        assert!(e("wrokers", "3").starts_with("site option 'wrokers': unexpected argument"));
+        assert!(
+            e("workers", "2.5").contains("invalid value '2.5'"),
+            "{}",
+            e("workers", "2.5")
+        );
+        assert!(e("error-rate", "2").contains("between 0 and 1"));
+        assert!(!e("workers", "x").contains('\n'));
+    }
 
     #[test]
     fn defaults_are_valid_and_capacity_follows_the_formula() {

@@ -15,6 +15,15 @@ pub enum SiteError {
         /// What is wrong with it.
         reason: &'static str,
     },
+    /// An option set by name ([`crate::SiteParams::set`]) is unknown or its value is
+    /// refused; `reason` is clap's.
+    #[error("site option '{option}': {reason}")]
+    Option {
+        /// The option's name, for example `workers`.
+        option: String,
+        /// clap's reason, on one line.
+        reason: String,
+    },
     /// The listening socket could not be bound (port in use, bad address...).
     #[error("cannot bind {addr}")]
     Bind {

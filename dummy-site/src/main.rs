@@ -68,7 +68,9 @@ fn main() -> ExitCode {
             eprintln!("{}", dummy_site::text::shorten(&msg));
             // Bad options and unusable addresses are usage errors (2); anything else is 1.
             match e {
-                SiteError::InvalidParam { .. } | SiteError::Bind { .. } => ExitCode::from(2),
+                SiteError::InvalidParam { .. }
+                | SiteError::Option { .. }
+                | SiteError::Bind { .. } => ExitCode::from(2),
                 SiteError::Runtime(_) => ExitCode::from(1),
             }
         }

@@ -27,6 +27,9 @@
 //! - [`plan`]: the capacity plan — a traffic series forecast (MSTL + ETS, backtested
 //!   against seasonal-naive), replicas per step at one replica's capacity, a scaling
 //!   schedule, its cost, and the days until today's replicas run out.
+//! - [`tune`]: auto-tuning — the cheapest configuration of knobs (site options, scenario
+//!   parameters, anything a command applies) meeting the SLOs at a rate, by constrained
+//!   EGO (egobox-ego) over real load runs, with grid and random baselines.
 //! - [`fit`]: [`fit::fit_and_save`] and [`fit::predict`]; [`model_file`]: versioned
 //!   model files.
 //!
@@ -55,6 +58,7 @@ pub mod plan;
 pub mod report;
 pub mod search;
 pub mod stats;
+pub mod tune;
 pub mod usl;
 
 pub use error::MlError;

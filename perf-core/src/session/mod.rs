@@ -70,6 +70,11 @@ pub enum SessionError {
     /// Browser steps alone were asked for and no browser users were started.
     #[error("no browser users: at least 1 is needed for browser checks")]
     NoBrowserUsers,
+    /// The target was to change while browser users hold pages on the old one.
+    #[error(
+        "the target cannot change while browser users are open (tune without --browser-users)"
+    )]
+    RetargetWithBrowsers,
     /// The browser users could not start.
     #[error(transparent)]
     Browser(BrowserError),
@@ -98,6 +103,7 @@ impl SessionError {
                 | Self::Out(_)
                 | Self::NoBrowserSteps(_)
                 | Self::NoBrowserUsers
+                | Self::RetargetWithBrowsers
         )
     }
 }
@@ -158,6 +164,10 @@ pub struct SessionParams {
     /// The wall-clock start of point 0's schedule; point `k` starts at its slot
     /// ([`crate::segment::StartAt::point`]).
     pub start_at: Option<crate::segment::StartAt>,
+    /// Columns of `runs.csv` after the scenario's parameters, read from each point's
+    /// [`Params`](crate::Params) like them: settings that vary between points without
+    /// being scenario parameters (a tuned site option, `site-workers`).
+    pub extra_params: Vec<String>,
 }
 
 impl SessionParams {
@@ -183,6 +193,7 @@ impl SessionParams {
             point_duration: Duration::ZERO,
             segment: crate::segment::Segment::WHOLE,
             start_at: None,
+            extra_params: Vec::new(),
         }
     }
 }
@@ -293,6 +304,7 @@ impl Session {
             .params
             .iter()
             .map(|p| p.name.to_string())
+            .chain(params.extra_params.iter().cloned())
             .collect();
         let writer = ResultsWriter::create(&params.out, &id, names).map_err(SessionError::Out)?;
         let rt = tokio::runtime::Builder::new_multi_thread()
@@ -335,6 +347,26 @@ impl Session {
             interrupted: signals::received(),
             browsers,
         })
+    }
+
+    /// Points the following points at `target` instead (a target started again with
+    /// other settings, or a host reconfigured); the previous in-process target is dropped
+    /// first. Refused while browser users are open on the old target.
+    pub fn retarget(&mut self, target: SessionTarget) -> Result<(), SessionError> {
+        if self.browsers.is_some() {
+            return Err(SessionError::RetargetWithBrowsers);
+        }
+        let (host, keep) = match target {
+            SessionTarget::Host { url, .. } => {
+                engine::check_target(&url).map_err(SessionError::Unreachable)?;
+                (url, None)
+            }
+            SessionTarget::InProcess { url, keep } => (url, Some(keep)),
+        };
+        drop(self.keep.take());
+        self.host = host;
+        self.keep = keep;
+        Ok(())
     }
 
     /// The signal received so far, if any.
