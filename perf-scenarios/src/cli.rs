@@ -97,6 +97,52 @@ pub enum Cmd {
     /// seasonal-naive), replicas per step at a model's capacity at the SLO, a scaling
     /// schedule and its cost, and the days until today's replicas run out.
     Plan(PlanArgs),
+    /// Auto-tune: the cheapest configuration of knobs (site options, scenario parameters,
+    /// or names an --apply command sets) meeting the SLOs at a rate, by constrained
+    /// Bayesian optimization (egobox-ego) over real load runs; grid and random for
+    /// comparison. Writes tune.json beside runs.csv.
+    #[command(allow_negative_numbers = true)]
+    Tune(TuneArgs),
+}
+
+/// `tune`.
+#[derive(Debug, Args)]
+pub struct TuneArgs {
+    /// Scenario name (see `list`).
+    pub scenario: String,
+    /// The arrival rate the configuration must carry, req/s.
+    #[arg(long, value_parser = values::positive_rate)]
+    pub rate: f64,
+    /// A knob and its range, `NAME=LO..HI[:int][:log]` (repeatable): an embedded-site
+    /// option (`site-workers=1..64:int`), a scenario parameter, or a `{NAME}` of --apply.
+    #[arg(long = "knob", required = true, value_name = "NAME=LO..HI[:int][:log]")]
+    pub knobs: Vec<String>,
+    /// The cost to minimise, an expression over the knobs:
+    /// `site-workers * 0.05 + site-queue * 0.001`.
+    #[arg(long, value_name = "EXPR")]
+    pub cost: String,
+    /// How configurations are chosen: ego, or grid and random for comparison.
+    #[arg(long, default_value = "ego", value_parser = |s: &str| s.parse::<perf_ml::tune::Strategy>())]
+    pub strategy: perf_ml::tune::Strategy,
+    /// Most load runs.
+    #[arg(long, default_value_t = 20)]
+    pub max_runs: usize,
+    /// EGO stops when no configuration 1% cheaper than the best found has more than
+    /// this chance of meeting the SLOs: 5% or 0.05.
+    #[arg(long, value_parser = values::tolerance, default_value = "5%")]
+    pub stop_chance: f64,
+    /// A shell command that applies a configuration to the target before each point,
+    /// with `{NAME}` for each knob's value: `kubectl scale deploy/web --replicas={replicas}`.
+    #[arg(long, value_name = "COMMAND")]
+    pub apply: Option<String>,
+    /// How long the target is given after --apply succeeds.
+    #[arg(long, value_parser = values::any_duration, default_value = "0s", requires = "apply")]
+    pub settle: Duration,
+    /// Parameter value, `name=value` (repeatable), fixed for every point.
+    #[arg(long = "param", value_name = "NAME=VALUE")]
+    pub params: Vec<String>,
+    #[command(flatten)]
+    pub common: CommonArgs,
 }
 
 /// `plan`. Each option but the first three is also `report --plugin-param

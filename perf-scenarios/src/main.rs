@@ -23,6 +23,7 @@ mod plugins;
 mod registry;
 mod report_cmd;
 mod search;
+mod tune_cmd;
 mod site_args;
 mod values;
 
@@ -63,6 +64,7 @@ fn dashboard_addr(cli: &Cli) -> Result<Option<std::net::SocketAddr>, Fail> {
         Some(Cmd::Run(a)) => &a.common,
         Some(Cmd::Sweep(a)) => &a.common,
         Some(Cmd::Search(a)) => &a.common,
+        Some(Cmd::Tune(a)) => &a.common,
         Some(Cmd::Gate(a)) => &a.common,
         Some(Cmd::Browser(a)) => &a.common,
         Some(_) => return Ok(None),
@@ -107,5 +109,6 @@ fn run(cli: Cli) -> Result<u8, Fail> {
         Some(Cmd::Merge(a)) => merge_cmd::run(&a),
         Some(Cmd::K8s(a)) => k8s::run(&a),
         Some(Cmd::Plan(a)) => plan_cmd::run(&a),
+        Some(Cmd::Tune(a)) => tune_cmd::run(&a),
     }
 }

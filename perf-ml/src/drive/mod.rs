@@ -11,6 +11,8 @@
 //!   baseline, or `k` of each side interleaved for an A/B gate.
 //! - [`capacity`]: the breaking-point gate's two searches (record a baseline, judge
 //!   against one).
+//! - [`tune`]: auto-tuning over real points of one session (the site restarted, or an
+//!   `--apply` command run, per configuration), and its `tune.json`.
 //! - [`mainjob`]: the main job's pipeline (sweep, models, search, report).
 //!
 //! Every failure is a [`DriveError`]; [`DriveError::is_usage`] tells bad input (the
@@ -42,6 +44,7 @@ pub mod gate;
 pub mod mainjob;
 pub mod search;
 mod target;
+pub mod tune;
 
 pub use target::{ExecOpts, TargetChoice};
 
@@ -100,6 +103,21 @@ pub enum DriveError {
         /// Why the search stopped.
         stop: String,
     },
+    /// A knob or `--apply` placeholder of a tuning that sets nothing, or is out of range.
+    #[error("{0}")]
+    Tune(String),
+    /// The tuning's settings.
+    #[error(transparent)]
+    TuneSettings(#[from] crate::tune::TuneError),
+    /// `tune.json` cannot be written.
+    #[error("cannot write {}", path.display())]
+    TuneFile {
+        /// Where.
+        path: std::path::PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
     /// The gate's search ended without anything to judge.
     #[error("cannot judge the breaking point: {why} ({stop})")]
     CannotJudge {
@@ -118,12 +136,15 @@ impl DriveError {
             Self::Site(_)
             | Self::PidWithEmbedded
             | Self::Search(_)
-            | Self::NoBreakingPoint { .. } => true,
+            | Self::NoBreakingPoint { .. }
+            | Self::Tune(_)
+            | Self::TuneSettings(_) => true,
             Self::Session(e) => e.is_usage(),
             Self::Gate(e) => !matches!(e, GateError::Write { .. }),
             Self::SiteStart(_)
             | Self::Probe(_)
             | Self::SearchFile(_)
+            | Self::TuneFile { .. }
             | Self::BaselineTooWide { .. }
             | Self::CannotJudge { .. } => false,
         }

@@ -54,6 +54,9 @@ pub struct ExecOpts {
     pub segment: Segment,
     /// The common wall-clock start of the first point's schedule.
     pub start_at: Option<StartAt>,
+    /// Columns of `runs.csv` after the scenario's parameters
+    /// ([`SessionParams::extra_params`]).
+    pub extra_params: Vec<String>,
 }
 
 fn silent() -> Box<dyn Observer> {
@@ -76,6 +79,7 @@ impl ExecOpts {
             observer: silent,
             segment: Segment::WHOLE,
             start_at: None,
+            extra_params: Vec::new(),
         }
     }
 
@@ -115,6 +119,7 @@ impl ExecOpts {
             browser: self.browser.clone(),
             segment: self.segment,
             start_at: self.start_at,
+            extra_params: self.extra_params.clone(),
             ..SessionParams::new(scenario.clone(), slos.to_vec(), self.out.clone())
         }
     }

@@ -16,11 +16,13 @@ pub enum Scale {
     Linear,
     /// Whole numbers only.
     Int,
-    /// Positive values spread evenly in their logarithm (a queue of 1 .. 1,000).
+    /// Positive values spread evenly in their logarithm (a timeout of 1 .. 1,000 ms).
     Log,
+    /// Whole numbers spread evenly in their logarithm (a queue of 1 .. 1,000).
+    LogInt,
 }
 
-/// One knob: `NAME=LO..HI[:int|:log]`.
+/// One knob: `NAME=LO..HI[:int][:log]`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Knob {
     /// As the user wrote it: a site option (`site-workers`), a scenario parameter, or a
@@ -44,7 +46,7 @@ impl FromStr for Knob {
         };
         let (name, rest) = spec
             .split_once('=')
-            .ok_or_else(|| bad("expected NAME=LO..HI[:int|:log]".into()))?;
+            .ok_or_else(|| bad("expected NAME=LO..HI[:int][:log]".into()))?;
         let name = name.trim();
         let ident = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '-';
         if name.is_empty()
@@ -55,15 +57,25 @@ impl FromStr for Knob {
                 "the name '{name}' must start with a letter and hold only letters, digits, '_' and '-'"
             )));
         }
-        let (range, scale) = match rest.rsplit_once(':') {
-            Some((r, "int")) => (r, Scale::Int),
-            Some((r, "log")) => (r, Scale::Log),
-            Some((_, other)) => {
-                return Err(bad(format!(
-                    "unknown scale ':{other}' (use :int or :log, or none)"
-                )))
+        let mut parts = rest.split(':');
+        let range = parts.next().unwrap_or_default();
+        let (mut int, mut log) = (false, false);
+        for p in parts {
+            match p.trim() {
+                "int" if !int => int = true,
+                "log" if !log => log = true,
+                other => {
+                    return Err(bad(format!(
+                        "unknown or repeated scale ':{other}' (use :int, :log or both)"
+                    )))
+                }
             }
-            None => (rest, Scale::Linear),
+        }
+        let scale = match (int, log) {
+            (true, true) => Scale::LogInt,
+            (true, false) => Scale::Int,
+            (false, true) => Scale::Log,
+            (false, false) => Scale::Linear,
         };
         let (lo, hi) = range
             .split_once("..")
@@ -81,10 +93,10 @@ impl FromStr for Knob {
                 "the range is empty or inverted: {lo} is not below {hi}"
             )));
         }
-        if scale == Scale::Int && (lo.fract() != 0.0 || hi.fract() != 0.0) {
+        if scale.whole() && (lo.fract() != 0.0 || hi.fract() != 0.0) {
             return Err(bad("an :int range needs whole ends".into()));
         }
-        if scale == Scale::Log && lo <= 0.0 {
+        if matches!(scale, Scale::Log | Scale::LogInt) && lo <= 0.0 {
             return Err(bad("a :log range must be above 0".into()));
         }
         Ok(Self {
@@ -96,11 +108,18 @@ impl FromStr for Knob {
     }
 }
 
+impl Scale {
+    /// Whether only whole numbers are taken.
+    pub fn whole(self) -> bool {
+        matches!(self, Self::Int | Self::LogInt)
+    }
+}
+
 impl Knob {
     /// The optimizer's bounds of this knob: the logarithms of the ends for a log scale.
     pub fn opt_bounds(&self) -> (f64, f64) {
         match self.scale {
-            Scale::Log => (self.lo.ln(), self.hi.ln()),
+            Scale::Log | Scale::LogInt => (self.lo.ln(), self.hi.ln()),
             _ => (self.lo, self.hi),
         }
     }
@@ -110,6 +129,7 @@ impl Knob {
     pub fn from_opt(&self, x: f64) -> f64 {
         let v = match self.scale {
             Scale::Log => x.exp(),
+            Scale::LogInt => x.exp().round(),
             Scale::Int => x.round(),
             Scale::Linear => x,
         };
@@ -119,7 +139,7 @@ impl Knob {
     /// A value in the optimizer's space.
     pub fn to_opt(&self, v: f64) -> f64 {
         match self.scale {
-            Scale::Log => v.ln(),
+            Scale::Log | Scale::LogInt => v.ln(),
             _ => v,
         }
     }
@@ -145,7 +165,7 @@ impl Knob {
     /// The value as an option or a command line takes it: a whole number without a
     /// decimal point, else up to 4 significant decimals.
     pub fn show(&self, v: f64) -> String {
-        if self.scale == Scale::Int || v.fract() == 0.0 {
+        if self.scale.whole() || v.fract() == 0.0 {
             format!("{v:.0}")
         } else {
             let s = format!("{v:.4}");
@@ -169,6 +189,9 @@ mod tests {
         assert_eq!((w.lo, w.hi, w.scale), (1.0, 64.0, Scale::Int));
         assert_eq!(w.from_opt(12.4), 12.0);
         assert_eq!(w.show(12.0), "12");
+        let q: Knob = "site-queue=1..1000:log:int".parse().unwrap();
+        assert_eq!(q.scale, Scale::LogInt);
+        assert_eq!(q.from_unit(0.5), 32.0);
         let q: Knob = "site-queue=1..1000:log".parse().unwrap();
         assert!((q.unit(31.622_776_6) - 0.5).abs() < 1e-6);
         assert!((q.from_unit(1.0) - 1000.0).abs() < 1e-9);
@@ -193,7 +216,8 @@ mod tests {
         assert!(e("workers=9..3").contains("empty or inverted"));
         assert!(e("workers=..3").contains("'' is not a number"));
         assert!(e("workers=1..x").contains("'x' is not a number"));
-        assert!(e("workers=1..5:float").contains("unknown scale ':float'"));
+        assert!(e("workers=1..5:float").contains("unknown or repeated scale ':float'"));
+        assert!(e("workers=1..5:int:int").contains("repeated"));
         assert!(e("workers=1.5..5:int").contains("whole ends"));
         assert!(e("queue=0..5:log").contains("above 0"));
         assert!(e("9lives=1..5").contains("must start with a letter"));

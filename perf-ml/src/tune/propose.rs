@@ -194,6 +194,7 @@ fn xtype(k: &Knob) -> XType {
     let (a, b) = k.opt_bounds();
     match k.scale {
         Scale::Int => XType::Int(a as i32, b as i32),
+        // Whole numbers on a log scale: continuous logarithms, rounded after.
         _ => XType::Float(a, b),
     }
 }

@@ -15,8 +15,11 @@ use super::{feasible, margin, Knob, Tuner};
 pub struct SloValue {
     /// As written (`p95<50ms`).
     pub rule: String,
-    /// What was observed, in the limit's unit; `None` without samples.
+    /// What was observed, in the rule's own unit (microseconds for latency, percent for
+    /// errors); `None` without samples.
     pub observed: Option<f64>,
+    /// As people read it: `21.3ms`, `0.33%`.
+    pub text: String,
     /// Whether it held.
     pub pass: bool,
 }
@@ -55,6 +58,7 @@ impl TunePoint {
                 .map(|v| SloValue {
                     rule: v.slo.to_string(),
                     observed: v.observed,
+                    text: v.observed_text(),
                     pass: v.pass,
                 })
                 .collect(),
@@ -203,7 +207,7 @@ pub fn setting(knobs: &[Knob], values: &[f64]) -> String {
         .join(" ")
 }
 
-/// The SLO values of a point, `p95<50ms: 31.2 ✓`.
+/// The SLO values of a point, `p95<50ms 31.2ms ok, error-rate<1% 0.00% ok`.
 pub fn slo_values(p: &TunePoint) -> String {
     p.slo
         .iter()
