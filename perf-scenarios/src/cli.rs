@@ -136,8 +136,8 @@ pub struct TuneArgs {
     #[arg(long, value_name = "COMMAND")]
     pub apply: Option<String>,
     /// How long the target is given after --apply succeeds.
-    #[arg(long, value_parser = values::any_duration, default_value = "0s", requires = "apply")]
-    pub settle: Duration,
+    #[arg(long, value_parser = values::any_duration)]
+    pub settle: Option<Duration>,
     /// Parameter value, `name=value` (repeatable), fixed for every point.
     #[arg(long = "param", value_name = "NAME=VALUE")]
     pub params: Vec<String>,

@@ -23,8 +23,8 @@ mod plugins;
 mod registry;
 mod report_cmd;
 mod search;
-mod tune_cmd;
 mod site_args;
+mod tune_cmd;
 mod values;
 
 use std::process::ExitCode;

@@ -42,6 +42,11 @@ pub fn run(a: &TuneArgs) -> Result<u8, Fail> {
     if a.apply.as_deref().is_some_and(|c| c.trim().is_empty()) {
         return Err(usage(anyhow!("--apply: the command is empty")));
     }
+    if a.settle.is_some() && a.apply.is_none() {
+        return Err(usage(anyhow!(
+            "--settle: only with --apply (the time a target is given after the command)"
+        )));
+    }
     let plan = TunePlan {
         scenario,
         params,
@@ -52,7 +57,7 @@ pub fn run(a: &TuneArgs) -> Result<u8, Fail> {
         tuner,
         apply: a.apply.as_ref().map(|command| Apply {
             command: command.clone(),
-            settle: a.settle,
+            settle: a.settle.unwrap_or_default(),
         }),
     };
     let run = drive::run(&plan, &plan::exec_opts(&a.common)).map_err(fail::drive)?;

@@ -22,7 +22,7 @@ use serde::Serialize;
 
 use super::{DriveError, ExecOpts, TargetChoice};
 use crate::tune::report::{setting, slo_values, trim};
-use crate::tune::{Knob, TuneProbe, TunePoint, TuneReport, Tuner};
+use crate::tune::{Knob, TunePoint, TuneProbe, TuneReport, Tuner};
 
 /// Everything a tuning needs, checked by [`TunePlan::check`].
 #[derive(Debug, Clone)]
@@ -166,12 +166,24 @@ fn takes(k: &Knob, set: impl Fn(&str) -> Result<(), String>) -> Result<(), Strin
 }
 
 fn names(knobs: &[Knob]) -> String {
-    knobs.iter().map(|k| k.name.as_str()).collect::<Vec<_>>().join(", ")
+    knobs
+        .iter()
+        .map(|k| k.name.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
-/// The `{name}` placeholders of a command.
+/// The `{name}` placeholders of a command (a shell's own `{ ...; }` is left alone).
 fn placeholders(command: &str) -> impl Iterator<Item = &str> {
-    command.split('{').skip(1).filter_map(|s| s.split_once('}').map(|(n, _)| n))
+    let name = |n: &&str| {
+        n.starts_with(|c: char| c.is_ascii_alphabetic())
+            && n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    };
+    command
+        .split('{')
+        .skip(1)
+        .filter_map(|s| s.split_once('}').map(|(n, _)| n))
+        .filter(name)
 }
 
 /// Runs the tuning of `plan` in one session on `opts`, and writes `tune.json`.

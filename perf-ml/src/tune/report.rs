@@ -215,8 +215,7 @@ pub fn slo_values(p: &TunePoint) -> String {
             format!(
                 "{} {} {}",
                 s.rule,
-                s.observed
-                    .map_or("no samples".into(), |v| format!("{v:.3}")),
+                s.text,
                 if s.pass { "ok" } else { "FAIL" }
             )
         })
