@@ -105,6 +105,26 @@ fn the_embedded_site_is_tuned_over_two_knobs_each_point_on_a_site_started_with_t
         stdout.contains("how much the margin depends on each knob"),
         "{stdout}"
     );
+
+    // The report reads tune.json into its Tuning section: the scatter and the frontier.
+    let o = std::process::Command::new(common::BIN)
+        .args(["report", dir.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let (stdout, stderr) = text(&o);
+    assert!(o.status.success(), "{stdout}\n{stderr}");
+    let html = std::fs::read_to_string(dir.join("report.html")).unwrap();
+    assert!(
+        html.contains("chart-tuning") && html.contains("frontier"),
+        "no tuning chart"
+    );
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("report.json")).unwrap()).unwrap();
+    let tuning = &report["tuning"]["value"];
+    assert_eq!(tuning["runs"], 5, "{}", report["tuning"]);
+    assert_eq!(tuning["scatter"].as_array().unwrap().len(), 5);
+    assert_eq!(tuning["best"].is_null(), t["best"].is_null());
+    common::assert_report_schema(&report);
 }
 
 #[test]
@@ -213,14 +233,7 @@ fn an_external_target_is_reconfigured_by_the_apply_command_before_each_point() {
 #[test]
 fn bad_tune_input_is_one_line_and_exit_2() {
     let out = tempfile::tempdir().unwrap();
-    let base = [
-        "tune",
-        "api",
-        "--rate",
-        "300",
-        "--point-duration",
-        "1s",
-    ];
+    let base = ["tune", "api", "--rate", "300", "--point-duration", "1s"];
     for (args, want) in [
         (vec!["--knob", "nonsense=1..3", "--cost", "nonsense"], "--knob nonsense: not a site option (site-workers, site-queue, ...), a parameter of scenario 'api' (size, write_ratio), nor a {name} of --apply"),
         (vec!["--knob", "site-workers=8..2:int", "--cost", "1"], "--knob 'site-workers=8..2:int': the range is empty or inverted"),

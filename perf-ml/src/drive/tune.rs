@@ -18,10 +18,9 @@ use perf_core::probe::ProbeOutcome;
 use perf_core::scenario::ScenarioSpec;
 use perf_core::session::Session;
 use perf_core::{LoadModel, LoadPoint, Params, Slo};
-use serde::Serialize;
 
 use super::{DriveError, ExecOpts, TargetChoice};
-use crate::tune::report::{setting, slo_values, trim};
+use crate::tune::report::{setting, slo_values, trim, TuneFile};
 use crate::tune::{Knob, TunePoint, TuneProbe, TuneReport, Tuner};
 
 /// Everything a tuning needs, checked by [`TunePlan::check`].
@@ -76,18 +75,6 @@ pub struct TuneRun {
     pub dir: PathBuf,
     /// Its `tune.json`.
     pub file: PathBuf,
-}
-
-/// `tune.json`: the report with what it was about.
-#[derive(Serialize)]
-struct TuneFile<'a> {
-    version: u32,
-    scenario: &'a str,
-    rate: f64,
-    slos: Vec<String>,
-    params: &'a Params,
-    target: serde_json::Value,
-    tune: &'a TuneReport,
 }
 
 impl TunePlan {
@@ -177,7 +164,8 @@ fn names(knobs: &[Knob]) -> String {
 fn placeholders(command: &str) -> impl Iterator<Item = &str> {
     let name = |n: &&str| {
         n.starts_with(|c: char| c.is_ascii_alphabetic())
-            && n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+            && n.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
     };
     command
         .split('{')
@@ -218,13 +206,13 @@ pub fn run(plan: &TunePlan, opts: &ExecOpts) -> Result<TuneRun, DriveError> {
     let (_, target) = opts.described();
     let file = done.dir.join("tune.json");
     let body = TuneFile {
-        version: 1,
-        scenario: plan.scenario.name,
+        version: TuneFile::VERSION,
+        scenario: plan.scenario.name.to_string(),
         rate: plan.rate,
         slos: plan.slos.iter().map(ToString::to_string).collect(),
-        params: &plan.params,
+        params: serde_json::to_value(&plan.params).expect("parameters serialize"),
         target,
-        tune: &report,
+        tune: report,
     };
     let json = serde_json::to_string_pretty(&body).expect("tune report serializes");
     std::fs::write(&file, json + "\n").map_err(|source| DriveError::TuneFile {
@@ -232,7 +220,7 @@ pub fn run(plan: &TunePlan, opts: &ExecOpts) -> Result<TuneRun, DriveError> {
         source,
     })?;
     Ok(TuneRun {
-        report,
+        report: body.tune,
         interrupted: done.interrupted,
         dir: done.dir,
         file,

@@ -282,7 +282,7 @@ mod tests {
     fn names_are_unique_plain_and_not_the_reports_own_keys() {
         let mut p = Plugins::builtin();
         let builtin = p.names();
-        assert_eq!(builtin.len(), 14, "{builtin:?}");
+        assert_eq!(builtin.len(), 15, "{builtin:?}");
         assert_eq!(p.push(Named("mine_2")), Ok(()));
         assert_eq!(
             p.push(Named("mine_2")),

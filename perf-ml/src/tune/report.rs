@@ -197,6 +197,46 @@ impl TuneReport {
     }
 }
 
+/// `tune.json`: a tuning's report with what it was about.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TuneFile {
+    /// Format version (1).
+    pub version: u32,
+    /// The scenario.
+    pub scenario: String,
+    /// The rate the configurations had to carry, req/s.
+    pub rate: f64,
+    /// The SLOs, as written.
+    pub slos: Vec<String>,
+    /// The fixed scenario parameters.
+    pub params: serde_json::Value,
+    /// The target: `{"host": url}`, or the embedded site's base settings.
+    pub target: serde_json::Value,
+    /// What was found.
+    pub tune: TuneReport,
+}
+
+impl TuneFile {
+    /// The format version this build writes and reads.
+    pub const VERSION: u32 = 1;
+
+    /// Reads `path`; the error names the file and what is wrong.
+    pub fn read(path: &std::path::Path) -> Result<Self, String> {
+        let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let f: Self = serde_json::from_str(&text)
+            .map_err(|e| format!("{}: not a tune.json: {e}", path.display()))?;
+        if f.version != Self::VERSION {
+            return Err(format!(
+                "{}: version {} (this build reads {})",
+                path.display(),
+                f.version,
+                Self::VERSION
+            ));
+        }
+        Ok(f)
+    }
+}
+
 /// `name=value` of each knob, space-separated.
 pub fn setting(knobs: &[Knob], values: &[f64]) -> String {
     knobs

@@ -2,6 +2,7 @@
 //! [`register`] in page order: bottlenecks first (the headline), then latency and errors
 //! vs load with the models and the breaking point, SLO verdicts, anomalies and
 //! timelines, resources, capacity planning and the capacity plan over a traffic series,
+//! the tuning,
 //! the endpoint insights, drift.
 
 mod anomalies;
@@ -16,6 +17,7 @@ mod planning;
 mod resources;
 mod slo;
 mod timeline;
+mod tuning;
 
 pub use anomalies::Anomalies;
 pub use bottlenecks::Bottlenecks;
@@ -29,6 +31,7 @@ pub use planning::{Planning, PlanningPlugin, Usl};
 pub use resources::{ResourceLine, Resources};
 pub use slo::{SloPlugin, SloRow};
 pub use timeline::{PointTimeline, Second, Timeline};
+pub use tuning::{TunedConfig, Tuning, TuningPlugin};
 
 use super::{PluginError, Plugins};
 
@@ -44,6 +47,7 @@ pub fn register(p: &mut Plugins) -> Result<(), PluginError> {
     p.push(Resources)?;
     p.push(PlanningPlugin)?;
     p.push(CapacityPlanPlugin::default())?;
+    p.push(TuningPlugin)?;
     p.push(BreaksFirst)?;
     p.push(ImportancePlugin)?;
     p.push(Clusters)?;
