@@ -8,7 +8,8 @@
 #    configuration is the fewest workers with any passing queue.
 # 2. ego, random and grid over the same budget, one `tune` per seed: runs until a
 #    configuration within 10% of the true cost met the SLOs (">N" when none did), and
-#    wall time. Prints a Markdown table: median over the seeds.
+#    wall time. Prints a Markdown table (median over the seeds; the rows are kept in
+#    target/tune-strategies-rows.txt), and random search's expected runs from the truth.
 #
 #   bash benches/scripts/tune-strategies.sh [seeds, default 5] [max runs, default 15] [point, default 3s] [skip-truth]
 set -euo pipefail
@@ -63,20 +64,36 @@ print(sys.argv[3], sys.argv[4], hit if hit else f">{len(pts)}", len(pts),
 PY
   done
 done
-python3 - "$out/rows" "$best" "$runs" "$dur" <<'PY'
-import statistics, sys
+cp "$out/rows" target/tune-strategies-rows.txt
+python3 - target/tune-strategies-rows.txt "$best" "$truth" <<'PY'
+import csv, math, statistics, sys
 rows = [l.split() for l in open(sys.argv[1])]
-print(f"\n| strategy | runs to within 10% of the optimum ({sys.argv[2]} workers): median (each seed) | runs used (each) | best cost found (each) | stop | wall per tuning (median) |")
+best = int(sys.argv[2])
+print(f"\n| strategy | runs to within 10% of the optimum ({best} workers): median (each seed) | runs used (each) | best cost found (each) | stop | wall per tuning (median) |")
 print("|---|---|---|---|---|---|")
-def key(v):  # a miss counts as one more than the budget
+def key(v):  # a miss counts as one more than the runs it used
     return int(v[1:]) + 1 if v.startswith(">") else int(v)
 for s in ("ego", "random", "grid"):
     r = [x for x in rows if x[0] == s]
-    hits = [x[2] for x in r]
-    med = statistics.median_low([key(h) for h in hits])
-    shown = f">{int(sys.argv[3])}" if med > int(sys.argv[3]) else str(med)
+    hits = sorted((key(x[2]), x[2]) for x in r)
+    shown = hits[(len(hits) - 1) // 2][1]
     stops = sorted(set(x[5] for x in r))
-    print(f"| {s} | {shown} ({', '.join(hits)}) | {', '.join(x[3] for x in r)} | "
+    print(f"| {s} | {shown} ({', '.join(x[2] for x in r)}) | {', '.join(x[3] for x in r)} | "
           f"{', '.join(x[4] for x in r)} | {', '.join(stops)} | "
-          f"{statistics.median(int(x[6]) for x in r)} s |")
+          f"{statistics.median(int(x[6]) for x in r):.0f} s |")
+# Random search's runs until a hit follow from the truth grid alone: a draw is a hit with
+# probability p = sum over worker counts within 10% of the optimum of 1/64 times the share
+# of the log-queue range that passes (its edge at the geometric middle of the grid's last
+# failing and first passing queue); the runs until a hit are geometric.
+truth = list(csv.DictReader(open(sys.argv[3])))
+p = 0.0
+for w in range(1, 65):
+    qs = sorted((int(t["queue"]), t["slo_pass"] == "true") for t in truth if int(t["workers"]) == w)
+    if w > 1.1 * best or not any(ok for _, ok in qs):
+        continue
+    i = next(i for i, (_, ok) in enumerate(qs) if ok)
+    edge = qs[i][0] if i == 0 else math.sqrt(qs[i - 1][0] * qs[i][0])
+    p += (1 / 64) * (1 - math.log(edge) / math.log(1000))
+print(f"\nrandom search from the truth grid: a draw hits with p = {p:.4f}; "
+      f"runs until a hit: median {math.ceil(math.log(0.5) / math.log(1 - p))}, mean {1 / p:.0f}")
 PY
