@@ -60,6 +60,11 @@ pub fn search_json(dir: &Path) -> PathBuf {
     dir.join("search.json")
 }
 
+/// `tune.json`.
+pub fn tune_json(dir: &Path) -> PathBuf {
+    dir.join("tune.json")
+}
+
 /// `gate.json`.
 pub fn gate_json(dir: &Path) -> PathBuf {
     dir.join("gate.json")

@@ -204,7 +204,7 @@ pub fn run(plan: &TunePlan, opts: &ExecOpts) -> Result<TuneRun, DriveError> {
     let report = plan.tuner.run(&mut probe);
     let done = session.finish();
     let (_, target) = opts.described();
-    let file = done.dir.join("tune.json");
+    let file = perf_core::results::layout::tune_json(&done.dir);
     let body = TuneFile {
         version: TuneFile::VERSION,
         scenario: plan.scenario.name.to_string(),
@@ -215,9 +215,11 @@ pub fn run(plan: &TunePlan, opts: &ExecOpts) -> Result<TuneRun, DriveError> {
         tune: report,
     };
     let json = serde_json::to_string_pretty(&body).expect("tune report serializes");
-    std::fs::write(&file, json + "\n").map_err(|source| DriveError::TuneFile {
-        path: file.clone(),
-        source,
+    perf_core::atomic::write(&file, (json + "\n").as_bytes()).map_err(|source| {
+        DriveError::TuneFile {
+            path: file.clone(),
+            source,
+        }
     })?;
     Ok(TuneRun {
         report: body.tune,

@@ -80,7 +80,7 @@ impl Plugin for TuningPlugin {
         "Tuning"
     }
     fn analyze(&self, input: &Input<'_>) -> Result<Tuning, String> {
-        let path = input.dir().join("tune.json");
+        let path = perf_core::results::layout::tune_json(input.dir());
         if !path.exists() {
             return Err(format!(
                 "no tuning in {}: run `perf-scenarios tune`",
