@@ -259,7 +259,9 @@ pub enum ApplyError {
 impl RealProbe<'_> {
     fn apply(&mut self, knobs: &[Knob], values: &[f64]) -> Result<(), ApplyError> {
         let drive = |e: DriveError| ApplyError::Drive(Box::new(e));
-        if let TargetChoice::Embedded(base) = &self.opts.target {
+        // The embedded site starts again only when a knob is one of its options.
+        let site_knob = self.roles.iter().any(|r| matches!(r, Role::Site(_)));
+        if let (TargetChoice::Embedded(base), true) = (&self.opts.target, site_knob) {
             let mut site = base.clone();
             for ((k, v), role) in knobs.iter().zip(values).zip(self.roles) {
                 if let Role::Site(option) = role {

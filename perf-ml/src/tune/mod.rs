@@ -175,6 +175,7 @@ impl Tuner {
         let mut told: Vec<Told> = Vec::new();
         let mut points: Vec<TunePoint> = Vec::new();
         let mut chance = None;
+        let mut fitted: (usize, Option<MarginModel>) = (usize::MAX, None);
         let stop = loop {
             if points.len() >= p.max_runs {
                 break TuneStop::Budget;
@@ -213,16 +214,30 @@ impl Tuner {
                 break TuneStop::Interrupted { signal };
             }
             if p.strategy == Strategy::Ego && told.len() > propose::initial_points(p.knobs.len()) {
-                chance = self.chance_cheaper(&told);
+                fitted = (told.len(), self.model(&told));
+                chance = fitted
+                    .1
+                    .as_ref()
+                    .and_then(|m| self.chance_cheaper(&told, m));
                 if let Some(c) = chance.filter(|c| *c < p.stop_chance) {
                     break TuneStop::NoCheaperLikely { chance: c };
                 }
             }
         };
-        if p.strategy != Strategy::Ego || chance.is_none() {
-            chance = self.chance_cheaper(&told);
+        // The model of the last assessment serves the report when nothing came after it.
+        if fitted.0 != told.len() {
+            fitted = (told.len(), self.model(&told));
+            chance = fitted
+                .1
+                .as_ref()
+                .and_then(|m| self.chance_cheaper(&told, m));
         }
-        TuneReport::new(self, points, stop, chance, self.weights(&told))
+        let weights = fitted
+            .1
+            .as_ref()
+            .map(|m| self.weights(m))
+            .unwrap_or_default();
+        TuneReport::new(self, points, stop, chance, weights)
     }
 
     fn units(&self, values: &[f64]) -> Vec<f64> {
@@ -244,14 +259,13 @@ impl Tuner {
 
     /// The highest probability, under the margin's model, that an unmeasured
     /// configuration [`CHEAPER`] than the best feasible one meets the SLOs; `None` before
-    /// anything is feasible or without a model.
-    fn chance_cheaper(&self, told: &[Told]) -> Option<f64> {
+    /// anything is feasible.
+    fn chance_cheaper(&self, told: &[Told], model: &MarginModel) -> Option<f64> {
         let best = told
             .iter()
             .filter(|t| t.margin.is_some_and(|m| m <= 0.0))
             .map(|t| t.cost)
             .min_by(f64::total_cmp)?;
-        let model = self.model(told)?;
         let knobs = &self.params.knobs;
         let mut rng = ChaCha8Rng::seed_from_u64(self.params.seed ^ 0x5eed);
         let mut cheaper: Vec<Vec<f64>> = Vec::new();
@@ -270,10 +284,7 @@ impl Tuner {
         Some(model.p_feasible(&units).into_iter().fold(0.0, f64::max))
     }
 
-    fn weights(&self, told: &[Told]) -> Vec<Sensitivity> {
-        let Some(model) = self.model(told) else {
-            return Vec::new();
-        };
+    fn weights(&self, model: &MarginModel) -> Vec<Sensitivity> {
         let w = model.weights();
         let total: f64 = w.iter().sum();
         self.params
