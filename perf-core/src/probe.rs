@@ -23,6 +23,9 @@ pub struct ProbeOutcome {
     pub rate: f64,
     /// What the target answered, requests per second.
     pub achieved_rps: f64,
+    /// Of those, the successful responses per second: a target past its throughput
+    /// ceiling serves about that ceiling whatever is offered ([`served_rps`]).
+    pub served_rps: f64,
     /// The SLO verdicts of the point.
     pub slo: Vec<SloVerdict>,
     /// For each verdict in `slo`, the standard error of `ln(observed)` measured within
@@ -68,6 +71,8 @@ impl ProbeOutcome {
         Self {
             rate,
             achieved_rps: d.row.achieved_rps,
+            served_rps: served_rps(timeline)
+                .unwrap_or(d.row.achieved_rps * (1.0 - d.row.error_rate)),
             slo: d.slo.clone(),
             log_sd: d
                 .slo
@@ -80,6 +85,19 @@ impl ProbeOutcome {
             partial: !d.row.complete,
         }
     }
+}
+
+/// Successful responses per second over the point's whole seconds: the per-second
+/// timeline of all endpoints without its last row (which also holds the requests that
+/// finished in the grace period or never); `None` with fewer than two seconds.
+pub fn served_rps(timeline: &[TimelineRow]) -> Option<f64> {
+    let all: Vec<&TimelineRow> = timeline
+        .iter()
+        .filter(|r| r.endpoint == crate::record::ALL)
+        .collect();
+    let (_, whole) = all.split_last()?;
+    (!whole.is_empty())
+        .then(|| whole.iter().map(|r| r.successes()).sum::<u64>() as f64 / whole.len() as f64)
 }
 
 /// Runs load points for a search, one at a time.
@@ -217,5 +235,29 @@ mod tests {
             ..summary(0, 0.0)
         };
         assert!(slos[0].evaluate(&empty).observed.is_none());
+    }
+
+    #[test]
+    fn served_is_successes_per_whole_second_of_all_endpoints() {
+        let row = |second, endpoint: &str, requests, failures| TimelineRow {
+            second,
+            endpoint: endpoint.into(),
+            requests,
+            failures,
+            p50_us: 1,
+            p95_us: 1,
+            p99_us: 1,
+            max_us: 1,
+        };
+        let t = [
+            row(0, "GET /x", 50, 0),
+            row(0, crate::record::ALL, 100, 10),
+            row(1, crate::record::ALL, 120, 0),
+            // The last row also holds the grace period's and the unfinished requests.
+            row(2, crate::record::ALL, 900, 800),
+        ];
+        assert_eq!(served_rps(&t), Some(105.0));
+        assert_eq!(served_rps(&t[..2]), None, "one second is not a rate");
+        assert_eq!(served_rps(&[]), None);
     }
 }

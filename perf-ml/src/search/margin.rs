@@ -129,6 +129,7 @@ mod tests {
         let o = ProbeOutcome {
             rate: 100.0,
             achieved_rps: 100.0,
+            served_rps: 100.0,
             slo: vec![
                 verdict("p95<100ms", Some(120_000.0)),
                 verdict("error-rate<1%", Some(5.0)),

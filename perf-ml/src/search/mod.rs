@@ -45,19 +45,19 @@
 //! points exist a GP is not identifiable, so the first steps bisect the bracket (by
 //! regula falsi once a pass and a failure exist).
 //!
-//! The failure curve's shape enters the posterior as knowledge of its own
-//! ([`law::ShedLaw`]): a server that sheds load past its capacity `c` fails `1 − c/λ` of
-//! the requests, so one point that fails an `error-rate<ℓ` rule by shedding places the
-//! boundary at `c/(1 − ℓ)` by itself, with the binomial error of its failed share and
-//! an error of the law's own. That is a likelihood of the boundary, and the posterior is
-//! multiplied by it ([`posterior::BoundaryPosterior::weighted`]; before three points
-//! exist, the flat posterior over the pass/fail bracket is). Where the law holds, the
-//! posterior median lands on its estimate and the next point measures there; where it
-//! does not (a timing-out server), that point is a clear pass or failure and the GP
-//! decides. A fifth of the likelihood is flat, the chance that the law does not apply
-//! at all, and a point at or below the estimate that fails another rule clearly (a p95
-//! that breaks before anything is shed) sets the law aside. On a sharp knee, where a smooth surrogate learns little from each side, this
-//! is what makes the search beat bisection (BENCHMARKS.md).
+//! The target's throughput ceiling enters the posterior as knowledge of its own
+//! ([`law::CeilingLaw`]): past its capacity a server serves about that capacity whatever
+//! is offered (it sheds, rejects, lets requests wait or time out), so one failing point
+//! that served clearly less than it was offered places the boundary at or below what it
+//! served (`c/(1 − ℓ)` under an `error-rate<ℓ` rule) — at it for a sharp knee (shedding,
+//! a rate limiter), below it by an unmeasured factor for a smooth one (queueing latency,
+//! timeouts). That is a likelihood of the boundary, and the posterior is multiplied by
+//! it ([`posterior::BoundaryPosterior::weighted`]; before three points exist, the flat
+//! posterior over the pass/fail bracket is), within the window the points proved: a
+//! clear failure below the ceiling removes the sharp part by itself. A fifth of the
+//! likelihood is flat, the chance that the law does not apply at all (a throughput that
+//! collapses under overload). Where a smooth surrogate learns little from a point far
+//! past the knee, this is what makes the search beat bisection (BENCHMARKS.md).
 //!
 //! # Warm start
 //!
@@ -114,7 +114,7 @@ use perf_core::probe::{CurvePoint, LoadProbe, ProbeOutcome, SearchView, ViewPoin
 use bracket::{ramp_step, Bracket};
 pub use evidence::EvidenceError;
 pub use file::{SearchFile, SearchFileError};
-use law::ShedLaw;
+use law::CeilingLaw;
 pub use prior::{Prior, PriorPoint, PriorUse};
 pub use report::{IntervalKind, Noise, NoiseSource, SearchPoint, SearchReport, StopReason};
 
@@ -353,8 +353,8 @@ struct Assessment {
     stop: Option<StopReason>,
     note: Option<String>,
     noise: Option<Noise>,
-    /// The shedding law, when a point read it.
-    law: Option<ShedLaw>,
+    /// The target's throughput ceiling, when a point read it.
+    law: Option<CeilingLaw>,
     /// The GP's margin curve `[u, mean, sd]`, when one was fitted.
     curve: Vec<[f64; 3]>,
 }
@@ -541,15 +541,11 @@ impl Search {
                     .collect();
                 let post = posterior_of(&data, noise, self.p.seed ^ ev.len() as u64);
                 a.curve = post.as_ref().map(|p| p.curve.clone()).unwrap_or_default();
-                let law = ShedLaw::from_points(
+                let law = CeilingLaw::from_points(
                     usable.iter().map(|e| &e.outcome),
                     |r| self.u(r),
                     (self.p.hi / self.p.lo).ln(),
-                )
-                .filter(|l| {
-                    let points = usable.iter().map(|e| &e.outcome);
-                    !l.outrun(points, self.p.tolerance, 2.0 * noise)
-                });
+                );
                 if post.is_none() && distinct(&data) >= 3 {
                     a.note = Some(format!(
                         "after {} points the GP fit failed numerically; that step bisected",
@@ -565,7 +561,7 @@ impl Search {
                         }
                     }
                 }
-                // Shedding evidence of this target's own outranks a prior's estimate.
+                // A ceiling this target showed outranks a prior's estimate.
                 if a.stop.is_none() && law.is_none() {
                     if let Some((u, rule)) = guess.and_then(|g| self.around_prior(g, &usable)) {
                         a.next = Some(u);
@@ -755,9 +751,12 @@ impl Search {
         }
         if let Some(l) = a.law {
             notes.push(format!(
-                "a point failed by shedding: the shedding law put the breaking point at {:.1} req/s (±{:.1}%), weighed inside the posterior",
+                "a point served {:.1} of the {:.1} req/s offered: the throughput ceiling put the breaking point at or below {:.1} req/s (±{:.1}%{}), weighed inside the posterior",
+                l.read_at.1,
+                l.read_at.0,
                 l.rate,
-                100.0 * l.log_sd
+                100.0 * l.log_sd,
+                if l.sharp { ", at it if the knee is sharp" } else { "" }
             ));
         }
         if let (Some(p), Some(found)) = (prior.as_mut(), a.estimate) {
@@ -874,12 +873,12 @@ pub fn check_slos(slos: &[perf_core::Slo]) -> Result<(), SearchError> {
     Ok(())
 }
 
-/// The shedding law inside the posterior: it multiplies the GP's posterior (within the
+/// The throughput ceiling inside the posterior: it multiplies the GP's posterior (within the
 /// window the points proved) or, before a GP can be fitted, the flat posterior over the
 /// pass/fail bracket, as a likelihood of the boundary.
 fn with_law(
     post: Option<posterior::BoundaryPosterior>,
-    law: Option<&ShedLaw>,
+    law: Option<&CeilingLaw>,
     data: &[(f64, f64)],
     noise: f64,
     bracket: &Bracket,
@@ -898,12 +897,12 @@ fn with_law(
     Some(prior.weighted(|u| l.likelihood(u), window))
 }
 
-/// A posterior rule's name when the shedding law was inside the posterior.
+/// A posterior rule's name when the throughput ceiling was inside the posterior.
 fn rule_with_law(rule: &'static str) -> &'static str {
     match rule {
-        "posterior median" => "posterior median (shedding law inside)",
-        "posterior quartile" => "posterior quartile (shedding law inside)",
-        "posterior decile" => "posterior decile (shedding law inside)",
+        "posterior median" => "posterior median (ceiling inside)",
+        "posterior quartile" => "posterior quartile (ceiling inside)",
+        "posterior decile" => "posterior decile (ceiling inside)",
         other => other,
     }
 }

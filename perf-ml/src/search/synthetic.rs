@@ -11,8 +11,13 @@
 //! - [`Family::RateLimited`]: a limiter admits `c` req/s after a burst allowance and
 //!   rejects the rest (429) while latency stays flat (the server behind it has ten times
 //!   the limiter's rate);
-//! - [`Family::Timeout`]: requests slower than a deadline of `deadline` service times
-//!   fail, so errors rise smoothly well before the capacity while latency stays bounded.
+//! - [`Family::Timeout`]: requests that wait longer than a deadline of `deadline`
+//!   service times give up and fail (an M/M/1 queue with impatient customers), so
+//!   errors rise smoothly well before the capacity while latency stays bounded; past the
+//!   capacity the server still serves about `c`.
+//!
+//! Past its capacity each of them serves about `c` successfully whatever is offered
+//! ([`ProbeOutcome::served_rps`], with the Poisson noise of the point's count).
 //!
 //! Observed percentiles get seeded log-normal noise (one factor per point) and error
 //! rates binomial noise on the point's requests, as real runs do. Each point also reports
@@ -45,7 +50,7 @@ pub enum Family {
         /// Seconds of the limit admitted above it at the start of a point.
         burst_s: f64,
     },
-    /// Requests beyond `deadline` service times in the system fail.
+    /// Requests waiting beyond `deadline` service times in the queue fail.
     Timeout {
         /// The deadline, in service times.
         deadline: f64,
@@ -101,7 +106,33 @@ struct Truth {
     error: f64,
 }
 
+/// The share of an M/M/1 queue's arrivals that give up after waiting `deadline` mean
+/// service times (deterministic patience; Baccelli, Boyer & Hébuterne 1984), at load
+/// `rho`: `(1 − ρ)ρe^{−(1−ρ)D} / (1 − ρ²e^{−(1−ρ)D})`, `1/(2 + D)` at `ρ = 1`, and
+/// towards `1 − 1/ρ` far past the capacity (the server serves about its capacity).
+fn impatient_loss(rho: f64, deadline: f64) -> f64 {
+    if (rho - 1.0).abs() < 1e-9 {
+        return 1.0 / (2.0 + deadline);
+    }
+    // ρ²e^{−(1−ρ)D} overflows far past the capacity; divide through by it there.
+    let k = 2.0 * rho.ln() - (1.0 - rho) * deadline;
+    if k > 30.0 {
+        return (1.0 - 1.0 / rho).max(0.0);
+    }
+    let g = k.exp();
+    ((1.0 - rho) / rho * g / (1.0 - g)).clamp(0.0, 1.0)
+}
+
 impl Truth {
+    /// The share of the offered requests served successfully, given the failed share:
+    /// an unbounded queue past its capacity serves the capacity and lets the rest wait.
+    fn served_share(&self, error: f64) -> f64 {
+        match self.family {
+            Family::Unbounded => 1.0f64.min(1.0 / self.rho),
+            _ => 1.0 - error,
+        }
+    }
+
     /// Quantile `q` (0..1) of a successful request's time, in service times.
     fn quantile(&self, q: f64) -> f64 {
         let f = -(1.0 - q).ln();
@@ -167,7 +198,7 @@ impl SloSource for Obs {
         Some(self.error_pct)
     }
     fn rps(&self, _: Option<&str>) -> Option<f64> {
-        Some(self.rate * (1.0 - self.error_pct / 100.0))
+        Some(self.rate * self.truth.served_share(self.error_pct / 100.0))
     }
 }
 
@@ -234,13 +265,7 @@ impl SyntheticTarget {
             Family::RateLimited { burst_s } => {
                 (1.0 - (1.0 + burst_s / self.point_secs) / rho).max(0.0)
             }
-            Family::Timeout { deadline } => {
-                if rho >= 1.0 {
-                    1.0
-                } else {
-                    (-deadline * (1.0 - rho)).exp()
-                }
-            }
+            Family::Timeout { deadline } => impatient_loss(rho, deadline),
         };
         Truth {
             rho,
@@ -323,6 +348,20 @@ impl LoadProbe for SyntheticTarget {
         } else {
             0.0
         };
+        // Shed and failed requests answer; an unbounded queue answers what it serves, a
+        // count with Poisson noise (drawn last, as above).
+        let served = obs.rps(None).unwrap_or(0.0);
+        let (achieved, served) = match self.family {
+            Family::Unbounded if self.noise > 0.0 => {
+                let sd = 1.0 / (served * self.point_secs).max(1.0).sqrt();
+                let f = Normal::new(0.0, sd)
+                    .expect("finite sd")
+                    .sample(&mut self.rng);
+                (served * f.exp(), served * f.exp())
+            }
+            Family::Unbounded => (served, served),
+            _ => (rate, served),
+        };
         let failures = (err * n).round() as u64;
         let log_sd = self
             .slos
@@ -336,7 +375,8 @@ impl LoadProbe for SyntheticTarget {
         Ok(ProbeOutcome {
             rate,
             log_sd,
-            achieved_rps: obs.rps(None).unwrap_or(0.0),
+            achieved_rps: achieved,
+            served_rps: served,
             endpoints: vec![EndpointVerdicts {
                 endpoint: "GET /synthetic".into(),
                 verdicts: slo.clone(),
@@ -401,10 +441,28 @@ mod tests {
 
         let timeout = target(FAMILIES[3]);
         let e = timeout.truth(90.0).error;
+        let g = 0.81 * (-2.0f64).exp();
         assert!(
-            (e - (-2.0f64).exp()).abs() < 1e-12,
-            "fails before the capacity"
+            (e - 0.1 / 0.9 * g / (1.0 - g)).abs() < 1e-12 && e > 0.01,
+            "fails before the capacity: {e}"
         );
+        assert!((timeout.truth(100.0).error - 1.0 / 22.0).abs() < 1e-6);
+        let far = timeout.truth(1000.0).error;
+        assert!((far - 0.9).abs() < 0.01, "serves about its capacity: {far}");
+        let losses: Vec<f64> = [
+            50.0,
+            99.0,
+            99.999_999,
+            100.0,
+            100.000_001,
+            101.0,
+            150.0,
+            400.0,
+        ]
+        .iter()
+        .map(|r| timeout.truth(*r).error)
+        .collect();
+        assert!(losses.windows(2).all(|w| w[1] >= w[0] - 1e-9), "{losses:?}");
         assert!(p95(&timeout, 99.0) <= 20.0 * 10_000.0);
     }
 
