@@ -38,6 +38,7 @@
 
 use perf_core::probe::ProbeOutcome;
 use perf_core::slo::{SloMetric, SloOp};
+use statrs::statistics::Statistics;
 
 /// The chance that the law does not hold for a target at all: the likelihood's flat
 /// part, so that data against the law can always outweigh it.
@@ -85,7 +86,8 @@ impl CeilingLaw {
         span: f64,
     ) -> Option<Self> {
         let mut limit: Option<f64> = None;
-        let mut est: Vec<(f64, f64, f64)> = Vec::new();
+        // (ceiling, its binomial error, offered, served) per point.
+        let mut est: Vec<(f64, f64, f64, f64)> = Vec::new();
         for o in points.filter(|o| !o.pass()) {
             // The all-requests error-rate rule, its limit as a share, and the binomial
             // error of this point's failed share carried to ln(1 − e).
@@ -107,28 +109,26 @@ impl CeilingLaw {
                 && shortfall >= MIN_SHORTFALL.max(3.0 * l.unwrap_or(0.0))
                 && binomial.is_finite()
             {
-                est.push((o.served_rps / (1.0 - l.unwrap_or(0.0)), binomial, o.rate));
+                let ceiling = o.served_rps / (1.0 - l.unwrap_or(0.0));
+                est.push((ceiling, binomial, o.rate, o.served_rps));
             }
         }
         if est.is_empty() {
             return None;
         }
         est.sort_by(|a, b| a.0.total_cmp(&b.0));
-        let (rate, binomial, offered) = est[est.len() / 2];
+        let (rate, binomial, offered, served) = est[est.len() / 2];
         // Ceilings that disagree widen the law by their spread.
         let spread = if est.len() > 1 {
-            let logs: Vec<f64> = est.iter().map(|e| e.0.ln()).collect();
-            let m = logs.iter().sum::<f64>() / logs.len() as f64;
-            (logs.iter().map(|l| (l - m).powi(2)).sum::<f64>() / (logs.len() - 1) as f64).sqrt()
+            est.iter().map(|e| e.0.ln()).std_dev()
         } else {
             0.0
         };
         let log_sd = (binomial * binomial + LAW_SD * LAW_SD + spread * spread).sqrt();
-        let l = limit.unwrap_or(0.0);
         Some(Self {
             rate,
             log_sd,
-            read_at: (offered, rate * (1.0 - l)),
+            read_at: (offered, served),
             sharp: limit.is_some(),
             u: to_u(rate),
             sd: log_sd / span,

@@ -357,7 +357,8 @@ impl LoadProbe for SyntheticTarget {
                 let f = Normal::new(0.0, sd)
                     .expect("finite sd")
                     .sample(&mut self.rng);
-                (served * f.exp(), served * f.exp())
+                let counted = served * f.exp();
+                (counted, counted)
             }
             Family::Unbounded => (served, served),
             _ => (rate, served),
