@@ -2,6 +2,7 @@
 //! SLO and endpoint it breaks by the most.
 
 use perf_core::probe::ProbeOutcome;
+use perf_core::slo::SloMetric;
 use perf_core::SloVerdict;
 
 /// Margins are clamped to `[−CLAMP, CLAMP]`: that far from the limit (a quarter of it,
@@ -15,14 +16,15 @@ pub const CLAMP: f64 = 3.0;
 /// linearly in the load and the margin is nearly straight as it approaches zero. The
 /// failing half keeps growing where `1 − 1/r` would flatten against 1 (an error rate of
 /// 20% and of 60% against a 1% limit), so a failure far above the boundary looks far.
-/// A rule without samples counts as failing by the most.
+/// An error-rate rule is `ln r` on both sides ([`log_below`]). A rule without samples
+/// counts as failing by the most.
 pub fn margin_of(v: &SloVerdict) -> f64 {
     let r = v.margin();
     let l = if r.is_nan() || r == f64::INFINITY {
         CLAMP
     } else if r <= 0.0 {
         -CLAMP
-    } else if r <= 1.0 {
+    } else if r <= 1.0 && !log_below(v) {
         1.0 - 1.0 / r
     } else {
         r.ln()
@@ -38,6 +40,15 @@ pub fn margin_of(v: &SloVerdict) -> f64 {
     }
 }
 
+/// Whether a rule's passing margin is `ln r` too: an error rate grows geometrically
+/// below its knee (the share of requests whose wait passes a deadline, or that find a
+/// bounded queue full, falls by a constant factor per step down in load), so its log
+/// is the nearly straight scale, where `1 − 1/r` would put 0.4% against a 1% limit as
+/// far as −1.5 and flatten the curve the GP reads the crossing from.
+fn log_below(v: &SloVerdict) -> bool {
+    v.slo.metric == SloMetric::ErrorRate
+}
+
 /// The point's margin: the worst of its SLOs ([`margin_of`]); `None` without SLOs.
 pub fn point_margin(o: &ProbeOutcome) -> Option<f64> {
     o.slo.iter().map(margin_of).reduce(f64::max)
@@ -45,7 +56,7 @@ pub fn point_margin(o: &ProbeOutcome) -> Option<f64> {
 
 /// The standard error of the point's margin, from the measured standard error of the
 /// worst rule's `ln(observed)` ([`ProbeOutcome::log_sd`]) by the delta method: the
-/// margin's slope in `ln r` is `1/r` while passing and 1 while failing, and 0 where it is
+/// margin's slope in `ln r` is `1/r` while passing (1 for an error rate) and 1 while failing, and 0 where it is
 /// clamped. `None` when the point did not measure it.
 pub fn point_margin_sd(o: &ProbeOutcome) -> Option<f64> {
     let (i, v) = o
@@ -58,7 +69,7 @@ pub fn point_margin_sd(o: &ProbeOutcome) -> Option<f64> {
     let r = v.margin();
     let slope = if m.abs() >= CLAMP || !r.is_finite() || r <= 0.0 {
         0.0
-    } else if r < 1.0 {
+    } else if r < 1.0 && !log_below(v) {
         1.0 / r
     } else {
         1.0
@@ -118,6 +129,8 @@ mod tests {
         assert!((margin_of(&verdict("p95<100ms", Some(50_000.0))) + 1.0).abs() < 1e-12);
         assert!((margin_of(&verdict("p95<100ms", Some(200_000.0))) - 2f64.ln()).abs() < 1e-12);
         assert_eq!(margin_of(&verdict("error-rate<1%", Some(0.0))), -CLAMP);
+        // An error rate's passing margin is its log ratio too.
+        assert!((margin_of(&verdict("error-rate<1%", Some(0.4))) - 0.4f64.ln()).abs() < 1e-12);
         assert_eq!(margin_of(&verdict("error-rate<1%", Some(90.0))), CLAMP);
         assert_eq!(margin_of(&verdict("p95<100ms", None)), CLAMP);
         // Exactly at the limit fails a strict rule: the margin is positive.

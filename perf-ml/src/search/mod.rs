@@ -9,7 +9,8 @@
 //!
 //! Each point's evidence is its SLO margin, the worst over the SLOs of a signed distance
 //! from the limit ([`margin::margin_of`]: `1 − limit/observed` while passing,
-//! `ln(observed/limit)` while failing, within ±3), negative when it passes. [`Strategy::Gp`] fits a Gaussian process (egobox-gp, Matérn 5/2 correlation)
+//! `ln(observed/limit)` while failing and for an error rate on both sides, within ±3),
+//! negative when it passes. [`Strategy::Gp`] fits a Gaussian process (egobox-gp, Matérn 5/2 correlation)
 //! of the margin over the log of the load, normalised to `u ∈ [0, 1]` across the range.
 //! Its mean is linear in `u`: margins rise with load (the queueing and failure curves of
 //! [`crate::latency`] and [`crate::failure`] are monotone), so away from the data the
@@ -669,8 +670,10 @@ impl Search {
         // convex curve fit a line well, and a smooth curve through a pass and a failure
         // puts the crossing between them however sharp the knee really is. So it
         // converges only when the data agree: with a point within the tolerance of its
-        // estimate whose margin is within noise of zero, or with a measured pass and
-        // failure both within the tolerance, in which case the interval also spans them.
+        // estimate whose margin is within noise of zero; with a measured pass and
+        // failure both within the tolerance, in which case the interval also spans them;
+        // or with a pass and a failure within twice the tolerance whose margins the GP
+        // sees unclamped, so that the crossing is interpolated between measured values.
         if qm.is_finite() && ql.is_finite() && qh.is_finite() {
             let est = self.rate(qm);
             let within = |u: f64| (self.rate(u) / est - 1.0).abs() <= self.p.tolerance;
@@ -684,6 +687,21 @@ impl Search {
             if pinned && self.converged(hull) {
                 a.interval = Some(hull);
                 a.kind = IntervalKind::PosteriorAndBracket;
+                a.stop = Some(StopReason::Converged);
+                return;
+            }
+            let near = |u: f64| {
+                data.iter()
+                    .any(|d| (d.0 - u).abs() < 1e-9 && d.1.abs() < GP_CLAMP)
+            };
+            let within2 = |u: f64| (self.rate(u) / est - 1.0).abs() <= 2.0 * self.p.tolerance;
+            let straddled = b.lo_measured
+                && b.hi_measured
+                && near(b.lo)
+                && near(b.hi)
+                && within2(b.lo)
+                && within2(b.hi);
+            if straddled && self.converged(iv) {
                 a.stop = Some(StopReason::Converged);
                 return;
             }
