@@ -22,10 +22,12 @@
 //! the margin by the delta method ([`margin::point_margin_sd`]); the GP uses their root
 //! mean square over the points near the boundary, never below a floor of 0.03 (the
 //! seconds of one run are its only replicates, and runs differ by more). `--noise`
-//! ([`SearchParams::noise`]) overrides it. Margins enter the GP capped at ±1: a failure
-//! far above its limit says no more about where the boundary is than one just above it,
-//! and a far one next to a near pass made the surrogate rise steeply right after the
-//! pass and put its interval below the truth.
+//! ([`SearchParams::noise`]) overrides it. Margins enter the GP capped at ±2 (e² ≈ 7
+//! times the limit, or a latency a third of it): a failure far above its limit says no
+//! more about where the boundary is than one well above it, and a far one next to a
+//! near pass made the surrogate rise steeply right after the pass and put its interval
+//! below the truth. A cap of ±1 hid what a failure at 2–7 times an error-rate limit
+//! says about the slope, and cost runs on smooth knees (BENCHMARKS.md).
 //!
 //! The boundary's posterior is read off joint posterior draws of the whole margin curve
 //! ([`posterior`]): in each draw, the first load at which it turns positive. The
@@ -365,10 +367,10 @@ const NOISE_ASSUMED: f64 = 0.1;
 /// The least margin noise a point is trusted to: seconds of one run are its only
 /// replicates, and runs vary more than that (drift of the machine and the target).
 const NOISE_FLOOR: f64 = 0.03;
-/// Margins are capped at ±this in the GP: a failure far above its limit and one just
+/// Margins are capped at ±this in the GP: a failure far above its limit and one well
 /// above it are both failures, and a clamped ±3 next to a near pass makes a smooth
 /// surrogate rise steeply right after the pass and put the boundary too low.
-const GP_CLAMP: f64 = 1.0;
+const GP_CLAMP: f64 = 2.0;
 
 /// Each step out from a prior's breaking point goes this many times as far as the one
 /// before (in log-load).
