@@ -38,6 +38,7 @@
 
 use perf_core::probe::ProbeOutcome;
 use perf_core::slo::{SloMetric, SloOp};
+use statrs::distribution::{Continuous, Normal};
 use statrs::statistics::Statistics;
 
 /// The chance that the law does not hold for a target at all: the likelihood's flat
@@ -138,15 +139,14 @@ impl CeilingLaw {
 
     /// The likelihood of a boundary at `u`, relative to a flat one over the range.
     pub fn likelihood(&self, u: f64) -> f64 {
-        let normal =
-            |z: f64, s: f64| (-0.5 * z * z).exp() / (s * (2.0 * std::f64::consts::PI).sqrt());
+        // The density of a centred normal of deviation `s` at `x` (both are above 0).
+        let pdf = |x: f64, s: f64| Normal::new(0.0, s).map_or(0.0, |n| n.pdf(x));
         let x = u - self.u;
         // Half-normal below the ceiling; above it, only as far as the ceiling's own error.
-        let smooth = 2.0
-            * normal(x.min(0.0) / self.knee, self.knee)
-            * (-0.5 * (x.max(0.0) / self.sd).powi(2)).exp();
+        let smooth =
+            2.0 * pdf(x.min(0.0), self.knee) * (-0.5 * (x.max(0.0) / self.sd).powi(2)).exp();
         let law = if self.sharp {
-            0.5 * normal(x / self.sd, self.sd) + 0.5 * smooth
+            0.5 * pdf(x, self.sd) + 0.5 * smooth
         } else {
             smooth
         };

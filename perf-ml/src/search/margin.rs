@@ -56,8 +56,8 @@ pub fn point_margin(o: &ProbeOutcome) -> Option<f64> {
 
 /// The standard error of the point's margin, from the measured standard error of the
 /// worst rule's `ln(observed)` ([`ProbeOutcome::log_sd`]) by the delta method: the
-/// margin's slope in `ln r` is `1/r` while passing (1 for an error rate) and 1 while failing, and 0 where it is
-/// clamped. `None` when the point did not measure it.
+/// margin's slope in `ln r` is `1/r` while passing (1 for an error rate) and 1 while
+/// failing, and 0 where it is clamped. `None` when the point did not measure it.
 pub fn point_margin_sd(o: &ProbeOutcome) -> Option<f64> {
     let (i, v) = o
         .slo

@@ -678,9 +678,12 @@ impl Search {
         // sees unclamped, so that the crossing is interpolated between measured values.
         if qm.is_finite() && ql.is_finite() && qh.is_finite() {
             let est = self.rate(qm);
-            let within = |u: f64| (self.rate(u) / est - 1.0).abs() <= self.p.tolerance;
-            let at_zero = data.iter().any(|d| within(d.0) && d.1.abs() <= 2.0 * noise);
-            let pinned = b.lo_measured && b.hi_measured && within(b.lo) && within(b.hi);
+            // Whether `u` is within `k` tolerances of the estimate.
+            let within = |u: f64, k: f64| (self.rate(u) / est - 1.0).abs() <= k * self.p.tolerance;
+            let at_zero = data
+                .iter()
+                .any(|d| within(d.0, 1.0) && d.1.abs() <= 2.0 * noise);
+            let pinned = b.lo_measured && b.hi_measured && within(b.lo, 1.0) && within(b.hi, 1.0);
             let hull = (iv.0.min(self.rate(b.lo)), iv.1.max(self.rate(b.hi)));
             if at_zero && self.converged(iv) {
                 a.stop = Some(StopReason::Converged);
@@ -696,13 +699,12 @@ impl Search {
                 data.iter()
                     .any(|d| (d.0 - u).abs() < 1e-9 && d.1.abs() < GP_CLAMP)
             };
-            let within2 = |u: f64| (self.rate(u) / est - 1.0).abs() <= 2.0 * self.p.tolerance;
             let straddled = b.lo_measured
                 && b.hi_measured
                 && near(b.lo)
                 && near(b.hi)
-                && within2(b.lo)
-                && within2(b.hi);
+                && within(b.lo, 2.0)
+                && within(b.hi, 2.0);
             if straddled && self.converged(iv) {
                 a.stop = Some(StopReason::Converged);
                 return;
