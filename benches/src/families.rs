@@ -14,7 +14,7 @@ pub const SERVICE_MS: f64 = 10.0;
 /// The searches' tolerance (±5%).
 pub const TOLERANCE: f64 = 0.05;
 /// The families drawn, by [`Family::name`].
-pub const FAMILIES: [&str; 4] = ["shedding", "unbounded", "rate-limited", "timeout"];
+pub const FAMILIES: [&str; 5] = ["shedding", "unbounded", "rate-limited", "timeout", "pool"];
 
 /// A target of `family` (its settings drawn from `rng`), its truth at a random position
 /// of the range.
@@ -38,6 +38,13 @@ pub fn draw(family: &str, noise: f64, rng: &mut ChaCha8Rng, seed: u64) -> Synthe
         "timeout" => (
             Family::Timeout {
                 deadline: rng.random_range(10.0..60.0),
+            },
+            rng.random_range(4.0..40.0),
+        ),
+        // 2 to 32 workers; p95 limits as the single queue's.
+        "pool" => (
+            Family::Pool {
+                workers: rng.random_range(2..=32),
             },
             rng.random_range(4.0..40.0),
         ),

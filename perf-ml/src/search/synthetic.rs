@@ -1,7 +1,7 @@
 //! A synthetic target with a known breaking point, for tests and benchmarks of the
-//! search. Four families of servers, each breaking in its own way ([`Family`]); in all of
-//! them a request's time in the system below the capacity `c` is that of an M/M/1
-//! queue, exponential with mean `s / (1 − ρ)` (the q-th percentile is
+//! search. Five families of servers, each breaking in its own way ([`Family`]); in all
+//! but the pool a request's time in the system below the capacity `c` is that of an
+//! M/M/1 queue, exponential with mean `s / (1 − ρ)` (the q-th percentile is
 //! `−ln(1 − q) · s / (1 − ρ)`), and the latency SLOs judge successful requests only:
 //!
 //! - [`Family::Shedding`]: a bounded queue of `queue` service times caps the latency;
@@ -14,7 +14,12 @@
 //! - [`Family::Timeout`]: requests that wait longer than a deadline of `deadline`
 //!   service times give up and fail (an M/M/1 queue with impatient customers), so
 //!   errors rise smoothly well before the capacity while latency stays bounded; past the
-//!   capacity the server still serves about `c`.
+//!   capacity the server still serves about `c`;
+//! - [`Family::Pool`]: `workers` servers share one unbounded queue (an M/M/c queue: a
+//!   thread pool, the bundled site's workers). Below the knee a request rarely waits, so
+//!   latency stays near its unloaded value far longer than in one queue and then turns up
+//!   sharply (Erlang's C formula); past the capacity the backlog grows as in
+//!   [`Family::Unbounded`].
 //!
 //! Past its capacity each of them serves about `c` successfully whatever is offered
 //! ([`ProbeOutcome::served_rps`], with the Poisson noise of the point's count).
@@ -55,15 +60,21 @@ pub enum Family {
         /// The deadline, in service times.
         deadline: f64,
     },
+    /// `workers` servers behind one unbounded queue: latency only, nothing fails.
+    Pool {
+        /// How many requests are served at once (at least 1).
+        workers: u32,
+    },
 }
 
 impl Family {
     /// One of each family, with typical settings, for tests.
-    pub const EXAMPLES: [Family; 4] = [
+    pub const EXAMPLES: [Family; 5] = [
         Family::Shedding { queue: 5.0 },
         Family::Unbounded,
         Family::RateLimited { burst_s: 1.0 },
         Family::Timeout { deadline: 30.0 },
+        Family::Pool { workers: 4 },
     ];
 
     /// A short name for tables.
@@ -73,6 +84,7 @@ impl Family {
             Self::Unbounded => "unbounded",
             Self::RateLimited { .. } => "rate-limited",
             Self::Timeout { .. } => "timeout",
+            Self::Pool { .. } => "pool",
         }
     }
 }
@@ -93,6 +105,45 @@ pub struct SyntheticTarget {
 /// Past `1 − 1/UNBOUNDED_POLE` of the capacity the unbounded queue's M/M/1 term stops
 /// growing and the backlog term takes over (keeps latency finite and monotone).
 const UNBOUNDED_POLE: f64 = 1000.0;
+
+/// Erlang's C formula: the chance that an arrival waits in an M/M/`c` queue at load `rho`
+/// (`rho < 1`), from Erlang's B by its recursion `B_k = a B_{k−1} / (k + a B_{k−1})`,
+/// `a = cρ`.
+fn erlang_c(c: u32, rho: f64) -> f64 {
+    let a = f64::from(c) * rho;
+    let b = (1..=c).fold(1.0, |b, k| a * b / (f64::from(k) + a * b));
+    b / (1.0 - rho * (1.0 - b))
+}
+
+/// Quantile `q` of the time in an M/M/`c` queue at load `rho` (`rho < 1`), in service
+/// times: the service (exponential, rate 1) plus, with Erlang C's chance, a wait that is
+/// exponential with rate `θ = c(1 − ρ)`. Its tail `(1 − C)e^{−t} + C(θe^{−t} − e^{−θt})/(θ − 1)`
+/// is solved for `1 − q` by bisection.
+fn pool_quantile(c: u32, rho: f64, q: f64) -> f64 {
+    let wait = erlang_c(c, rho);
+    let theta = f64::from(c) * (1.0 - rho);
+    let tail = |t: f64| {
+        let both = if (theta - 1.0).abs() < 1e-9 {
+            (1.0 + t) * (-t).exp()
+        } else {
+            (theta * (-t).exp() - (-theta * t).exp()) / (theta - 1.0)
+        };
+        (1.0 - wait) * (-t).exp() + wait * both
+    };
+    let (mut lo, mut hi) = (0.0, 1.0);
+    while tail(hi) > 1.0 - q {
+        hi *= 2.0;
+    }
+    for _ in 0..100 {
+        let mid = 0.5 * (lo + hi);
+        if tail(mid) > 1.0 - q {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    0.5 * (lo + hi)
+}
 
 /// What the target shows at one rate, before noise.
 #[derive(Debug, Clone, Copy)]
@@ -128,7 +179,7 @@ impl Truth {
     /// an unbounded queue past its capacity serves the capacity and lets the rest wait.
     fn served_share(&self, error: f64) -> f64 {
         match self.family {
-            Family::Unbounded => 1.0f64.min(1.0 / self.rho),
+            Family::Unbounded | Family::Pool { .. } => 1.0f64.min(1.0 / self.rho),
             _ => 1.0 - error,
         }
     }
@@ -151,6 +202,11 @@ impl Truth {
                 // wait of a request at quantile q of the point is q of the final one.
                 let backlog = (rho - 1.0).max(0.0) * q * self.point_secs / self.service_s;
                 f / (1.0 - rho.min(top)) + backlog
+            }
+            Family::Pool { workers } => {
+                let top = 1.0 - 1.0 / UNBOUNDED_POLE;
+                let backlog = (rho - 1.0).max(0.0) * q * self.point_secs / self.service_s;
+                pool_quantile(workers.max(1), rho.min(top), q) + backlog
             }
             Family::RateLimited { .. } => f / (1.0 - 0.1 * rho.min(1.0)),
             Family::Timeout { deadline } => {
@@ -261,7 +317,7 @@ impl SyntheticTarget {
         let rho = rate / self.capacity;
         let error = match self.family {
             Family::Shedding { .. } => (1.0 - 1.0 / rho).max(0.0),
-            Family::Unbounded => 0.0,
+            Family::Unbounded | Family::Pool { .. } => 0.0,
             Family::RateLimited { burst_s } => {
                 (1.0 - (1.0 + burst_s / self.point_secs) / rho).max(0.0)
             }
@@ -352,7 +408,7 @@ impl LoadProbe for SyntheticTarget {
         // count with Poisson noise (drawn last, as above).
         let served = obs.rps(None).unwrap_or(0.0);
         let (achieved, served) = match self.family {
-            Family::Unbounded if self.noise > 0.0 => {
+            Family::Unbounded | Family::Pool { .. } if self.noise > 0.0 => {
                 let sd = 1.0 / (served * self.point_secs).max(1.0).sqrt();
                 let f = Normal::new(0.0, sd)
                     .expect("finite sd")
@@ -360,7 +416,7 @@ impl LoadProbe for SyntheticTarget {
                 let counted = served * f.exp();
                 (counted, counted)
             }
-            Family::Unbounded => (served, served),
+            Family::Unbounded | Family::Pool { .. } => (served, served),
             _ => (rate, served),
         };
         let failures = (err * n).round() as u64;
@@ -399,12 +455,44 @@ mod tests {
     use super::*;
     use perf_core::parse_slos;
 
-    const FAMILIES: [Family; 4] = [
+    const FAMILIES: [Family; 5] = [
         Family::Shedding { queue: 5.0 },
         Family::Unbounded,
         Family::RateLimited { burst_s: 2.0 },
         Family::Timeout { deadline: 20.0 },
+        Family::Pool { workers: 8 },
     ];
+
+    #[test]
+    fn a_pool_waits_by_erlangs_formula_and_stays_flat_until_its_knee() {
+        // M/M/2 at half load: a = 1, B = 1/5, C = 1/3 (the textbook value).
+        assert!((erlang_c(2, 0.5) - 1.0 / 3.0).abs() < 1e-12);
+        assert_eq!(erlang_c(4, 0.0), 0.0);
+        // One worker is the M/M/1 queue of the other families: −ln(1 − q)/(1 − ρ).
+        for (rho, q) in [(0.3, 0.95), (0.9, 0.5), (0.99, 0.95)] {
+            let one = pool_quantile(1, rho, q);
+            let mm1 = -(1.0f64 - q).ln() / (1.0 - rho);
+            assert!(
+                (one / mm1 - 1.0).abs() < 1e-6,
+                "ρ {rho} q {q}: {one} vs {mm1}"
+            );
+        }
+        // Sixteen workers: at 70% load p95 is within a tenth of the unloaded service's
+        // (3 service times), where one queue's has tripled; near the capacity it turns up.
+        let unloaded = -(0.05f64).ln();
+        let p95 = |c, rho| pool_quantile(c, rho, 0.95);
+        assert!(p95(16, 0.7) / unloaded < 1.1, "{}", p95(16, 0.7));
+        assert!(p95(1, 0.7) / unloaded > 3.0);
+        assert!(p95(16, 0.99) / unloaded > 3.0, "{}", p95(16, 0.99));
+        let rising: Vec<f64> = (1..100).map(|i| p95(16, f64::from(i) / 100.0)).collect();
+        assert!(rising.windows(2).all(|w| w[1] >= w[0]), "{rising:?}");
+        // Past the capacity it serves the capacity and its backlog grows, as one queue's.
+        let pool = target(Family::Pool { workers: 8 });
+        assert_eq!(pool.truth(300.0).error, 0.0);
+        assert!((pool.truth(300.0).served_share(0.0) - 1.0 / 3.0).abs() < 1e-12);
+        let at = |r: f64| pool.obs(r, 1.0, 0.0).time_us(0.95);
+        assert!(at(150.0) > at(99.0) && at(300.0) > at(150.0));
+    }
 
     fn target(family: Family) -> SyntheticTarget {
         let slos = parse_slos("p95<200ms,error-rate<1%").unwrap();

@@ -494,14 +494,19 @@ fn the_ceiling_inside_the_posterior_beats_bisection_where_errors_decide() {
 /// 58) and the ceiling chooses a point in most searches. Timeouts: fewer runs than
 /// bisection (median). A latency rule alone at noise 0.1 with limits of 1.3 to 6.7
 /// unloaded p95s: no more runs than bisection (6 against 6: a noisy, shallow margin
-/// curve that a tenth of the searches cannot narrow to ±5% within the budget).
+/// curve that a tenth of the searches cannot narrow to ±5% within the budget). A pool of
+/// eight workers under the same rules, whose latency stays flat until its knee: at most
+/// 0.7 × bisection's runs (median), its interval covering at least 85 of 100 (bisection's
+/// bracket covers about as often there: a sharp knee puts its failures right above it).
 #[test]
 fn the_ceiling_saves_runs_where_the_knee_is_smooth() {
     use super::synthetic::Family;
-    // The most runs gp may take, as a median, against bisection's.
-    for (family, rule, than_bisect) in [
-        (Family::Timeout { deadline: 20.0 }, "error-rate", -1),
-        (Family::Unbounded, "p95", 0),
+    // The most runs gp may take, as a median, against bisection's, and whether its
+    // interval covers more often than bisection's bracket.
+    for (family, rule, than_bisect, covers_more) in [
+        (Family::Timeout { deadline: 20.0 }, "error-rate", -1, true),
+        (Family::Unbounded, "p95", 0, true),
+        (Family::Pool { workers: 8 }, "p95", -2, false),
     ] {
         let (gp, bisect, reports) = gp_and_bisect(family, 900, |rng| {
             let slo = match rule {
@@ -523,7 +528,7 @@ fn the_ceiling_saves_runs_where_the_knee_is_smooth() {
             median(&bisect)
         );
         assert!(
-            gp.covered >= 85 && gp.covered > bisect.covered,
+            gp.covered >= 85 && (!covers_more || gp.covered > bisect.covered),
             "{}: covered gp {}/100 bisect {}/100",
             family.name(),
             gp.covered,
