@@ -14,7 +14,14 @@ pub const SERVICE_MS: f64 = 10.0;
 /// The searches' tolerance (±5%).
 pub const TOLERANCE: f64 = 0.05;
 /// The families drawn, by [`Family::name`].
-pub const FAMILIES: [&str; 5] = ["shedding", "unbounded", "rate-limited", "timeout", "pool"];
+pub const FAMILIES: [&str; 6] = [
+    "shedding",
+    "unbounded",
+    "rate-limited",
+    "timeout",
+    "pool",
+    "tight-pool",
+];
 
 /// A target of `family` (its settings drawn from `rng`), its truth at a random position
 /// of the range.
@@ -47,6 +54,16 @@ pub fn draw(family: &str, noise: f64, rng: &mut ChaCha8Rng, seed: u64) -> Synthe
                 workers: rng.random_range(2..=32),
             },
             rng.random_range(4.0..40.0),
+        ),
+        // A small pool under an SLO close to its unloaded latency (p95 limit 1.3 to 2.7
+        // times the unloaded p95 of 3 service times): the shape of the bundled site's
+        // latency-only family and of many services with a tight latency target, where
+        // the margin stays flat below the knee.
+        "tight-pool" => (
+            Family::Pool {
+                workers: rng.random_range(2..=8),
+            },
+            rng.random_range(4.0..8.0),
         ),
         other => unreachable!("no family {other} in FAMILIES"),
     };
