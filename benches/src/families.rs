@@ -4,7 +4,8 @@
 
 use perf_core::parse_slos;
 use perf_ml::search::synthetic::{Family, SyntheticTarget};
-use rand::Rng;
+use perf_ml::search::{SearchParams, SearchReport, Strategy};
+use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 /// The range every search of these benchmarks covers, req/s.
@@ -85,4 +86,23 @@ pub fn trials_arg(default: u64) -> u64 {
             std::process::exit(2);
         }
     }
+}
+
+/// Trial `i` of `search_coverage` (and `search_points`, which shows its points): the
+/// target of `family` at `noise` drawn from a generator seeded 7,000 + `i`, searched by
+/// `strategy` across [`RANGE`] with [`TOLERANCE`] and seed `i`; its true breaking point
+/// and the report.
+pub fn coverage_trial(family: &str, noise: f64, strategy: Strategy, i: u64) -> (f64, SearchReport) {
+    let mut rng = ChaCha8Rng::seed_from_u64(7_000 + i);
+    let mut target = draw(family, noise, &mut rng, i);
+    let truth = target.boundary();
+    let report = SearchParams::new(RANGE.0, RANGE.1)
+        .tolerance(TOLERANCE)
+        .strategy(strategy)
+        .seed(i)
+        .check()
+        .expect("valid search")
+        .run(&mut target)
+        .expect("synthetic targets do not fail");
+    (truth, report)
 }

@@ -10,10 +10,8 @@
 
 use std::collections::BTreeMap;
 
-use benches::families::{draw, trials_arg, FAMILIES, RANGE, TOLERANCE};
-use perf_ml::search::{SearchParams, StopReason, Strategy};
-use rand::SeedableRng;
-use rand_chacha::ChaCha8Rng;
+use benches::families::{coverage_trial, trials_arg, FAMILIES, TOLERANCE};
+use perf_ml::search::{StopReason, Strategy};
 
 #[derive(Default)]
 struct Cell {
@@ -28,17 +26,7 @@ struct Cell {
 fn cell(family: &str, noise: f64, strategy: Strategy, trials: u64) -> Cell {
     let mut c = Cell::default();
     for i in 0..trials {
-        let mut rng = ChaCha8Rng::seed_from_u64(7_000 + i);
-        let mut target = draw(family, noise, &mut rng, i);
-        let truth = target.boundary();
-        let r = SearchParams::new(RANGE.0, RANGE.1)
-            .tolerance(TOLERANCE)
-            .strategy(strategy)
-            .seed(i)
-            .check()
-            .expect("valid search")
-            .run(&mut target)
-            .expect("synthetic targets do not fail");
+        let (truth, r) = coverage_trial(family, noise, strategy, i);
         c.runs.push(r.runs());
         for p in &r.points {
             *c.rules.entry(p.chosen_by.clone()).or_default() += 1;

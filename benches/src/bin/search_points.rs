@@ -6,10 +6,8 @@
 //!
 //! `search_points FAMILY NOISE [trials, default 100] [MIN_RUNS, default 6]`
 
-use benches::families::{draw, FAMILIES, RANGE, TOLERANCE};
-use perf_ml::search::{SearchParams, Strategy};
-use rand::SeedableRng;
-use rand_chacha::ChaCha8Rng;
+use benches::families::{coverage_trial, FAMILIES, RANGE};
+use perf_ml::search::Strategy;
 
 fn usage(what: &str) -> ! {
     eprintln!(
@@ -26,31 +24,20 @@ fn main() {
         Some(f) => usage(&format!("unknown family '{f}'")),
         None => usage("no family given"),
     };
-    let number = |i: usize, name: &str, default: f64| match args.get(i).map(|a| a.parse::<f64>()) {
-        None => default,
-        Some(Ok(v)) if v > 0.0 && v.is_finite() => v,
-        Some(_) => usage(&format!("{name} '{}' is not a number above 0", args[i])),
-    };
-    let noise = number(1, "noise", f64::NAN);
-    if noise.is_nan() {
-        usage("no noise level given");
-    }
-    let trials = number(2, "trials", 100.0) as u64;
-    let min_runs = number(3, "min runs", 6.0) as usize;
+    // Argument `i` as a number above 0, `default` when it is absent (none: required).
+    let number =
+        |i: usize, name: &str, default: Option<f64>| match args.get(i).map(|a| a.parse::<f64>()) {
+            None => default.unwrap_or_else(|| usage(&format!("no {name} given"))),
+            Some(Ok(v)) if v > 0.0 && v.is_finite() => v,
+            Some(_) => usage(&format!("{name} '{}' is not a number above 0", args[i])),
+        };
+    let noise = number(1, "noise level", None);
+    let trials = number(2, "trials", Some(100.0)) as u64;
+    let min_runs = number(3, "min runs", Some(6.0)) as usize;
     let mut runs = Vec::new();
     let mut covered = 0;
     for i in 0..trials {
-        let mut rng = ChaCha8Rng::seed_from_u64(7_000 + i);
-        let mut target = draw(&family, noise, &mut rng, i);
-        let truth = target.boundary();
-        let r = SearchParams::new(RANGE.0, RANGE.1)
-            .tolerance(TOLERANCE)
-            .strategy(Strategy::Gp)
-            .seed(i)
-            .check()
-            .expect("valid search")
-            .run(&mut target)
-            .expect("synthetic targets do not fail");
+        let (truth, r) = coverage_trial(&family, noise, Strategy::Gp, i);
         let covers = r.interval.is_some_and(|(l, h)| l <= truth && truth <= h);
         covered += usize::from(covers);
         runs.push(r.runs());

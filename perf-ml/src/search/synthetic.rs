@@ -105,6 +105,8 @@ pub struct SyntheticTarget {
 /// Past `1 − 1/UNBOUNDED_POLE` of the capacity the unbounded queue's M/M/1 term stops
 /// growing and the backlog term takes over (keeps latency finite and monotone).
 const UNBOUNDED_POLE: f64 = 1000.0;
+/// The load at which the queue's own term stops growing: `1 − 1/UNBOUNDED_POLE`.
+const UNBOUNDED_TOP: f64 = 1.0 - 1.0 / UNBOUNDED_POLE;
 
 /// Erlang's C formula: the chance that an arrival waits in an M/M/`c` queue at load `rho`
 /// (`rho < 1`), from Erlang's B by its recursion `B_k = a B_{k−1} / (k + a B_{k−1})`,
@@ -184,6 +186,13 @@ impl Truth {
         }
     }
 
+    /// The wait behind an unbounded queue's backlog at quantile `q` of a point, in service
+    /// times: past the capacity the backlog grows at (λ − c) through the point, so the
+    /// wait of a request at quantile q of the point is q of the final one.
+    fn backlog(&self, q: f64) -> f64 {
+        (self.rho - 1.0).max(0.0) * q * self.point_secs / self.service_s
+    }
+
     /// Quantile `q` (0..1) of a successful request's time, in service times.
     fn quantile(&self, q: f64) -> f64 {
         let f = -(1.0 - q).ln();
@@ -196,17 +205,9 @@ impl Truth {
                     queue
                 }
             }
-            Family::Unbounded => {
-                let top = 1.0 - 1.0 / UNBOUNDED_POLE;
-                // Past the capacity the backlog grows at (λ − c) through the point: the
-                // wait of a request at quantile q of the point is q of the final one.
-                let backlog = (rho - 1.0).max(0.0) * q * self.point_secs / self.service_s;
-                f / (1.0 - rho.min(top)) + backlog
-            }
+            Family::Unbounded => f / (1.0 - rho.min(UNBOUNDED_TOP)) + self.backlog(q),
             Family::Pool { workers } => {
-                let top = 1.0 - 1.0 / UNBOUNDED_POLE;
-                let backlog = (rho - 1.0).max(0.0) * q * self.point_secs / self.service_s;
-                pool_quantile(workers.max(1), rho.min(top), q) + backlog
+                pool_quantile(workers.max(1), rho.min(UNBOUNDED_TOP), q) + self.backlog(q)
             }
             Family::RateLimited { .. } => f / (1.0 - 0.1 * rho.min(1.0)),
             Family::Timeout { deadline } => {
