@@ -10,12 +10,16 @@
 //! Each point's evidence is its SLO margin, the worst over the SLOs of a signed distance
 //! from the limit ([`margin::margin_of`]: `1 − limit/observed` while passing,
 //! `ln(observed/limit)` while failing and for an error rate on both sides, within ±3),
-//! negative when it passes. [`Strategy::Gp`] fits a Gaussian process (egobox-gp, Matérn 5/2 correlation)
-//! of the margin over the log of the load, normalised to `u ∈ [0, 1]` across the range.
-//! Its mean is linear in `u`: margins rise with load (the queueing and failure curves of
-//! [`crate::latency`] and [`crate::failure`] are monotone), so away from the data the
-//! posterior reverts to a rising trend rather than to a constant that could invent a
-//! failure at low load. The nugget is the noise of a margin relative to the fitted
+//! negative when it passes. [`Strategy::Gp`] fits a Gaussian process (egobox-gp, Matérn
+//! 3/2 correlation) of the margin over the log of the load, normalised to `u ∈ [0, 1]`
+//! across the range. Its mean is linear in `u`: margins rise with load (the queueing and
+//! failure curves of [`crate::latency`] and [`crate::failure`] are monotone), so away
+//! from the data the posterior reverts to a rising trend rather than to a constant that
+//! could invent a failure at low load. Between a clear pass and a clear failure a second
+//! GP, with a constant mean, is averaged in by its evidence ([`posterior`]): a margin
+//! that stays flat below its knee and rises steeply past it (a pool of workers under a
+//! tight latency limit) is convex there, and a rising line through its last pass and
+//! first failure puts the crossing too low. The nugget is the noise of a margin relative to the fitted
 //! process variance. The noise is measured, not assumed: each point reports the standard
 //! error of its SLO values from its own data ([`ProbeOutcome::log_sd`]: the spread of
 //! its per-second percentiles, the binomial error of its failure count), carried to
@@ -118,6 +122,7 @@ use bracket::{ramp_step, Bracket};
 pub use evidence::EvidenceError;
 pub use file::{SearchFile, SearchFileError};
 use law::CeilingLaw;
+use posterior::distinct;
 pub use prior::{Prior, PriorPoint, PriorUse};
 pub use report::{IntervalKind, Noise, NoiseSource, SearchPoint, SearchReport, StopReason};
 
@@ -927,14 +932,6 @@ fn rule_with_law(rule: &'static str) -> &'static str {
         "posterior decile" => "posterior decile (ceiling inside)",
         other => other,
     }
-}
-
-/// How many distinct loads `(u, margin)` data hold.
-fn distinct(data: &[(f64, f64)]) -> usize {
-    let mut us: Vec<f64> = data.iter().map(|d| d.0).collect();
-    us.sort_by(f64::total_cmp);
-    us.dedup_by(|x, y| (*x - *y).abs() < 1e-6);
-    us.len()
 }
 
 /// The boundary's posterior from `(u, margin)` data within their clear window, once

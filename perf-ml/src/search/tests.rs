@@ -495,9 +495,13 @@ fn the_ceiling_inside_the_posterior_beats_bisection_where_errors_decide() {
 /// bisection (median). A latency rule alone at noise 0.1 with limits of 1.3 to 6.7
 /// unloaded p95s: no more runs than bisection (6 against 6: a noisy, shallow margin
 /// curve that a tenth of the searches cannot narrow to ±5% within the budget). A pool of
-/// eight workers under the same rules, whose latency stays flat until its knee: at most
-/// 0.7 × bisection's runs (median), its interval covering at least 85 of 100 (bisection's
-/// bracket covers about as often there: a sharp knee puts its failures right above it).
+/// eight workers under the same rules, whose latency stays flat until its knee: fewer
+/// runs than bisection (median 5 against 6; 48 of 100 searches take 3 or 4), its
+/// interval covering at least 85 of 100 (bisection's bracket covers about as often
+/// there: a sharp knee puts its failures right above it). The pool's median was 4
+/// while the GP had a linear trend alone; the constant-trend model averaged in since
+/// (`posterior`) widens the posterior between a near pass and a far failure, which the
+/// tight pools need for coverage and costs this one a few runs.
 #[test]
 fn the_ceiling_saves_runs_where_the_knee_is_smooth() {
     use super::synthetic::Family;
@@ -506,7 +510,7 @@ fn the_ceiling_saves_runs_where_the_knee_is_smooth() {
     for (family, rule, than_bisect, covers_more) in [
         (Family::Timeout { deadline: 20.0 }, "error-rate", -1, true),
         (Family::Unbounded, "p95", 0, true),
-        (Family::Pool { workers: 8 }, "p95", -2, false),
+        (Family::Pool { workers: 8 }, "p95", -1, false),
     ] {
         let (gp, bisect, reports) = gp_and_bisect(family, 900, |rng| {
             let slo = match rule {
