@@ -731,14 +731,21 @@ impl Search {
         .map(|(q, rule)| (p.quantile(*q).clamp(0.0, 1.0), *rule))
         .find(|(u, _)| fresh(*u))
         .unwrap_or((qm.clamp(0.0, 1.0), "posterior median"));
-        // The bracket is proof; a posterior median outside it (noise, or a poor fit) is
-        // pulled back to its middle.
-        let (next, rule) =
-            if (b.lo_measured && next < b.lo - 1e-6) || (b.hi_measured && next > b.hi + 1e-6) {
-                (b.mid(), "bracket middle (posterior outside the bracket)")
-            } else {
-                (next, rule)
-            };
+        // A bracket end beyond noise is proof; a posterior median outside it (a poor
+        // fit) is pulled back to the bracket's middle. An end within noise of its limit
+        // proves nothing the posterior has not weighed: pulling back to it would bisect
+        // towards a noisy pass or failure until the budget is spent.
+        let clear = |u: f64, sign: f64| {
+            data.iter()
+                .any(|d| (d.0 - u).abs() < 1e-9 && sign * d.1 > 2.0 * noise)
+        };
+        let (next, rule) = if (b.lo_measured && next < b.lo - 1e-6 && clear(b.lo, -1.0))
+            || (b.hi_measured && next > b.hi + 1e-6 && clear(b.hi, 1.0))
+        {
+            (b.mid(), "bracket middle (posterior outside the bracket)")
+        } else {
+            (next, rule)
+        };
         // A draw failing already at the clear pass crosses there, so the median can sit
         // on a load measured beyond doubt; measuring it again teaches nothing. Step a
         // tolerance's width inside the window instead.
