@@ -50,7 +50,10 @@
 //! expected improvement (egobox-ego) looks for the best objective value, and the
 //! interval we need would still have to come from the margin's GP, as here. Until three
 //! points exist a GP is not identifiable, so the first steps bisect the bracket (by
-//! regula falsi once a pass and a failure exist).
+//! regula falsi once a pass and a failure exist). A posterior median beyond a bracket
+//! end is pulled back to the bracket's middle only when that end is clear of its limit
+//! by two noise deviations: an end within noise is evidence the posterior has already
+//! weighed, and bisecting towards it measured one load until the budget was spent.
 //!
 //! The target's throughput ceiling enters the posterior as knowledge of its own
 //! ([`law::CeilingLaw`]): past its capacity a server serves about that capacity whatever
