@@ -380,6 +380,11 @@ const NOISE_FLOOR: f64 = 0.03;
 /// surrogate rise steeply right after the pass and put the boundary too low.
 const GP_CLAMP: f64 = 2.0;
 
+/// How many noise deviations from zero make a margin a pass or failure beyond doubt:
+/// the clear window, a bracket end that may pull the posterior median back, and a
+/// point that agrees with the estimate all use it.
+const CLEAR_SDS: f64 = 2.0;
+
 /// Each step out from a prior's breaking point goes this many times as far as the one
 /// before (in log-load).
 const GROWTH: f64 = 3.0;
@@ -690,7 +695,7 @@ impl Search {
             let within = |u: f64, k: f64| (self.rate(u) / est - 1.0).abs() <= k * self.p.tolerance;
             let at_zero = data
                 .iter()
-                .any(|d| within(d.0, 1.0) && d.1.abs() <= 2.0 * noise);
+                .any(|d| within(d.0, 1.0) && d.1.abs() <= CLEAR_SDS * noise);
             let pinned = b.lo_measured && b.hi_measured && within(b.lo, 1.0) && within(b.hi, 1.0);
             let hull = (iv.0.min(self.rate(b.lo)), iv.1.max(self.rate(b.hi)));
             if at_zero && self.converged(iv) {
@@ -740,7 +745,7 @@ impl Search {
         // towards a noisy pass or failure until the budget is spent.
         let clear = |u: f64, sign: f64| {
             data.iter()
-                .any(|d| (d.0 - u).abs() < 1e-9 && sign * d.1 > 2.0 * noise)
+                .any(|d| (d.0 - u).abs() < 1e-9 && sign * d.1 > CLEAR_SDS * noise)
         };
         let (next, rule) = if (b.lo_measured && next < b.lo - 1e-6 && clear(b.lo, -1.0))
             || (b.hi_measured && next > b.hi + 1e-6 && clear(b.hi, 1.0))
@@ -973,7 +978,7 @@ fn rms_noise(points: impl Iterator<Item = (f64, Option<f64>)>) -> Option<(f64, u
 /// The highest clear pass below the lowest clear failure (margins more than two noise
 /// deviations from zero), as the posterior's window.
 fn clear_window(data: &[(f64, f64)], noise: f64) -> (Option<f64>, Option<f64>) {
-    let z = 2.0 * noise;
+    let z = CLEAR_SDS * noise;
     let fail = data
         .iter()
         .filter(|d| d.1 > z)
