@@ -60,7 +60,7 @@ const EXACT_SPLITS: f64 = 200_000.0;
 /// `x`" from the permutation distribution of `y`'s rank sum over every way of splitting
 /// the pooled values into groups of the two sizes (mid-ranks for ties, so ties are exact
 /// too). With the few runs a gate compares (5 against 5: 252 splits) the normal
-/// approximation is poor in the tail that decides; above [`EXACT_SPLITS`] splits it is
+/// approximation is poor in the tail that decides; above `EXACT_SPLITS` (200,000) splits it is
 /// used ([`mann_whitney_greater`]).
 pub fn mann_whitney_exact_greater(x: &[f64], y: &[f64]) -> f64 {
     let (n1, n2) = (x.len(), y.len());

@@ -23,7 +23,7 @@ use super::{DriveError, ExecOpts, TargetChoice};
 use crate::tune::report::{setting, slo_values, trim, TuneFile};
 use crate::tune::{Knob, TunePoint, TuneProbe, TuneReport, Tuner};
 
-/// Everything a tuning needs, checked by [`TunePlan::check`].
+/// Everything a tuning needs; its [`Tuner`] was checked by [`crate::tune::TuneParams::check`].
 #[derive(Debug, Clone)]
 pub struct TunePlan {
     /// The scenario.

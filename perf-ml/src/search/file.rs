@@ -1,5 +1,5 @@
 //! `search.json`: a [`SearchReport`] with what it searched (scenario, SLOs, parameters),
-//! written by [`write`] and read back by [`SearchFile::read`] wherever a search is used
+//! written by [`write()`] and read back by [`SearchFile::read`] wherever a search is used
 //! again: the report's breaking point and `search --prior`.
 
 use std::path::{Path, PathBuf};

@@ -17,9 +17,9 @@
 //! - **smooth**: latency of a queue, timeouts rising with load; the boundary is below
 //!   the ceiling by a factor nobody measured yet. Queueing theory puts a latency SLO of
 //!   a few unloaded latencies at 60–95% of the ceiling, so this part is half-normal in
-//!   log-load below the ceiling with a scale of [`KNEE`].
+//!   log-load below the ceiling with a scale of `KNEE` (0.25).
 //!
-//! [`CeilingLaw`] is the mixture of the two, plus a flat part ([`NOT_THE_LAW`]): a
+//! [`CeilingLaw`] is the mixture of the two, plus a flat part (`NOT_THE_LAW`, a fifth): a
 //! target whose throughput collapses under overload serves less than its capacity, and
 //! data against the law must always be able to outweigh it. It is a likelihood of the
 //! boundary, which multiplies the GP's posterior within the window the points proved
@@ -72,13 +72,13 @@ pub struct CeilingLaw {
     u: f64,
     /// The standard error in `u`.
     sd: f64,
-    /// [`KNEE`] in `u`.
+    /// `KNEE` in `u`.
     knee: f64,
 }
 
 impl CeilingLaw {
     /// From the failing points that served clearly less than they were offered (by at
-    /// least [`MIN_SHORTFALL`], and three times an error-rate rule's limit), the median
+    /// least `MIN_SHORTFALL` (5%), and three times an error-rate rule's limit), the median
     /// of their ceilings; `None` without such a point. `span` is `ln(hi/lo)` of the
     /// search range, `to_u` its map from a rate to `u`.
     pub fn from_points<'a>(

@@ -16,7 +16,7 @@ pub const CLAMP: f64 = 3.0;
 /// linearly in the load and the margin is nearly straight as it approaches zero. The
 /// failing half keeps growing where `1 − 1/r` would flatten against 1 (an error rate of
 /// 20% and of 60% against a 1% limit), so a failure far above the boundary looks far.
-/// An error-rate rule is `ln r` on both sides ([`log_below`]). A rule without samples
+/// An error-rate rule is `ln r` on both sides (`log_below`). A rule without samples
 /// counts as failing by the most.
 pub fn margin_of(v: &SloVerdict) -> f64 {
     let r = v.margin();
