@@ -7,7 +7,7 @@
 //!
 //! - [`hub`]: the events, their history and the pages listening.
 //! - [`live`]: the engine's seconds into events, on a thread of their own.
-//! - [`observer`]: the session's observer that publishes (and prints, as the console).
+//! - [`observer`](mod@observer): the session's observer that publishes (and prints, as the console).
 //! - [`server`]: the HTTP side.
 //!
 //! Off, nothing of it runs. On, the engine hands each harvested second to a channel
