@@ -9,17 +9,19 @@
 #   timeout  exponential service, unbounded queue, requests that wait more than 20 ms in
 #            the queue fail: errors rise before the capacity while the latency of
 #            successes stays bounded. SLO error-rate<1%.
-# The truth of each family: a fine sweep (SWEEP_SECS-long points, 26 rates from 50% to
-# 112.5% of W × 100 req/s), where the worst SLO margin first turns positive, interpolated
-# between the neighbouring rates; the sweep is kept in target/search-families/<family>-sweep.
+# The truth of each family: a fine sweep (26 rates from 50% to 112.5% of W × 100 req/s,
+# points as long as the search's unless given: 4-s points put the timeout family's
+# boundary 1.3–1.5% above what 8- and 16-s points put it at), where the worst SLO margin
+# first turns positive, interpolated between the neighbouring rates; the sweep is kept
+# in target/search-families/<family>-sweep.
 # Then each strategy searches with the same seeds; each seed draws a 100× range with
 # the truth at a random position between 15% and 85% of it in log space. A search's
 # error is against the truth; "covers" is whether its interval holds the truth. Every
 # search's points, with the rule that chose each, are in target/search-families.csv.
 #
-#   bash benches/scripts/search-families.sh [seconds per search point, default 8] [seeds, default 2] [families, default "shed latency timeout"] [strategies, default "gp bisect"; ramp too] [sweep seconds per point, default 4]
+#   bash benches/scripts/search-families.sh [seconds per search point, default 8] [seeds, default 2] [families, default "shed latency timeout"] [strategies, default "gp bisect"; ramp too] [sweep seconds per point, default: the search's]
 set -euo pipefail
-secs=${1:-8}; seeds=${2:-2}; families=${3:-"shed latency timeout"}; strategies=${4:-"gp bisect"}; sweep_secs=${5:-4}
+secs=${1:-8}; seeds=${2:-2}; families=${3:-"shed latency timeout"}; strategies=${4:-"gp bisect"}; sweep_secs=${5:-$secs}
 cd "$(git rev-parse --show-toplevel)"
 cargo build --release -q -p perf-scenarios
 bin=target/release/perf-scenarios
@@ -111,20 +113,4 @@ PY
     done
   done
 done
-python3 - "$csv" <<'PY'
-import csv, statistics, sys
-rows = list(csv.DictReader(open(sys.argv[1])))
-print("| family (truth, fine sweep) | strategy | runs: median (each) | error vs truth (each) | within ±5% | interval covers | wall per search (median) |")
-print("|---|---|---|---|---|---|---|")
-for fam in dict.fromkeys(r["family"] for r in rows):
-    for s in dict.fromkeys(r["strategy"] for r in rows):
-        g = [r for r in rows if r["family"] == fam and r["strategy"] == s]
-        if not g: continue
-        runs = [int(r["runs"]) for r in g]
-        errs = [r["error_pct"] for r in g]
-        within = sum(1 for e in errs if e and abs(float(e)) <= 5.0)
-        cov = sum(int(r["covered"]) for r in g)
-        wall = statistics.median(float(r["wall_s"]) for r in g)
-        e = ", ".join((f"{float(x):+.1f}%" if x else "none") for x in errs)
-        print(f"| {fam} ({g[0]['truth']} req/s) | {s} | {statistics.median(runs):g} ({', '.join(map(str, runs))}) | {e} | {within}/{len(g)} | {cov}/{len(g)} | {wall:.0f} s |")
-PY
+python3 benches/scripts/search-table.py "$csv"
