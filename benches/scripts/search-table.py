@@ -13,6 +13,9 @@ import statistics
 import sys
 
 
+NEEDED = {"family", "truth", "strategy", "runs", "estimate", "error_pct", "lo", "hi", "covered", "wall_s"}
+
+
 def usage(message):
     print(message, file=sys.stderr)
     sys.exit(2)
@@ -22,9 +25,15 @@ def main(argv):
     if len(argv) < 2:
         usage(__doc__)
     try:
-        rows = list(csv.DictReader(open(argv[1])))
-    except OSError as e:
-        usage(f"error: {argv[1]}: {e.strerror}")
+        with open(argv[1], newline="") as f:
+            reader = csv.DictReader(f)
+            rows = list(reader)
+            columns = set(reader.fieldnames or [])
+    except (OSError, UnicodeDecodeError, csv.Error) as e:
+        usage(f"error: {argv[1]}: {getattr(e, 'strerror', None) or e}")
+    missing = NEEDED - columns
+    if missing:
+        usage(f"error: {argv[1]}: not a search-families.sh CSV (no column {', '.join(sorted(missing))})")
     truths = {}
     for arg in argv[2:]:
         fam, sep, value = arg.partition("=")
@@ -34,6 +43,8 @@ def main(argv):
             usage(f"error: {arg!r}: give FAMILY=TRUTH, such as timeout=349.4")
         if not sep or not truths[fam] > 0:
             usage(f"error: {arg!r}: give FAMILY=TRUTH with a truth above 0 req/s")
+        if not any(r["family"] == fam for r in rows):
+            usage(f"error: {arg!r}: {argv[1]} has no searches of family {fam!r}")
     for r in rows:
         if r["family"] not in truths:
             continue
@@ -42,8 +53,10 @@ def main(argv):
         r["error_pct"] = f"{100 * (float(r['estimate']) / t - 1):.1f}" if r["estimate"] else ""
         lo, hi = r["lo"], r["hi"]
         r["covered"] = str(int(bool(lo) and bool(hi) and float(lo) <= t <= float(hi)))
-    print("| family (truth, fine sweep) | strategy | runs: median (each) | error vs truth (each) | within ±5% | interval covers | wall per search (median) |")
-    print("|---|---|---|---|---|---|---|")
+    lines = [
+        "| family (truth, fine sweep) | strategy | runs: median (each) | error vs truth (each) | within ±5% | interval covers | wall per search (median) |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for fam in dict.fromkeys(r["family"] for r in rows):
         for s in dict.fromkeys(r["strategy"] for r in rows):
             g = [r for r in rows if r["family"] == fam and r["strategy"] == s]
@@ -55,8 +68,12 @@ def main(argv):
             cov = sum(int(r["covered"]) for r in g)
             wall = statistics.median(float(r["wall_s"]) for r in g)
             e = ", ".join((f"{float(x):+.1f}%" if x else "none") for x in errs)
-            print(f"| {fam} ({g[0]['truth']} req/s) | {s} | {statistics.median(runs):g} ({', '.join(map(str, runs))}) | {e} | {within}/{len(g)} | {cov}/{len(g)} | {wall:.0f} s |")
+            lines.append(f"| {fam} ({g[0]['truth']} req/s) | {s} | {statistics.median(runs):g} ({', '.join(map(str, runs))}) | {e} | {within}/{len(g)} | {cov}/{len(g)} | {wall:.0f} s |")
+    print("\n".join(lines))
 
 
 if __name__ == "__main__":
-    main(sys.argv)
+    try:
+        main(sys.argv)
+    except ValueError as e:
+        usage(f"error: {sys.argv[1]}: a value that is not a number ({e})")
