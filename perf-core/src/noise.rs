@@ -8,7 +8,10 @@
 //!   error of their mean, inflated for the seconds' correlation by the lag-1
 //!   autocorrelation `r` (the effective sample size `n (1 − r) / (1 + r)`, Bartlett).
 //! - Error-rate rules: binomial, `√((1 − p) / (n p))` with `p = (f + ½) / (n + 1)` so
-//!   that a point without failures still has a finite error.
+//!   that a point without failures still has a finite error, or, when larger, the
+//!   standard error of the per-second failure shares as above, over `p`: failures that
+//!   come in bursts (a queue whose waiting requests time out together) vary from second
+//!   to second several times more than a binomial count.
 //! - Throughput rules and rules without enough data: `None`.
 //!
 //! Seconds are the only replicates one point has; the run-to-run noise of a whole point
@@ -33,7 +36,8 @@ pub fn log_sd(v: &SloVerdict, detail: &PointDetail, timeline: &[TimelineRow]) ->
             } else {
                 detail.endpoints.iter().find(|e| e.name == endpoint)
             }?;
-            binomial_log_sd(s.failures, s.requests)
+            let binomial = binomial_log_sd(s.failures, s.requests)?;
+            Some(binomial.max(share_log_sd(timeline, endpoint, s.failures, s.requests)))
         }
         SloMetric::Rps => None,
         m => {
@@ -64,6 +68,24 @@ pub fn binomial_log_sd(failures: u64, requests: u64) -> Option<f64> {
     let n = requests as f64;
     let p = (failures as f64 + 0.5) / (n + 1.0);
     Some(((1.0 - p) / (n * p)).sqrt())
+}
+
+/// The standard error of `ln p̂` from the spread of the per-second failure shares (the
+/// whole seconds: the last row also holds the grace period), as the latency rules'
+/// is: failures that come in bursts (a queue timing out together) vary from second to
+/// second far more than a binomial count; 0 without enough seconds.
+fn share_log_sd(timeline: &[TimelineRow], endpoint: &str, failures: u64, requests: u64) -> f64 {
+    let rows: Vec<&TimelineRow> = timeline.iter().filter(|r| r.endpoint == endpoint).collect();
+    let Some((_, whole)) = rows.split_last() else {
+        return 0.0;
+    };
+    let shares: Vec<f64> = whole
+        .iter()
+        .filter(|r| r.requests > 0)
+        .map(|r| r.failures as f64 / r.requests as f64)
+        .collect();
+    let p = (failures as f64 + 0.5) / (requests as f64 + 1.0);
+    series_se(&shares).map_or(0.0, |se| se / p)
 }
 
 /// Standard error of the mean of a correlated series (see the module docs).
@@ -98,6 +120,39 @@ mod tests {
         let many = binomial_log_sd(200, 1000).unwrap();
         assert!(few > 0.5 && many < 0.07, "{few} {many}");
         assert!(binomial_log_sd(0, 1000).unwrap().is_finite());
+    }
+
+    #[test]
+    fn bursts_of_failures_widen_the_binomial_error() {
+        let row = |second, requests, failures| TimelineRow {
+            second,
+            endpoint: "ALL".into(),
+            requests,
+            failures,
+            p50_us: 0,
+            p95_us: 0,
+            p99_us: 0,
+            max_us: 0,
+        };
+        // 16 seconds of 345 requests, 69 failures: even, then in bursts (a 16-s point
+        // of the timeout family counted 0..23 a second), and a last row of grace.
+        let even: Vec<TimelineRow> = (0..16)
+            .map(|s| row(s, 345, 4 + u64::from(s % 3 == 0)))
+            .collect();
+        let bursts: Vec<TimelineRow> = [0, 0, 23, 5, 0, 4, 1, 1, 2, 8, 0, 0, 12, 9, 4, 0]
+            .iter()
+            .enumerate()
+            .map(|(s, f)| row(s as u64, 345, *f))
+            .collect();
+        let total = |t: &[TimelineRow]| t.iter().map(|r| r.failures).sum::<u64>();
+        let (fe, fb) = (total(&even[..15]), total(&bursts[..15]));
+        let binomial = binomial_log_sd(fb, 15 * 345).unwrap();
+        assert!(share_log_sd(&even, "ALL", fe, 15 * 345) < binomial);
+        let b = share_log_sd(&bursts, "ALL", fb, 15 * 345);
+        assert!(b > 1.5 * binomial, "{b} {binomial}");
+        // Too few seconds, or another endpoint: no spread to read.
+        assert_eq!(share_log_sd(&bursts[..3], "ALL", 23, 2 * 345), 0.0);
+        assert_eq!(share_log_sd(&bursts, "GET /", fb, 15 * 345), 0.0);
     }
 
     #[test]

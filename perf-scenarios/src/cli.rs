@@ -438,7 +438,7 @@ pub struct SearchArgs {
     #[arg(long, value_parser = values::strategy, default_value = "gp")]
     pub strategy: perf_ml::search::Strategy,
     /// Run-to-run noise of a point's SLO margin (the GP's nugget), such as 0.1 for ~10%;
-    /// by default each point measures its own (per-second variation, binomial errors).
+    /// by default each point measures its own (per-second variation, failure counts).
     #[arg(long)]
     pub noise: Option<f64>,
     /// Parameter value, `name=value` (repeatable), fixed for every point.

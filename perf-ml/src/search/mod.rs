@@ -22,7 +22,8 @@
 //! first failure puts the crossing too low. The nugget is the noise of a margin relative to the fitted
 //! process variance. The noise is measured, not assumed: each point reports the standard
 //! error of its SLO values from its own data ([`ProbeOutcome::log_sd`]: the spread of
-//! its per-second percentiles, the binomial error of its failure count), carried to
+//! its per-second percentiles; the binomial error of its failure count, or the spread of
+//! its per-second failure shares when failures come in bursts), carried to
 //! the margin by the delta method ([`margin::point_margin_sd`]); the GP uses their root
 //! mean square over the points near the boundary, never below a floor of 0.03 (the
 //! seconds of one run are its only replicates, and runs differ by more). `--noise`
