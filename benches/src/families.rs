@@ -15,11 +15,12 @@ pub const SERVICE_MS: f64 = 10.0;
 /// The searches' tolerance (±5%).
 pub const TOLERANCE: f64 = 0.05;
 /// The families drawn, by [`Family::name`].
-pub const FAMILIES: [&str; 6] = [
+pub const FAMILIES: [&str; 7] = [
     "shedding",
     "unbounded",
     "rate-limited",
     "timeout",
+    "bursty-timeout",
     "pool",
     "tight-pool",
 ];
@@ -27,6 +28,7 @@ pub const FAMILIES: [&str; 6] = [
 /// A target of `family` (its settings drawn from `rng`), its truth at a random position
 /// of the range.
 pub fn draw(family: &str, noise: f64, rng: &mut ChaCha8Rng, seed: u64) -> SyntheticTarget {
+    let mut dispersion = 1.0;
     let (fam, k) = match family {
         // p95 limit twice to four times the queue cap: only shedding can break it.
         "shedding" => {
@@ -49,6 +51,16 @@ pub fn draw(family: &str, noise: f64, rng: &mut ChaCha8Rng, seed: u64) -> Synthe
             },
             rng.random_range(4.0..40.0),
         ),
+        // The same, with failures in bursts: 2 to 10 times a binomial count's variance,
+        // as the bundled site's timeout family counted (BENCHMARKS.md).
+        "bursty-timeout" => {
+            let fam = Family::Timeout {
+                deadline: rng.random_range(10.0..60.0),
+            };
+            let k = rng.random_range(4.0..40.0);
+            dispersion = rng.random_range(2.0..10.0);
+            (fam, k)
+        }
         // 2 to 32 workers; p95 limits as the single queue's.
         "pool" => (
             Family::Pool {
@@ -72,6 +84,7 @@ pub fn draw(family: &str, noise: f64, rng: &mut ChaCha8Rng, seed: u64) -> Synthe
     let want = RANGE.0 * (RANGE.1 / RANGE.0).powf(rng.random_range(0.15..0.85));
     SyntheticTarget::at_boundary(want, SERVICE_MS, slos, fam)
         .noise(noise)
+        .dispersion(dispersion)
         .seed(seed)
 }
 

@@ -25,10 +25,15 @@
 //! ([`ProbeOutcome::served_rps`], with the Poisson noise of the point's count).
 //!
 //! Observed percentiles get seeded log-normal noise (one factor per point) and error
-//! rates binomial noise on the point's requests, as real runs do. Each point also reports
-//! how precisely it measured ([`ProbeOutcome::log_sd`]) as a real point would from its
-//! seconds: a sample standard deviation of the latency factor, and the binomial error. Every family's
-//! noise-free pass/fail is monotone in load, and [`SyntheticTarget::boundary`] finds it.
+//! rates binomial noise on the point's requests, as real runs do, or
+//! [`SyntheticTarget::dispersion`] times its variance where failures come in bursts
+//! (requests of one queue timing out together: the bundled site's timeout family
+//! counted 2.7–10.4 times a binomial variance a second). Each point also reports how
+//! precisely it measured ([`ProbeOutcome::log_sd`]) as a real point would from its
+//! seconds (`perf_core::noise`): a sample standard deviation of the latency factor; the
+//! binomial error, or, with bursts and when larger, a sample estimate of the spread of
+//! the seconds' failure shares. Every family's noise-free pass/fail is monotone in load,
+//! and [`SyntheticTarget::boundary`] finds it.
 
 use std::convert::Infallible;
 
@@ -97,6 +102,7 @@ pub struct SyntheticTarget {
     family: Family,
     slos: Vec<Slo>,
     noise: f64,
+    dispersion: f64,
     point_secs: f64,
     generator_limit: Option<f64>,
     rng: ChaCha8Rng,
@@ -269,6 +275,7 @@ impl SyntheticTarget {
             family: Family::Shedding { queue: 60.0 },
             slos,
             noise: 0.0,
+            dispersion: 1.0,
             point_secs: 15.0,
             generator_limit: None,
             rng: ChaCha8Rng::seed_from_u64(1),
@@ -294,6 +301,12 @@ impl SyntheticTarget {
     /// Log-normal noise of percentiles (standard deviation of the log).
     pub fn noise(mut self, sd: f64) -> Self {
         self.noise = sd;
+        self
+    }
+    /// Variance of a point's failure count over a binomial count's (at least 1, the
+    /// default): failures that come in bursts.
+    pub fn dispersion(mut self, d: f64) -> Self {
+        self.dispersion = d.max(1.0);
         self
     }
     /// Seed of the noise.
@@ -383,7 +396,7 @@ impl LoadProbe for SyntheticTarget {
         };
         let p = self.truth(rate).error;
         let n = (rate * self.point_secs).max(1.0);
-        let sd = (p * (1.0 - p) / n).sqrt();
+        let sd = (self.dispersion * p * (1.0 - p) / n).sqrt();
         let err = if sd > 0.0 {
             (p + Normal::new(0.0, sd)
                 .expect("finite sd")
@@ -421,11 +434,22 @@ impl LoadProbe for SyntheticTarget {
             _ => (rate, served),
         };
         let failures = (err * n).round() as u64;
+        // With bursts, the seconds' failure shares spread `√d` times a binomial error's
+        // worth, estimated from `secs` seconds as the latency's is (drawn last, and only
+        // then, as above); the larger of the two is reported.
+        let burst = if self.dispersion > 1.0 {
+            let chi2 = ChiSquared::new(dof).expect("dof above 0");
+            (self.dispersion * chi2.sample(&mut self.rng) / dof)
+                .sqrt()
+                .max(1.0)
+        } else {
+            1.0
+        };
         let log_sd = self
             .slos
             .iter()
             .map(|s| match s.metric {
-                SloMetric::ErrorRate => binomial_log_sd(failures, n as u64),
+                SloMetric::ErrorRate => binomial_log_sd(failures, n as u64).map(|b| b * burst),
                 SloMetric::Rps => None,
                 _ => Some(lat_sd),
             })
@@ -554,6 +578,36 @@ mod tests {
         .collect();
         assert!(losses.windows(2).all(|w| w[1] >= w[0] - 1e-9), "{losses:?}");
         assert!(p95(&timeout, 99.0) <= 20.0 * 10_000.0);
+    }
+
+    #[test]
+    fn bursts_of_failures_spread_the_error_rate_and_are_reported() {
+        // A timeout target 20% past its capacity fails about a tenth of 1,200 req/s ×
+        // 10 s; the relative spread of its error rates against what each point reports
+        // of its log.
+        let spread = |d: f64| {
+            let mut t = target(Family::Timeout { deadline: 20.0 })
+                .dispersion(d)
+                .seed(3);
+            let (mut errors, mut reported) = (Vec::new(), Vec::new());
+            for _ in 0..400 {
+                let o = t.probe(120.0).unwrap();
+                errors.push(o.slo[1].observed.unwrap());
+                reported.push(o.log_sd[1].unwrap());
+            }
+            let mean = errors.iter().sum::<f64>() / 400.0;
+            let var = errors.iter().map(|e| (e - mean).powi(2)).sum::<f64>() / 399.0;
+            (var.sqrt() / mean, reported.iter().sum::<f64>() / 400.0)
+        };
+        let (binomial, binomial_reported) = spread(1.0);
+        let (bursty, bursty_reported) = spread(6.0);
+        assert!(
+            (bursty / binomial - 6f64.sqrt()).abs() < 0.3,
+            "{bursty} {binomial}"
+        );
+        for (sd, reported) in [(binomial, binomial_reported), (bursty, bursty_reported)] {
+            assert!((reported / sd - 1.0).abs() < 0.15, "{reported} for {sd}");
+        }
     }
 
     #[test]
