@@ -61,7 +61,7 @@ bp_case() {  # case, service time, extra flags
     cp "$out/log" "$out/gate-$i.log"
     change=$(awk '/^change: / {sub("%", "", $2); print $2}' "$out/log")
     p=$(awk -F'p = ' '/^change: / {split($2, a, ";"); print a[1]}' "$out/log")
-    k=$(awk '/^strategy gp: / {print $3}' "$out/log")
+    k=$(grep -c '^point ' "$out/log" || true)   # the load runs the gate's search measured
     echo "$case,$i,$code,$change,$p,$k,$wall" >> "$bp_csv"
     [ "$code" = 99 ] && fails=$((fails + 1))
     changes="$changes ${change:-0}"; walls="$walls $wall"; runs="$runs $k"
