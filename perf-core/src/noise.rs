@@ -65,9 +65,13 @@ pub fn binomial_log_sd(failures: u64, requests: u64) -> Option<f64> {
     if requests == 0 {
         return None;
     }
-    let n = requests as f64;
-    let p = (failures as f64 + 0.5) / (n + 1.0);
-    Some(((1.0 - p) / (n * p)).sqrt())
+    let p = nudged_share(failures, requests);
+    Some(((1.0 - p) / (requests as f64 * p)).sqrt())
+}
+
+/// The failed share `(f + ½) / (n + 1)`: off zero, so that its log has an error.
+fn nudged_share(failures: u64, requests: u64) -> f64 {
+    (failures as f64 + 0.5) / (requests as f64 + 1.0)
 }
 
 /// The standard error of `ln p̂` from the spread of the per-second failure shares (the
@@ -84,8 +88,7 @@ fn share_log_sd(timeline: &[TimelineRow], endpoint: &str, failures: u64, request
         .filter(|r| r.requests > 0)
         .map(|r| r.failures as f64 / r.requests as f64)
         .collect();
-    let p = (failures as f64 + 0.5) / (requests as f64 + 1.0);
-    series_se(&shares).map_or(0.0, |se| se / p)
+    series_se(&shares).map_or(0.0, |se| se / nudged_share(failures, requests))
 }
 
 /// Standard error of the mean of a correlated series (see the module docs).
