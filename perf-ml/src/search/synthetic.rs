@@ -582,7 +582,7 @@ mod tests {
 
     #[test]
     fn bursts_of_failures_spread_the_error_rate_and_are_reported() {
-        // A timeout target 20% past its capacity fails about a tenth of 1,200 req/s ×
+        // A timeout target 20% past its capacity fails about a sixth of 1,200 req/s ×
         // 10 s; the relative spread of its error rates against what each point reports
         // of its log.
         let spread = |d: f64| {
